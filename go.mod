@@ -1,0 +1,3 @@
+module github.com/deepdream-go/deepdream
+
+go 1.22
