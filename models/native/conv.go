@@ -1,0 +1,275 @@
+package native
+
+import (
+	"fmt"
+	"math"
+)
+
+// conv2d is Conv2D (NHWC, HWIO filter) with an optional fused bias and ReLU.
+// Forward is im2col + GEMM over chunks of output rows; backward (gradient
+// with respect to the input only) is GEMM with the transposed filter and a
+// col2im scatter, run on even then odd chunks so no two workers ever add to
+// the same input row at once.
+type conv2d struct {
+	kh, kw, cin, cout int
+	sh, sw            int
+	same              bool
+	w                 []float32 // K×cout, K = kh*kw*cin (the HWIO layout)
+	wt                []float32 // cout×K
+	bias              []float32
+	relu              bool
+}
+
+func newConv2D(f *tensor, sh, sw int, same bool) *conv2d {
+	kh, kw, cin, cout := f.shape[0], f.shape[1], f.shape[2], f.shape[3]
+	k := kh * kw * cin
+	wt := make([]float32, k*cout)
+	for i := 0; i < k; i++ {
+		for o := 0; o < cout; o++ {
+			wt[o*k+i] = f.data[i*cout+o]
+		}
+	}
+	return &conv2d{kh: kh, kw: kw, cin: cin, cout: cout, sh: sh, sw: sw, same: same, w: f.data, wt: wt}
+}
+
+func (c *conv2d) keep() (bool, bool) { return false, c.relu }
+
+type convGeom struct {
+	h, w, ho, wo, pt, pl int
+}
+
+func (c *conv2d) geom(shape []int) (convGeom, error) {
+	h, w, ch, err := nhwc(shape)
+	if err != nil {
+		return convGeom{}, err
+	}
+	if ch != c.cin {
+		return convGeom{}, fmt.Errorf("input has %d channels, filter wants %d", ch, c.cin)
+	}
+	ho, pt, err := windowGeometry(h, c.kh, c.sh, c.same)
+	if err != nil {
+		return convGeom{}, err
+	}
+	wo, pl, err := windowGeometry(w, c.kw, c.sw, c.same)
+	if err != nil {
+		return convGeom{}, err
+	}
+	return convGeom{h: h, w: w, ho: ho, wo: wo, pt: pt, pl: pl}, nil
+}
+
+func (c *conv2d) outShape(in [][]int) ([]int, error) {
+	g, err := c.geom(in[0])
+	if err != nil {
+		return nil, err
+	}
+	return []int{1, g.ho, g.wo, c.cout}, nil
+}
+
+func (c *conv2d) pointwise() bool {
+	return c.kh == 1 && c.kw == 1 && c.sh == 1 && c.sw == 1
+}
+
+// rowsPerChunk picks how many output rows one im2col+GEMM call handles:
+// enough rows for an efficient GEMM, a bounded column buffer, and at least
+// kh rows so that chunk i and chunk i+2 never touch the same input rows.
+func (c *conv2d) rowsPerChunk(g convGeom, workers int) int {
+	k := c.kh * c.kw * c.cin
+	targetM := (1 << 20) / k // about 4 MB of columns per worker
+	if targetM < 64 {
+		targetM = 64
+	}
+	if targetM > 4096 {
+		targetM = 4096
+	}
+	rows := targetM / g.wo
+	// Keep every worker busy on small maps.
+	if per := (g.ho + 2*workers - 1) / (2 * workers); rows > per {
+		rows = per
+	}
+	minRows := (c.kh + c.sh - 1) / c.sh
+	if minRows < 1 {
+		minRows = 1
+	}
+	if rows < minRows {
+		rows = minRows
+	}
+	return rows
+}
+
+func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
+	g, err := c.geom(in[0].shape)
+	if err != nil {
+		return nil, err
+	}
+	x, y := in[0].data, out.data
+	k := c.kh * c.kw * c.cin
+	if c.pointwise() {
+		m := g.ho * g.wo
+		p.forRange(m, 256, func(lo, hi int) {
+			sgemm(hi-lo, c.cout, k, x[lo*k:], k, c.w, c.cout, y[lo*c.cout:], c.cout, false)
+			c.epilogue(y[lo*c.cout : hi*c.cout])
+		})
+		return nil, nil
+	}
+	rows := c.rowsPerChunk(g, p.workers)
+	chunks := (g.ho + rows - 1) / rows
+	cols := make([][]float32, p.workers)
+	p.forChunks(chunks, func(ch, worker int) {
+		r0 := ch * rows
+		r1 := min(r0+rows, g.ho)
+		m := (r1 - r0) * g.wo
+		if cols[worker] == nil {
+			cols[worker] = make([]float32, rows*g.wo*k)
+		}
+		col := cols[worker][:m*k]
+		c.im2col(g, x, r0, r1, col)
+		dst := y[r0*g.wo*c.cout : r1*g.wo*c.cout]
+		sgemm(m, c.cout, k, col, k, c.w, c.cout, dst, c.cout, false)
+		c.epilogue(dst)
+	})
+	return nil, nil
+}
+
+func (c *conv2d) epilogue(y []float32) {
+	if c.bias == nil && !c.relu {
+		return
+	}
+	for i := 0; i < len(y); i += c.cout {
+		row := y[i : i+c.cout]
+		if c.bias != nil {
+			for j, b := range c.bias {
+				row[j] += b
+			}
+		}
+		if c.relu {
+			for j, v := range row {
+				if v < 0 {
+					row[j] = 0
+				}
+			}
+		}
+	}
+}
+
+// im2col writes the patches of output rows [r0,r1) into col, one row of
+// kh*kw*cin values per output pixel, zeros where the window leaves the image.
+func (c *conv2d) im2col(g convGeom, x []float32, r0, r1 int, col []float32) {
+	k := c.kh * c.kw * c.cin
+	span := c.kw * c.cin
+	i := 0
+	for oy := r0; oy < r1; oy++ {
+		for ox := 0; ox < g.wo; ox++ {
+			row := col[i*k : (i+1)*k]
+			i++
+			ix0 := ox*c.sw - g.pl
+			for ky := 0; ky < c.kh; ky++ {
+				dst := row[ky*span : (ky+1)*span]
+				iy := oy*c.sh - g.pt + ky
+				if iy < 0 || iy >= g.h {
+					clear(dst)
+					continue
+				}
+				base := iy * g.w
+				if ix0 >= 0 && ix0+c.kw <= g.w {
+					copy(dst, x[(base+ix0)*c.cin:(base+ix0+c.kw)*c.cin])
+					continue
+				}
+				for kx := 0; kx < c.kw; kx++ {
+					d := dst[kx*c.cin : (kx+1)*c.cin]
+					ix := ix0 + kx
+					if ix < 0 || ix >= g.w {
+						clear(d)
+					} else {
+						copy(d, x[(base+ix)*c.cin:(base+ix+1)*c.cin])
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im adds the column gradients of output rows [r0,r1) into dx.
+func (c *conv2d) col2im(g convGeom, col []float32, r0, r1 int, dx []float32) {
+	k := c.kh * c.kw * c.cin
+	span := c.kw * c.cin
+	i := 0
+	for oy := r0; oy < r1; oy++ {
+		for ox := 0; ox < g.wo; ox++ {
+			row := col[i*k : (i+1)*k]
+			i++
+			ix0 := ox*c.sw - g.pl
+			for ky := 0; ky < c.kh; ky++ {
+				iy := oy*c.sh - g.pt + ky
+				if iy < 0 || iy >= g.h {
+					continue
+				}
+				src := row[ky*span : (ky+1)*span]
+				base := iy * g.w
+				if ix0 >= 0 && ix0+c.kw <= g.w {
+					dst := dx[(base+ix0)*c.cin : (base+ix0+c.kw)*c.cin]
+					for j, v := range src {
+						dst[j] += v
+					}
+					continue
+				}
+				for kx := 0; kx < c.kw; kx++ {
+					ix := ix0 + kx
+					if ix < 0 || ix >= g.w {
+						continue
+					}
+					dst := dx[(base+ix)*c.cin : (base+ix+1)*c.cin]
+					for j, v := range src[kx*c.cin : (kx+1)*c.cin] {
+						dst[j] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tensor, dIn []*tensor) error {
+	g, err := c.geom(dIn[0].shape)
+	if err != nil {
+		return err
+	}
+	dy, dx := dOut.data, dIn[0].data
+	if c.relu {
+		y := out.data
+		p.forRange(len(dy), 1<<15, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if y[i] <= 0 {
+					dy[i] = 0
+				}
+			}
+		})
+	}
+	k := c.kh * c.kw * c.cin
+	if c.pointwise() {
+		m := g.ho * g.wo
+		p.forRange(m, 256, func(lo, hi int) {
+			sgemm(hi-lo, k, c.cout, dy[lo*c.cout:], c.cout, c.wt, k, dx[lo*k:], k, true)
+		})
+		return nil
+	}
+	rows := c.rowsPerChunk(g, p.workers)
+	chunks := (g.ho + rows - 1) / rows
+	cols := make([][]float32, p.workers)
+	for phase := 0; phase < 2; phase++ {
+		n := (chunks - phase + 1) / 2
+		p.forChunks(n, func(j, worker int) {
+			ch := 2*j + phase
+			r0 := ch * rows
+			r1 := min(r0+rows, g.ho)
+			m := (r1 - r0) * g.wo
+			if cols[worker] == nil {
+				cols[worker] = make([]float32, rows*g.wo*k)
+			}
+			col := cols[worker][:m*k]
+			sgemm(m, k, c.cout, dy[r0*g.wo*c.cout:], c.cout, c.wt, k, col, k, false)
+			c.col2im(g, col, r0, r1, dx)
+		})
+	}
+	return nil
+}
+
+func sqrt64(v float64) float64 { return math.Sqrt(v) }

@@ -1,0 +1,80 @@
+package native
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// pool runs index ranges on a fixed number of goroutines. Each call blocks
+// until all work is done; idle workers wait on the WaitGroup, never spin.
+type pool struct {
+	workers int
+}
+
+func newPool(workers int) *pool {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return &pool{workers: workers}
+}
+
+// forChunks calls fn(chunk) for chunk = 0..n-1, spreading chunks over the
+// workers. fn must only write memory that belongs to its chunk, so the result
+// does not depend on the number of workers or the scheduling.
+func (p *pool) forChunks(n int, fn func(chunk, worker int)) {
+	if n <= 0 {
+		return
+	}
+	w := p.workers
+	if w > n {
+		w = n
+	}
+	if w == 1 {
+		for i := 0; i < n; i++ {
+			fn(i, 0)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(w)
+	for k := 0; k < w; k++ {
+		go func(worker int) {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				fn(i, worker)
+			}
+		}(k)
+	}
+	wg.Wait()
+}
+
+// forRange splits [0,n) into chunks of at least grain items and calls
+// fn(lo, hi) for each.
+func (p *pool) forRange(n, grain int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	if grain < 1 {
+		grain = 1
+	}
+	chunks := (n + grain - 1) / grain
+	if max := p.workers * 4; chunks > max {
+		chunks = max
+	}
+	size := (n + chunks - 1) / chunks
+	chunks = (n + size - 1) / size
+	p.forChunks(chunks, func(c, _ int) {
+		lo := c * size
+		hi := lo + size
+		if hi > n {
+			hi = n
+		}
+		fn(lo, hi)
+	})
+}
