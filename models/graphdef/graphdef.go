@@ -58,6 +58,9 @@ func (t DataType) String() string {
 type Graph struct {
 	Nodes    []*Node
 	Producer int32
+
+	// index maps node names to nodes; Decode builds it for Graph.Node.
+	index map[string]*Node
 }
 
 // Node is one NodeDef.
@@ -84,6 +87,11 @@ const (
 	AttrShape
 	AttrTensor
 	AttrList
+	// AttrPlaceholder is a function-attribute placeholder; its name is in S.
+	AttrPlaceholder
+	// AttrFunc names a function (NameAttrList); its name is in S and the
+	// function's own attributes are not kept.
+	AttrFunc
 )
 
 // AttrValue is one attribute value. Exactly the field named by Kind is meaningful.
@@ -120,12 +128,14 @@ type Shape struct {
 // Tensor is a decoded TensorProto. Values are expanded to the full element count
 // of Shape: typed *_val fields shorter than the shape repeat their last value,
 // as TensorFlow does. Float holds DT_FLOAT (and DT_DOUBLE/DT_HALF converted);
-// Int holds the integer types and DT_BOOL (0 or 1).
+// Int holds the integer types and DT_BOOL (0 or 1); Strings holds DT_STRING
+// (elements filled by repetition share the bytes of the last given value).
 type Tensor struct {
-	DType DataType
-	Shape []int64
-	Float []float32
-	Int   []int64
+	DType   DataType
+	Shape   []int64
+	Float   []float32
+	Int     []int64
+	Strings [][]byte
 }
 
 // NumElements is the product of the tensor's dimensions (1 for a scalar).
