@@ -258,3 +258,37 @@ func TestParityReferenceStats(t *testing.T) {
 		})
 	}
 }
+
+func TestParityInception5hOps(t *testing.T) {
+	g := loadGraph(t, "testgraph_inception5h_ops.pb")
+	e, err := New(g, identitySpec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	nodes := map[string]string{"conv0/relu": "conv0__relu", "pool0": "pool0", "lrn0": "lrn0", "mix_pool": "mix_pool", "mix": "mix", "pool1": "pool1", "output": "output"}
+	for _, size := range [][2]int{{64, 48}, {37, 29}} {
+		img := detInput(size[0], size[1], 0)
+		for node, file := range nodes {
+			want, err := npy.Read(sharedFile(t, fmt.Sprintf("reference/testgraph_%dx%d_%s.npy", size[0], size[1], file)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			acts, err := e.Activations(ctx, img, []string{node})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := acts[0]
+			if fmt.Sprint([]int{1, a.Height, a.Width, a.Channels}) != fmt.Sprint(want.Shape) {
+				t.Fatalf("%dx%d %s: shape %v, want %v", size[0], size[1], node, []int{1, a.Height, a.Width, a.Channels}, want.Shape)
+			}
+			if r := relErr(a.Data, want.Data); r > 1e-4 {
+				t.Errorf("%dx%d %s: relative error %.3g > 1e-4", size[0], size[1], node, r)
+			}
+		}
+	}
+	// The same graph's input gradient against finite differences: LRN,
+	// legacy Concat, asymmetric SAME padding and strided pools together.
+	checkGradient(t, g, models.MeanSquareOf("output"), 37, 29)
+	checkGradient(t, g, models.Objective{Terms: []models.Term{{Kind: models.MeanChannel, Layer: "mix", Channel: 3, Weight: 1}}}, 64, 48)
+}
