@@ -27,7 +27,7 @@ const guard = float32(-12345.5)
 // slices.
 type problem struct {
 	m, n, k, lda, ldb, ldc int
-	a, b, c0                []float32
+	a, b, c0               []float32
 }
 
 func newProblem(rng *rand.Rand, m, n, k, padA, padB, padC int) *problem {
