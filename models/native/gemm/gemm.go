@@ -3,9 +3,10 @@
 //
 // The implementation follows the classic packed, cache-blocked design: the
 // K dimension is split into blocks of at most blockK, B is packed into
-// column panels that are nr columns wide, A is packed into row panels that
-// are mr rows high, and a register-blocked micro-kernel computes one mr×nr
-// tile of C at a time. On x86-64 CPUs with AVX2 and FMA the micro-kernel is
+// zero-padded column panels that are nr columns wide, and a register-blocked
+// micro-kernel computes one mr×nr tile of C at a time, reading mr rows of A
+// in place (only a trailing group of fewer than mr rows is copied into a
+// zero-padded buffer). On x86-64 CPUs with AVX2 and FMA the micro-kernel is
 // written in assembly (6×16 tiles); elsewhere, or when built with the
 // "purego" build tag, a portable Go micro-kernel (4×4 tiles) is used.
 //
@@ -22,10 +23,11 @@ package gemm
 
 import "fmt"
 
-// Cache blocking parameters. blockK bounds the depth of the packed panels so
-// that one packed B micro-panel (blockK×nr) stays in L1 and one packed block
-// of A (blockM×blockK) stays in L2. blockN bounds the width of the packed B
-// block. blockM and blockN must be multiples of every supported mr and nr.
+// Cache blocking parameters. blockK bounds the depth of the packed B panels
+// so that one B micro-panel (blockK×nr) stays in L1 and the block of A
+// (blockM×blockK) that is multiplied with it stays in L2. blockN bounds the
+// width of the packed B block. blockM and blockN must be multiples of every
+// supported mr and nr.
 const (
 	blockK = 256
 	blockM = 144
@@ -36,11 +38,12 @@ const (
 // the function that computes one tile.
 type kernelImpl struct {
 	mr, nr int
-	// tile computes the mr×nr product of the packed panels a (kc×mr,
-	// column-major within the panel) and b (kc×nr, row-major within the
-	// panel) and stores it into c (row stride ldc), adding to the existing
-	// contents when accumulate is true. c must hold a full mr×nr tile.
-	tile func(kc int, a, b, c []float32, ldc int, accumulate bool)
+	// tile computes the mr×nr product of mr rows of A (row-major, row
+	// stride lda, kc values per row) and the packed B panel b (kc rows of
+	// nr values) and stores its first cols columns into c (row stride ldc),
+	// adding to the existing contents when accumulate is true. a and c must
+	// hold mr full rows (of kc and cols values); 1 <= cols <= nr; kc >= 1.
+	tile func(kc int, a []float32, lda int, b, c []float32, ldc, cols int, accumulate bool)
 }
 
 // genericImpl is the portable Go micro-kernel.
@@ -142,38 +145,48 @@ func (w *Workspace) sgemm(impl kernelImpl, m, n, k int, a []float32, lda int, b 
 	}
 	mr, nr := impl.mr, impl.nr
 
-	kcMax := min(k, blockK)
+	// Split K into equal blocks of at most blockK so that no block is
+	// much shorter than the others.
+	nk := (k + blockK - 1) / blockK
+	kcMax := (k + nk - 1) / nk
 	ncMax := min(roundUp(n, nr), blockN)
-	mcMax := min(roundUp(m, mr), blockM)
-	w.packA = grow(w.packA, mcMax*kcMax)
+	w.packA = grow(w.packA, mr*kcMax)
 	w.packB = grow(w.packB, kcMax*ncMax)
 	w.tile = grow(w.tile, mr*nr)
 	packA, packB, tile := w.packA, w.packB, w.tile
 
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
-		for pc := 0; pc < k; pc += blockK {
-			kc := min(blockK, k-pc)
+		for pc := 0; pc < k; pc += kcMax {
+			kc := min(kcMax, k-pc)
 			acc := accumulate || pc > 0
 			packPanelsB(packB, b[pc*ldb+jc:], ldb, kc, nc, nr)
 			for ic := 0; ic < m; ic += blockM {
 				mc := min(blockM, m-ic)
-				packPanelsA(packA, a[ic*lda+pc:], lda, mc, kc, mr)
 				for jr := 0; jr < nc; jr += nr {
-					nrr := min(nr, nc-jr)
+					cols := min(nr, nc-jr)
 					bp := packB[jr*kc : (jr+nr)*kc]
 					for ir := 0; ir < mc; ir += mr {
-						mrr := min(mr, mc-ir)
-						ap := packA[ir*kc : (ir+mr)*kc]
+						rows := min(mr, mc-ir)
 						off := (ic+ir)*ldc + jc + jr
-						if mrr == mr && nrr == nr {
-							impl.tile(kc, ap, bp, c[off:], ldc, acc)
+						if rows == mr {
+							ap := a[(ic+ir)*lda+pc:]
+							impl.tile(kc, ap, lda, bp, c[off:], ldc, cols, acc)
 							continue
 						}
-						impl.tile(kc, ap, bp, tile, nr, false)
-						for i := 0; i < mrr; i++ {
-							dst := c[off+i*ldc : off+i*ldc+nrr]
-							src := tile[i*nr : i*nr+nrr]
+						// Fewer than mr rows remain: copy them into a
+						// zero-padded panel and compute into a scratch
+						// tile, then copy the valid part into C.
+						ap := packA[:mr*kc]
+						clear(ap)
+						for i := 0; i < rows; i++ {
+							src := a[(ic+ir+i)*lda+pc:]
+							copy(ap[i*kc:(i+1)*kc], src[:kc])
+						}
+						impl.tile(kc, ap, kc, bp, tile, nr, nr, false)
+						for i := 0; i < rows; i++ {
+							dst := c[off+i*ldc : off+i*ldc+cols]
+							src := tile[i*nr : i*nr+cols]
 							if acc {
 								for j, v := range src {
 									dst[j] += v
@@ -205,25 +218,6 @@ func packPanelsB(dst, b []float32, ldb, kc, nc, nr int) {
 			copy(row, src)
 			if w < nr {
 				clear(row[w:])
-			}
-		}
-	}
-}
-
-// packPanelsA packs the mc×kc block of A starting at a[0] (row stride lda)
-// into dst as consecutive panels of mr rows. Panel i holds, for each of the
-// kc columns, mr consecutive values; rows beyond mc are zero.
-func packPanelsA(dst, a []float32, lda, mc, kc, mr int) {
-	for i := 0; i < mc; i += mr {
-		h := min(mr, mc-i)
-		panel := dst[i*kc : (i+mr)*kc]
-		if h < mr {
-			clear(panel)
-		}
-		for r := 0; r < h; r++ {
-			src := a[(i+r)*lda : (i+r)*lda+kc]
-			for p, v := range src {
-				panel[p*mr+r] = v
 			}
 		}
 	}

@@ -25,18 +25,22 @@ func bestImpl() kernelImpl {
 func asmImpl() (kernelImpl, bool) { return avx2Impl, hasAVX2FMA }
 
 // tileAVX2 checks the bounds of the 6×16 tile and calls kernel6x16.
-func tileAVX2(kc int, a, b, c []float32, ldc int, accumulate bool) {
-	_ = a[6*kc-1]
+func tileAVX2(kc int, a []float32, lda int, b, c []float32, ldc, cols int, accumulate bool) {
+	if kc < 1 || cols < 1 || cols > 16 {
+		panic("gemm: invalid tile")
+	}
+	_ = a[5*lda+kc-1]
 	_ = b[16*kc-1]
-	_ = c[5*ldc+15]
-	kernel6x16(kc, &a[0], &b[0], &c[0], ldc, accumulate)
+	_ = c[5*ldc+cols-1]
+	kernel6x16(kc, &a[0], lda, &b[0], &c[0], ldc, cols, accumulate)
 }
 
-// kernel6x16 computes the 6×16 product of the packed panels at a (kc groups
-// of 6 row values) and b (kc groups of 16 column values) and stores it into
-// the tile at c with row stride ldc (in elements), adding to the existing
-// values when accumulate is true. kc must be at least 1. Implemented in
-// gemm_amd64.s; requires AVX2 and FMA.
+// kernel6x16 computes the 6×16 product of six rows of A at a (row stride
+// lda elements, kc values each) and the packed B panel at b (kc groups of 16
+// column values) and stores its first cols columns into C at c (row stride
+// ldc elements), adding to the existing values when accumulate is true.
+// Columns of C at or beyond cols are neither read nor written. Requires
+// kc >= 1, 1 <= cols <= 16, AVX2 and FMA. Implemented in gemm_amd64.s.
 //
 //go:noescape
-func kernel6x16(kc int, a, b, c *float32, ldc int, accumulate bool)
+func kernel6x16(kc int, a *float32, lda int, b, c *float32, ldc, cols int, accumulate bool)
