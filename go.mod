@@ -2,4 +2,7 @@ module github.com/deepdream-go/deepdream
 
 go 1.23
 
-require google.golang.org/protobuf v1.36.12
+require (
+	golang.org/x/sys v0.30.0
+	google.golang.org/protobuf v1.36.12
+)

@@ -1,0 +1,224 @@
+// Package gemm provides a single-threaded float32 matrix multiplication
+// (SGEMM) for row-major matrices.
+//
+// The implementation follows the classic packed, cache-blocked design: the
+// K dimension is split into blocks of at most blockK, B is packed into
+// zero-padded column panels that are nr columns wide, and a register-blocked
+// micro-kernel computes one mr×nr tile of C at a time, reading mr rows of A
+// in place (only a trailing group of fewer than mr rows is copied into a
+// zero-padded buffer). On x86-64 CPUs with AVX2 and FMA the micro-kernel is
+// written in assembly (6×16 tiles); elsewhere, or when built with the
+// "purego" build tag, a portable Go micro-kernel (4×4 tiles) is used.
+//
+// All functions are deterministic: for the same inputs on the same machine
+// and build they produce bit-identical outputs, because the order of the
+// floating-point operations depends only on the matrix dimensions. Results of
+// the assembly and the portable path differ in the last bits, because the
+// assembly path uses fused multiply-add instructions.
+//
+// The package keeps no mutable global state. The only package-level
+// variable is the CPU feature check, which is computed once at
+// initialisation and read-only afterwards.
+package gemm
+
+import "fmt"
+
+// Cache blocking parameters. blockK bounds the depth of the packed B panels
+// so that one B micro-panel (blockK×nr) stays in L1 and the block of A
+// (blockM×blockK) that is multiplied with it stays in L2. blockN bounds the
+// width of the packed B block. blockM and blockN must be multiples of every
+// supported mr and nr.
+const (
+	blockK = 256
+	blockM = 144
+	blockN = 4096
+)
+
+// kernelImpl describes one micro-kernel implementation: its tile size and
+// the function that computes one tile.
+type kernelImpl struct {
+	mr, nr int
+	// tile computes the mr×nr product of mr rows of A (row-major, row
+	// stride lda, kc values per row) and the packed B panel b (kc rows of
+	// nr values) and stores its first cols columns into c (row stride ldc),
+	// adding to the existing contents when accumulate is true. a and c must
+	// hold mr full rows (of kc and cols values); 1 <= cols <= nr; kc >= 1.
+	tile func(kc int, a []float32, lda int, b, c []float32, ldc, cols int, accumulate bool)
+}
+
+// genericImpl is the portable Go micro-kernel.
+var genericImpl = kernelImpl{mr: 4, nr: 4, tile: tileGeneric4x4}
+
+// Workspace holds the packing buffers used by Sgemm so that repeated calls
+// do not allocate. The zero value is ready to use. A Workspace must not be
+// used by more than one goroutine at a time; give each worker goroutine its
+// own Workspace.
+type Workspace struct {
+	packA []float32
+	packB []float32
+	tile  []float32
+}
+
+// NewWorkspace returns an empty Workspace. It is equivalent to
+// new(Workspace); the buffers grow on first use to fit the largest call.
+func NewWorkspace() *Workspace { return new(Workspace) }
+
+// Sgemm computes C = A·B (accumulate=false) or C += A·B (accumulate=true)
+// for row-major A (m×k, row stride lda), B (k×n, row stride ldb) and C (m×n,
+// row stride ldc).
+//
+// Only the m×n region of C is read or written; elements between the end of
+// a row (column n) and the row stride ldc are left untouched. The slices
+// need only be long enough to hold their last row: len(a) >= (m-1)*lda+k,
+// len(b) >= (k-1)*ldb+n and len(c) >= (m-1)*ldc+n whenever the respective
+// dimensions are non-zero. If k is 0 then C is zeroed (accumulate=false) or
+// left unchanged (accumulate=true).
+//
+// Sgemm panics with a descriptive message if a dimension is negative, a
+// stride is smaller than the row length, or a slice is too short. It
+// allocates its packing buffers on every call; use a Workspace to avoid
+// that.
+func Sgemm(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
+	var w Workspace
+	w.Sgemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+}
+
+// Sgemm is like the package-level Sgemm but reuses the buffers of w, so that
+// it does not allocate once the buffers have grown to fit the largest call.
+func (w *Workspace) Sgemm(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
+	w.sgemm(bestImpl(), m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+}
+
+// checkArgs panics if the dimensions, strides or slice lengths are invalid.
+func checkArgs(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	if m > 0 && k > 0 {
+		if lda < k {
+			panic(fmt.Sprintf("gemm: lda=%d < k=%d", lda, k))
+		}
+		if need := (m-1)*lda + k; len(a) < need {
+			panic(fmt.Sprintf("gemm: len(a)=%d < %d needed for m=%d k=%d lda=%d", len(a), need, m, k, lda))
+		}
+	}
+	if k > 0 && n > 0 {
+		if ldb < n {
+			panic(fmt.Sprintf("gemm: ldb=%d < n=%d", ldb, n))
+		}
+		if need := (k-1)*ldb + n; len(b) < need {
+			panic(fmt.Sprintf("gemm: len(b)=%d < %d needed for k=%d n=%d ldb=%d", len(b), need, k, n, ldb))
+		}
+	}
+	if m > 0 && n > 0 {
+		if ldc < n {
+			panic(fmt.Sprintf("gemm: ldc=%d < n=%d", ldc, n))
+		}
+		if need := (m-1)*ldc + n; len(c) < need {
+			panic(fmt.Sprintf("gemm: len(c)=%d < %d needed for m=%d n=%d ldc=%d", len(c), need, m, n, ldc))
+		}
+	}
+}
+
+// grow returns s resliced to length n, reallocating if its capacity is too
+// small. The contents are unspecified.
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// sgemm is the blocked driver shared by all micro-kernels.
+func (w *Workspace) sgemm(impl kernelImpl, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
+	checkArgs(m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		if !accumulate {
+			for i := 0; i < m; i++ {
+				clear(c[i*ldc : i*ldc+n])
+			}
+		}
+		return
+	}
+	mr, nr := impl.mr, impl.nr
+
+	// Split K into equal blocks of at most blockK so that no block is
+	// much shorter than the others.
+	nk := (k + blockK - 1) / blockK
+	kcMax := (k + nk - 1) / nk
+	ncMax := min(roundUp(n, nr), blockN)
+	w.packA = grow(w.packA, mr*kcMax)
+	w.packB = grow(w.packB, kcMax*ncMax)
+	w.tile = grow(w.tile, mr*nr)
+	packA, packB, tile := w.packA, w.packB, w.tile
+
+	for jc := 0; jc < n; jc += blockN {
+		nc := min(blockN, n-jc)
+		for pc := 0; pc < k; pc += kcMax {
+			kc := min(kcMax, k-pc)
+			acc := accumulate || pc > 0
+			packPanelsB(packB, b[pc*ldb+jc:], ldb, kc, nc, nr)
+			for ic := 0; ic < m; ic += blockM {
+				mc := min(blockM, m-ic)
+				for jr := 0; jr < nc; jr += nr {
+					cols := min(nr, nc-jr)
+					bp := packB[jr*kc : (jr+nr)*kc]
+					for ir := 0; ir < mc; ir += mr {
+						rows := min(mr, mc-ir)
+						off := (ic+ir)*ldc + jc + jr
+						if rows == mr {
+							ap := a[(ic+ir)*lda+pc:]
+							impl.tile(kc, ap, lda, bp, c[off:], ldc, cols, acc)
+							continue
+						}
+						// Fewer than mr rows remain: copy them into a
+						// zero-padded panel and compute into a scratch
+						// tile, then copy the valid part into C.
+						ap := packA[:mr*kc]
+						clear(ap)
+						for i := 0; i < rows; i++ {
+							src := a[(ic+ir+i)*lda+pc:]
+							copy(ap[i*kc:(i+1)*kc], src[:kc])
+						}
+						impl.tile(kc, ap, kc, bp, tile, nr, nr, false)
+						for i := 0; i < rows; i++ {
+							dst := c[off+i*ldc : off+i*ldc+cols]
+							src := tile[i*nr : i*nr+cols]
+							if acc {
+								for j, v := range src {
+									dst[j] += v
+								}
+							} else {
+								copy(dst, src)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// roundUp rounds x up to a multiple of m.
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// packPanelsB packs the kc×nc block of B starting at b[0] (row stride ldb)
+// into dst as consecutive panels of nr columns. Panel j holds kc rows of nr
+// values each; columns beyond nc are zero.
+func packPanelsB(dst, b []float32, ldb, kc, nc, nr int) {
+	for j := 0; j < nc; j += nr {
+		w := min(nr, nc-j)
+		panel := dst[j*kc : (j+nr)*kc]
+		for p := 0; p < kc; p++ {
+			row := panel[p*nr : p*nr+nr]
+			src := b[p*ldb+j : p*ldb+j+w]
+			copy(row, src)
+			if w < nr {
+				clear(row[w:])
+			}
+		}
+	}
+}

@@ -1,0 +1,46 @@
+//go:build amd64 && !purego
+
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+// hasAVX2FMA reports whether the CPU and operating system support AVX2 and
+// FMA, which the assembly micro-kernel requires. It is set once during
+// package initialisation and never modified afterwards.
+var hasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// avx2Impl is the AVX2/FMA assembly micro-kernel (6×16 tiles).
+var avx2Impl = kernelImpl{mr: 6, nr: 16, tile: tileAVX2}
+
+// bestImpl returns the fastest micro-kernel supported by this CPU.
+func bestImpl() kernelImpl {
+	if hasAVX2FMA {
+		return avx2Impl
+	}
+	return genericImpl
+}
+
+// asmImpl returns the assembly micro-kernel and true if it can run on this
+// CPU, for tests and benchmarks.
+func asmImpl() (kernelImpl, bool) { return avx2Impl, hasAVX2FMA }
+
+// tileAVX2 checks the bounds of the 6×16 tile and calls kernel6x16.
+func tileAVX2(kc int, a []float32, lda int, b, c []float32, ldc, cols int, accumulate bool) {
+	if kc < 1 || cols < 1 || cols > 16 {
+		panic("gemm: invalid tile")
+	}
+	_ = a[5*lda+kc-1]
+	_ = b[16*kc-1]
+	_ = c[5*ldc+cols-1]
+	kernel6x16(kc, &a[0], lda, &b[0], &c[0], ldc, cols, accumulate)
+}
+
+// kernel6x16 computes the 6×16 product of six rows of A at a (row stride
+// lda elements, kc values each) and the packed B panel at b (kc groups of 16
+// column values) and stores its first cols columns into C at c (row stride
+// ldc elements), adding to the existing values when accumulate is true.
+// Columns of C at or beyond cols are neither read nor written. Requires
+// kc >= 1, 1 <= cols <= 16, AVX2 and FMA. Implemented in gemm_amd64.s.
+//
+//go:noescape
+func kernel6x16(kc int, a *float32, lda int, b, c *float32, ldc, cols int, accumulate bool)

@@ -1,0 +1,255 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+// implsUnderTest returns every micro-kernel that can run on this machine,
+// so that both the assembly and the portable path are tested in one run.
+func implsUnderTest(t testing.TB) map[string]kernelImpl {
+	impls := map[string]kernelImpl{"generic": genericImpl}
+	if impl, ok := asmImpl(); ok {
+		impls["asm"] = impl
+	} else {
+		t.Logf("assembly micro-kernel not available on this CPU/build; testing generic only")
+	}
+	return impls
+}
+
+// guard is the value stored in every element of C outside the m×n region.
+const guard = float32(-12345.5)
+
+// problem is one test case with its operands laid out in exactly-sized
+// slices.
+type problem struct {
+	m, n, k, lda, ldb, ldc int
+	a, b, c0               []float32
+}
+
+func newProblem(rng *rand.Rand, m, n, k, padA, padB, padC int) *problem {
+	p := &problem{m: m, n: n, k: k, lda: k + padA, ldb: n + padB, ldc: n + padC}
+	size := func(rows, cols, ld int) int {
+		if rows == 0 || cols == 0 {
+			return 0
+		}
+		return (rows-1)*ld + cols
+	}
+	p.a = make([]float32, size(m, k, p.lda))
+	p.b = make([]float32, size(k, n, p.ldb))
+	p.c0 = make([]float32, size(m, n, p.ldc))
+	for i := range p.a {
+		p.a[i] = float32(rng.NormFloat64())
+	}
+	for i := range p.b {
+		p.b[i] = float32(rng.NormFloat64())
+	}
+	for i := range p.c0 {
+		p.c0[i] = guard
+	}
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			p.c0[i*p.ldc+j] = float32(rng.NormFloat64())
+		}
+	}
+	return p
+}
+
+// check runs impl on p and compares the result with a float64 reference.
+func (p *problem) check(t *testing.T, ws *Workspace, impl kernelImpl, accumulate bool) []float32 {
+	t.Helper()
+	c := append([]float32(nil), p.c0...)
+	ws.sgemm(impl, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, c, p.ldc, accumulate)
+	// Error bound for a float32 dot product of length k: about k·u·Σ|a||b|
+	// in the worst case; allow 2k·u plus rounding of the final addition.
+	const u = 1.0 / (1 << 24)
+	for i := 0; i < p.m; i++ {
+		for j := 0; j < p.n; j++ {
+			var sum, abs float64
+			for q := 0; q < p.k; q++ {
+				x := float64(p.a[i*p.lda+q]) * float64(p.b[q*p.ldb+j])
+				sum += x
+				abs += math.Abs(x)
+			}
+			if accumulate {
+				c0 := float64(p.c0[i*p.ldc+j])
+				sum += c0
+				abs += math.Abs(c0)
+			}
+			got := float64(c[i*p.ldc+j])
+			tol := float64(2*p.k+4)*u*abs + 1e-30
+			if d := math.Abs(got - sum); d > tol || math.IsNaN(got) {
+				t.Fatalf("m=%d n=%d k=%d acc=%v: C[%d,%d]=%g want %g (|diff| %g > tol %g)",
+					p.m, p.n, p.k, accumulate, i, j, got, sum, d, tol)
+			}
+		}
+		for j := p.n; j < p.ldc && i*p.ldc+j < len(c); j++ {
+			if c[i*p.ldc+j] != guard {
+				t.Fatalf("m=%d n=%d k=%d: padding C[%d,%d] overwritten", p.m, p.n, p.k, i, j)
+			}
+		}
+	}
+	return c
+}
+
+func TestSgemmShapes(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	type shape struct{ m, n, k int }
+	var shapes []shape
+	small := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 15, 16, 17, 23, 31, 32, 33}
+	for _, m := range small {
+		for _, n := range small {
+			for _, k := range []int{1, 2, 3, 5, 8, 27} {
+				shapes = append(shapes, shape{m, n, k})
+			}
+		}
+	}
+	shapes = append(shapes,
+		shape{0, 5, 5}, shape{5, 0, 5}, shape{5, 5, 0}, shape{0, 0, 0},
+		shape{1, 27, 3}, shape{1, 1, 1}, shape{7, 27, 64},
+		shape{50, 32, 27}, shape{145, 48, 32}, shape{150, 64, 64},
+		shape{289, 96, 80}, shape{200, 160, 192}, shape{97, 128, 288},
+		shape{64, 192, 257}, shape{300, 27, 64}, shape{61, 448, 513},
+		shape{13, 320, 768}, shape{20, 384, 1728}, shape{9, 33, 2000},
+		shape{7, 4100, 9}, shape{151, 17, 300},
+	)
+	ws := new(Workspace)
+	for name, impl := range implsUnderTest(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, s := range shapes {
+				for _, pads := range [][3]int{{0, 0, 0}, {3, 5, 7}} {
+					p := newProblem(rng, s.m, s.n, s.k, pads[0], pads[1], pads[2])
+					p.check(t, ws, impl, false)
+					p.check(t, ws, impl, true)
+				}
+			}
+		})
+	}
+}
+
+// TestSgemmPublic exercises the exported entry points.
+func TestSgemmPublic(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	p := newProblem(rng, 37, 45, 70, 1, 2, 3)
+	want := p.check(t, new(Workspace), bestImpl(), true)
+	c := append([]float32(nil), p.c0...)
+	Sgemm(p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, c, p.ldc, true)
+	c2 := append([]float32(nil), p.c0...)
+	NewWorkspace().Sgemm(p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, c2, p.ldc, true)
+	for i := range want {
+		if c[i] != want[i] || c2[i] != want[i] {
+			t.Fatalf("element %d: Sgemm %g, Workspace.Sgemm %g, want %g", i, c[i], c2[i], want[i])
+		}
+	}
+}
+
+// TestSgemmDeterministic checks that repeated calls, with fresh or reused
+// workspaces, give bit-identical results.
+func TestSgemmDeterministic(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for name, impl := range implsUnderTest(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, s := range [][3]int{{301, 77, 600}, {64, 448, 300}, {5, 3, 1}} {
+				p := newProblem(rng, s[0], s[1], s[2], 0, 0, 0)
+				ws := new(Workspace)
+				var first []float32
+				for rep := 0; rep < 3; rep++ {
+					c := append([]float32(nil), p.c0...)
+					if rep == 2 {
+						ws = new(Workspace)
+					}
+					ws.sgemm(impl, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, c, p.ldc, true)
+					if first == nil {
+						first = c
+						continue
+					}
+					for i := range c {
+						if math.Float32bits(c[i]) != math.Float32bits(first[i]) {
+							t.Fatalf("shape %v rep %d: element %d differs", s, rep, i)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSgemmNoAllocs checks that a warmed-up Workspace does not allocate.
+func TestSgemmNoAllocs(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	p := newProblem(rng, 100, 70, 300, 0, 0, 0)
+	ws := new(Workspace)
+	c := append([]float32(nil), p.c0...)
+	ws.Sgemm(p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, c, p.ldc, false)
+	allocs := testing.AllocsPerRun(5, func() {
+		ws.Sgemm(p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, c, p.ldc, false)
+	})
+	if allocs != 0 {
+		t.Fatalf("Workspace.Sgemm allocated %v times per call", allocs)
+	}
+}
+
+// TestSgemmInvalid checks that invalid arguments panic with a message.
+func TestSgemmInvalid(t *testing.T) {
+	buf := make([]float32, 100)
+	cases := []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"negative m", func() { Sgemm(-1, 2, 2, buf, 2, buf, 2, buf, 2, false) }, "negative"},
+		{"short a", func() { Sgemm(10, 2, 11, buf, 11, buf, 2, buf, 2, false) }, "len(a)"},
+		{"short b", func() { Sgemm(2, 11, 10, buf, 10, buf, 11, buf, 11, false) }, "len(b)"},
+		{"short c", func() { Sgemm(11, 10, 1, buf, 1, buf, 10, buf, 10, false) }, "len(c)"},
+		{"small lda", func() { Sgemm(2, 2, 3, buf, 2, buf, 2, buf, 2, false) }, "lda"},
+		{"small ldb", func() { Sgemm(2, 3, 2, buf, 2, buf, 2, buf, 3, false) }, "ldb"},
+		{"small ldc", func() { Sgemm(2, 3, 2, buf, 2, buf, 3, buf, 2, false) }, "ldc"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				r := recover()
+				if r == nil || !strings.Contains(fmt.Sprint(r), tc.want) {
+					t.Fatalf("got panic %v, want one mentioning %q", r, tc.want)
+				}
+			}()
+			tc.f()
+		})
+	}
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	shapes := []struct{ m, n, k int }{
+		{4096, 64, 288},
+		{4096, 192, 768},
+		{1024, 384, 1728},
+		{289, 192, 768},
+		{4096, 27, 64},
+		{4096, 1728, 64},
+		{1024, 32, 27},
+	}
+	impls := implsUnderTest(b)
+	for _, s := range shapes {
+		for _, name := range []string{"asm", "generic"} {
+			impl, ok := impls[name]
+			if !ok {
+				continue
+			}
+			b.Run(fmt.Sprintf("%dx%dx%d/%s", s.m, s.n, s.k, name), func(b *testing.B) {
+				rng := rand.New(rand.NewSource(5))
+				p := newProblem(rng, s.m, s.n, s.k, 0, 0, 0)
+				ws := new(Workspace)
+				c := p.c0
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					ws.sgemm(impl, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, c, p.ldc, false)
+				}
+				flops := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(b.N)
+				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
