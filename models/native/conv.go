@@ -105,8 +105,8 @@ func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 	k := c.kh * c.kw * c.cin
 	if c.pointwise() {
 		m := g.ho * g.wo
-		p.forRange(m, 256, func(lo, hi int) {
-			sgemm(hi-lo, c.cout, k, x[lo*k:], k, c.w, c.cout, y[lo*c.cout:], c.cout, false)
+		p.forRangeW(m, 256, func(lo, hi, worker int) {
+			p.ws[worker].Sgemm(hi-lo, c.cout, k, x[lo*k:], k, c.w, c.cout, y[lo*c.cout:], c.cout, false)
 			c.epilogue(y[lo*c.cout : hi*c.cout])
 		})
 		return nil, nil
@@ -124,7 +124,7 @@ func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 		col := cols[worker][:m*k]
 		c.im2col(g, x, r0, r1, col)
 		dst := y[r0*g.wo*c.cout : r1*g.wo*c.cout]
-		sgemm(m, c.cout, k, col, k, c.w, c.cout, dst, c.cout, false)
+		p.ws[worker].Sgemm(m, c.cout, k, col, k, c.w, c.cout, dst, c.cout, false)
 		c.epilogue(dst)
 	})
 	return nil, nil
@@ -246,8 +246,8 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 	k := c.kh * c.kw * c.cin
 	if c.pointwise() {
 		m := g.ho * g.wo
-		p.forRange(m, 256, func(lo, hi int) {
-			sgemm(hi-lo, k, c.cout, dy[lo*c.cout:], c.cout, c.wt, k, dx[lo*k:], k, true)
+		p.forRangeW(m, 256, func(lo, hi, worker int) {
+			p.ws[worker].Sgemm(hi-lo, k, c.cout, dy[lo*c.cout:], c.cout, c.wt, k, dx[lo*k:], k, true)
 		})
 		return nil
 	}
@@ -265,7 +265,7 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 				cols[worker] = make([]float32, rows*g.wo*k)
 			}
 			col := cols[worker][:m*k]
-			sgemm(m, k, c.cout, dy[r0*g.wo*c.cout:], c.cout, c.wt, k, col, k, false)
+			p.ws[worker].Sgemm(m, k, c.cout, dy[r0*g.wo*c.cout:], c.cout, c.wt, k, col, k, false)
 			c.col2im(g, col, r0, r1, dx)
 		})
 	}

@@ -438,13 +438,13 @@ func (m *matMul) outShape(in [][]int) ([]int, error) {
 	return []int{s[0], m.n}, nil
 }
 
-func (m *matMul) forward(_ *pool, in []*tensor, out *tensor) (any, error) {
-	sgemm(in[0].shape[0], m.n, m.k, in[0].data, m.k, m.w, m.n, out.data, m.n, false)
+func (m *matMul) forward(p *pool, in []*tensor, out *tensor) (any, error) {
+	p.ws[0].Sgemm(in[0].shape[0], m.n, m.k, in[0].data, m.k, m.w, m.n, out.data, m.n, false)
 	return nil, nil
 }
 
-func (m *matMul) backward(_ *pool, _ []*tensor, _ *tensor, _ any, dOut *tensor, dIn []*tensor) error {
-	sgemm(dOut.shape[0], m.k, m.n, dOut.data, m.n, m.wt, m.k, dIn[0].data, m.k, true)
+func (m *matMul) backward(p *pool, _ []*tensor, _ *tensor, _ any, dOut *tensor, dIn []*tensor) error {
+	p.ws[0].Sgemm(dOut.shape[0], m.k, m.n, dOut.data, m.n, m.wt, m.k, dIn[0].data, m.k, true)
 	return nil
 }
 

@@ -4,19 +4,28 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/deepdream-go/deepdream/models/native/gemm"
 )
 
 // pool runs index ranges on a fixed number of goroutines. Each call blocks
 // until all work is done; idle workers wait on the WaitGroup, never spin.
 type pool struct {
 	workers int
+	// ws holds one GEMM workspace per worker, so packing buffers are
+	// allocated once per executor rather than once per call.
+	ws []*gemm.Workspace
 }
 
 func newPool(workers int) *pool {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return &pool{workers: workers}
+	p := &pool{workers: workers, ws: make([]*gemm.Workspace, workers)}
+	for i := range p.ws {
+		p.ws[i] = gemm.NewWorkspace()
+	}
+	return p
 }
 
 // forChunks calls fn(chunk) for chunk = 0..n-1, spreading chunks over the
@@ -57,6 +66,11 @@ func (p *pool) forChunks(n int, fn func(chunk, worker int)) {
 // forRange splits [0,n) into chunks of at least grain items and calls
 // fn(lo, hi) for each.
 func (p *pool) forRange(n, grain int, fn func(lo, hi int)) {
+	p.forRangeW(n, grain, func(lo, hi, _ int) { fn(lo, hi) })
+}
+
+// forRangeW is forRange that also passes the worker index.
+func (p *pool) forRangeW(n, grain int, fn func(lo, hi, worker int)) {
 	if n <= 0 {
 		return
 	}
@@ -69,12 +83,12 @@ func (p *pool) forRange(n, grain int, fn func(lo, hi int)) {
 	}
 	size := (n + chunks - 1) / chunks
 	chunks = (n + size - 1) / size
-	p.forChunks(chunks, func(c, _ int) {
+	p.forChunks(chunks, func(c, worker int) {
 		lo := c * size
 		hi := lo + size
 		if hi > n {
 			hi = n
 		}
-		fn(lo, hi)
+		fn(lo, hi, worker)
 	})
 }

@@ -1,0 +1,91 @@
+package native
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/deepdream-go/deepdream/models"
+	"github.com/deepdream-go/deepdream/models/builtin"
+	"github.com/deepdream-go/deepdream/models/graphdef"
+)
+
+func builtinExecutor(tb testing.TB) *Executor {
+	tb.Helper()
+	g, err := graphdef.Decode(builtin.InceptionV3())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e, err := New(g, models.Spec{InputNode: "input", PixelScale: 1 / 127.5, PixelOffset: -1}, Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+// convFLOPs counts the multiply-adds (×2) of the convolutions of the plan
+// for one forward pass at the given size.
+func convFLOPs(tb testing.TB, e *Executor, layer string, w, h int) float64 {
+	p, err := e.plan([]string{layer})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	shapes, err := p.inferShapes(h, w)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	total := 0.0
+	for _, s := range p.steps {
+		if c, ok := s.op.(*conv2d); ok {
+			o := shapes[s.out]
+			total += 2 * float64(o[1]*o[2]) * float64(c.kh*c.kw*c.cin) * float64(c.cout)
+		}
+	}
+	return total
+}
+
+// peakRSSMiB reads the process's peak resident set size (Linux only).
+func peakRSSMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// BenchmarkMixed5Gradient measures forward + backward (input gradient of
+// mean(mixed5²)) of the built-in model. GFLOP/s counts the convolutions of
+// both passes. Run one size alone to read its peak RSS.
+func BenchmarkMixed5Gradient(b *testing.B) {
+	e := builtinExecutor(b)
+	ctx := context.Background()
+	for _, size := range [][2]int{{224, 224}, {512, 288}, {1280, 720}} {
+		b.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(b *testing.B) {
+			img := testImage(size[0], size[1], 1)
+			grad := make([]float32, len(img.Pix))
+			obj := models.MeanSquareOf("mixed5")
+			flops := 2 * convFLOPs(b, e, "mixed5", size[0], size[1])
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := e.Gradient(ctx, img, obj, grad); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			sec := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(sec*1000, "ms/op")
+			b.ReportMetric(flops/sec/1e9, "GFLOP/s")
+			b.ReportMetric(peakRSSMiB(), "peakRSS-MiB")
+		})
+	}
+}
