@@ -72,7 +72,7 @@ func (c *conv2d) pointwise() bool {
 // rowsPerChunk picks how many output rows one im2col+GEMM call handles:
 // enough rows for an efficient GEMM, a bounded column buffer, and at least
 // kh rows so that chunk i and chunk i+2 never touch the same input rows.
-func (c *conv2d) rowsPerChunk(g convGeom, workers int) int {
+func (c *conv2d) rowsPerChunk(g convGeom) int {
 	k := c.kh * c.kw * c.cin
 	targetM := (1 << 20) / k // about 4 MB of columns per worker
 	if targetM < 64 {
@@ -82,8 +82,10 @@ func (c *conv2d) rowsPerChunk(g convGeom, workers int) int {
 		targetM = 4096
 	}
 	rows := targetM / g.wo
-	// Keep every worker busy on small maps.
-	if per := (g.ho + 2*workers - 1) / (2 * workers); rows > per {
+	// Small maps still split into several chunks so all cores get work.
+	// The split depends only on the geometry, never on the worker count,
+	// so the order of additions in col2im is the same on every machine.
+	if per := (g.ho + 15) / 16; rows > per {
 		rows = per
 	}
 	minRows := (c.kh + c.sh - 1) / c.sh
@@ -111,7 +113,7 @@ func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 		})
 		return nil, nil
 	}
-	rows := c.rowsPerChunk(g, p.workers)
+	rows := c.rowsPerChunk(g)
 	chunks := (g.ho + rows - 1) / rows
 	cols := make([][]float32, p.workers)
 	p.forChunks(chunks, func(ch, worker int) {
@@ -251,7 +253,7 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 		})
 		return nil
 	}
-	rows := c.rowsPerChunk(g, p.workers)
+	rows := c.rowsPerChunk(g)
 	chunks := (g.ho + rows - 1) / rows
 	cols := make([][]float32, p.workers)
 	for phase := 0; phase < 2; phase++ {

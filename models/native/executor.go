@@ -137,7 +137,7 @@ func (e *Executor) MinSize() (int, int) {
 	}
 	lo, hi := 1, 4096
 	if !fits(hi) {
-		return hi, hi
+		return 1, 1 // broken at every size: let the run report why
 	}
 	for lo < hi {
 		mid := (lo + hi) / 2
@@ -162,7 +162,7 @@ func (e *Executor) Activations(ctx context.Context, img *models.Image, layers []
 	if err != nil {
 		return nil, err
 	}
-	r, err := p.forward(ctx, e.input(img), false)
+	r, err := e.forward(ctx, p, img, false)
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +196,20 @@ func activation(name string, t *tensor) (models.Activation, error) {
 		return a, fmt.Errorf("node %q has rank %d, want at most 4", name, len(t.shape))
 	}
 	return a, nil
+}
+
+// forward runs a plan on img, explaining size errors with the model's minimum.
+func (e *Executor) forward(ctx context.Context, p *plan, img *models.Image, keep bool) (*run, error) {
+	if err := checkImage(img); err != nil {
+		return nil, err
+	}
+	if _, err := p.inferShapes(img.Height, img.Width); err != nil {
+		if w, h := e.MinSize(); w > 1 && (img.Width < w || img.Height < h) {
+			return nil, fmt.Errorf("image %dx%d is too small for this model (at least %dx%d)", img.Width, img.Height, w, h)
+		}
+		return nil, err
+	}
+	return p.forward(ctx, e.input(img), keep)
 }
 
 // input converts pixels to the network's input tensor.
@@ -236,7 +250,7 @@ func (e *Executor) Gradient(ctx context.Context, img *models.Image, obj models.O
 	if err != nil {
 		return 0, err
 	}
-	r, err := p.forward(ctx, e.input(img), true)
+	r, err := e.forward(ctx, p, img, true)
 	if err != nil {
 		return 0, err
 	}

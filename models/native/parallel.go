@@ -63,6 +63,9 @@ func (p *pool) forChunks(n int, fn func(chunk, worker int)) {
 	wg.Wait()
 }
 
+// maxChunks bounds how finely forRange splits work.
+const maxChunks = 64
+
 // forRange splits [0,n) into chunks of at least grain items and calls
 // fn(lo, hi) for each.
 func (p *pool) forRange(n, grain int, fn func(lo, hi int)) {
@@ -77,12 +80,10 @@ func (p *pool) forRangeW(n, grain int, fn func(lo, hi, worker int)) {
 	if grain < 1 {
 		grain = 1
 	}
-	chunks := (n + grain - 1) / grain
-	if max := p.workers * 4; chunks > max {
-		chunks = max
-	}
-	size := (n + chunks - 1) / chunks
-	chunks = (n + size - 1) / size
+	// Chunk boundaries depend only on n and grain, never on the number of
+	// workers, so results are the same on every machine.
+	size := max(grain, (n+maxChunks-1)/maxChunks)
+	chunks := (n + size - 1) / size
 	p.forChunks(chunks, func(c, worker int) {
 		lo := c * size
 		hi := lo + size
