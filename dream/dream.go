@@ -269,6 +269,9 @@ func (d *dreamer) step(ctx context.Context, img *models.Image) (float64, error) 
 	for _, x := range g {
 		sum += math.Abs(float64(x))
 	}
+	if math.IsNaN(sum) || math.IsInf(sum, 0) {
+		return 0, errors.New("network returned a non-finite gradient")
+	}
 	scale := d.p.StepSize / (sum/float64(len(g)) + gradEpsilon)
 	if d.p.Norm == NormLaplacian {
 		// Bring g to unit scale first (so the pyramid's own guard against
@@ -299,19 +302,29 @@ func applyStep(pix, g []float32, scale float64) {
 	}
 }
 
-// tileSpans splits [0, n) into spans of length tile, the remainder merged
-// into the last span so that every span is at least min(tile, n) long. tile
-// <= 0 or tile >= n gives one span.
-func tileSpans(n, tile int) [][2]int {
+// tileSpans splits [0, n) into the fewest near-equal spans (lengths
+// differing by at most one) no longer than tile, then, if that makes spans
+// shorter than minLen, into fewer, longer ones: a short leftover tile is
+// merged into its neighbours, never skipped. With tile >= 2*minLen every span
+// is between minLen and tile long. tile <= 0 or tile >= n gives one span.
+func tileSpans(n, tile, minLen int) [][2]int {
 	if tile <= 0 || tile >= n {
 		return [][2]int{{0, n}}
 	}
-	count := n / tile
-	spans := make([][2]int, count)
-	for i := range spans {
-		spans[i] = [2]int{i * tile, (i + 1) * tile}
+	count := (n + tile - 1) / tile
+	for count > 1 && n/count < minLen {
+		count--
 	}
-	spans[count-1][1] = n
+	spans := make([][2]int, count)
+	pos := 0
+	for i := range spans {
+		l := n / count
+		if i < n%count {
+			l++
+		}
+		spans[i] = [2]int{pos, pos + l}
+		pos += l
+	}
 	return spans
 }
 
@@ -319,17 +332,16 @@ func tileSpans(n, tile int) [][2]int {
 // tile (tile 0: whole image). Each tile's gradient is weighted by the tile's
 // share of the image area, so that for objectives that are means over
 // positions the tiles add up to the whole-image gradient away from tile
-// borders. Tiles are at least the network's minimum size: the tile side is
-// raised to it, and leftovers are merged into the last tile of a row or
-// column. It returns the area-weighted objective value.
+// borders. Tiles are at least the network's minimum size and at most tile
+// pixels wide and high when tile is at least twice that minimum (see
+// tileSpans). It returns the area-weighted objective value.
 func tiledGradient(ctx context.Context, net Network, img *models.Image, obj models.Objective, tile int, g []float32) (float64, error) {
 	w, h := img.Width, img.Height
 	if tile <= 0 || (tile >= w && tile >= h) {
 		return net.Gradient(ctx, img, obj, g)
 	}
 	minW, minH := net.MinSize()
-	tw, th := max(tile, minW), max(tile, minH)
-	xs, ys := tileSpans(w, tw), tileSpans(h, th)
+	xs, ys := tileSpans(w, tile, minW), tileSpans(h, tile, minH)
 	var value float64
 	for _, ty := range ys {
 		for _, tx := range xs {

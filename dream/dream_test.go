@@ -179,30 +179,41 @@ func TestOctavesBelowMinimumAreSkipped(t *testing.T) {
 	}
 }
 
-func TestTileSpansNeverBelowTile(t *testing.T) {
-	for n := 1; n < 200; n++ {
-		for _, tile := range []int{0, 7, 16, 50} {
-			spans := tileSpans(n, tile)
-			pos := 0
-			for _, s := range spans {
-				if s[0] != pos || s[1] <= s[0] {
-					t.Fatalf("n=%d tile=%d: spans %v do not cover [0,n) in order", n, tile, spans)
+func TestTileSpans(t *testing.T) {
+	for n := 1; n < 300; n++ {
+		for _, tile := range []int{0, 7, 16, 50, 64} {
+			for _, minLen := range []int{1, 8, 20, 43} {
+				if n < minLen {
+					continue
 				}
-				if l := s[1] - s[0]; l < min(tile, n) || (tile > 0 && l >= 2*tile && n > tile) {
-					t.Fatalf("n=%d tile=%d: span length %d", n, tile, l)
+				spans := tileSpans(n, tile, minLen)
+				pos := 0
+				lo, hi := n, 0
+				for _, s := range spans {
+					if s[0] != pos || s[1] <= s[0] {
+						t.Fatalf("n=%d tile=%d min=%d: spans %v do not cover [0,n) in order", n, tile, minLen, spans)
+					}
+					l := s[1] - s[0]
+					lo, hi = min(lo, l), max(hi, l)
+					pos = s[1]
 				}
-				pos = s[1]
-			}
-			if pos != n {
-				t.Fatalf("n=%d tile=%d: spans end at %d", n, tile, pos)
+				if pos != n {
+					t.Fatalf("n=%d tile=%d min=%d: spans end at %d", n, tile, minLen, pos)
+				}
+				if lo < minLen || hi-lo > 1 {
+					t.Fatalf("n=%d tile=%d min=%d: span lengths %d..%d", n, tile, minLen, lo, hi)
+				}
+				if tile >= 2*minLen && hi > tile {
+					t.Fatalf("n=%d tile=%d min=%d: span of %d exceeds the tile", n, tile, minLen, hi)
+				}
 			}
 		}
 	}
 }
 
 func TestTilesAreMergedNotSkipped(t *testing.T) {
-	// Tile 16 with a network minimum of 20: tiles grow to 20 and the
-	// remainder (70 = 20+20+30) is merged; every pixel gets a gradient.
+	// Tile 16 with a network minimum of 20: 70 = 23+23+24 across and
+	// 50 = 25+25 down; every pixel gets a gradient.
 	net := newToyNet(2, 4, 20)
 	img := noiseImage(70, 50, 7)
 	g := make([]float32, len(img.Pix))
@@ -543,5 +554,21 @@ func TestProgressCountsEveryStep(t *testing.T) {
 	}
 	if got[0].Width != 33 || got[11].Width != 64 {
 		t.Errorf("octave widths %d..%d, want 33..64", got[0].Width, got[11].Width)
+	}
+}
+
+// nanNet returns a NaN gradient.
+type nanNet struct{ *toyNet }
+
+func (n nanNet) Gradient(ctx context.Context, img *models.Image, obj models.Objective, grad []float32) (float64, error) {
+	v, err := n.toyNet.Gradient(ctx, img, obj, grad)
+	grad[5] = float32(math.NaN())
+	return v, err
+}
+
+func TestNonFiniteGradientIsAnError(t *testing.T) {
+	_, err := Dream(context.Background(), nanNet{newToyNet(1, 4, 8)}, noiseImage(16, 16, 1), testParams(models.MeanSquareOf("conv")), nil)
+	if err == nil || !strings.Contains(err.Error(), "non-finite gradient") || !strings.Contains(err.Error(), "octave 1/") {
+		t.Errorf("err = %v", err)
 	}
 }

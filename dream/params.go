@@ -35,11 +35,13 @@ type Params struct {
 	// Jitter is the largest random cyclic shift, in pixels along x and y,
 	// applied before each step and undone after (0 disables it).
 	Jitter int
-	// Tile is the side of the square tiles the gradient is computed on when
-	// an octave is larger than a tile, bounding memory; the image is rolled by
-	// a random offset first so that tile borders move every step and leave no
-	// seams. Tiles narrower than the network's minimum input are merged into
-	// their neighbour. 0 disables tiling.
+	// Tile is the largest side of the tiles the gradient is computed on
+	// when an octave is larger than a tile, bounding memory; the image is
+	// rolled by a random offset first so that tile borders move every step
+	// and leave no seams. Each row and column is split into near-equal
+	// tiles; tiles that would be narrower than the network's minimum input
+	// are merged with their neighbours (so with Tile below twice that
+	// minimum some tiles exceed Tile). 0 disables tiling.
 	Tile int
 	// Norm is the gradient normalisation: NormMeanAbs (also used when empty)
 	// or NormLaplacian.
