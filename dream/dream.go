@@ -1,0 +1,373 @@
+// Package dream implements DeepDream over an abstract differentiable network:
+// gradient ascent on an objective over the pixels of an image, at several
+// octaves with detail re-injection (Mordvintsev, Olah and Tyka, Google 2015),
+// with random jitter, tiled gradients with random offsets, and mean-abs or
+// Laplacian-pyramid gradient normalisation.
+//
+// The package is pure: it does no file or process I/O and depends only on the
+// models contract. Any models.Executor satisfies Network.
+package dream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/deepdream-go/deepdream/models"
+)
+
+// Network is what dreaming needs from a model: the gradient of an objective
+// with respect to the input pixels, and the smallest input it accepts.
+// models.Executor satisfies it.
+type Network interface {
+	// Gradient returns the objective's value for img and writes its
+	// gradient with respect to img.Pix into grad (len(img.Pix) values).
+	Gradient(ctx context.Context, img *models.Image, obj models.Objective, grad []float32) (float64, error)
+	// MinSize is the smallest width and height the network accepts.
+	MinSize() (width, height int)
+}
+
+var _ Network = models.Executor(nil)
+
+// ErrTooSmall is returned (wrapped) when the image is smaller than the
+// network's minimum input even at full resolution.
+var ErrTooSmall = errors.New("image is smaller than the network's minimum input")
+
+// gradEpsilon guards the mean-abs normalisation against an all-zero
+// gradient: the step is StepSize * g / (mean|g| + gradEpsilon). It is far
+// below any real gradient magnitude, so it changes nothing else, and a zero
+// gradient gives a zero step instead of NaN.
+const gradEpsilon = 1e-20
+
+// Progress reports one finished step.
+type Progress struct {
+	// Octave is the index of the current octave among those run, 0 being the
+	// smallest; Octaves is how many are run (skipped ones excluded).
+	Octave, Octaves int
+	// Step is the index of the finished step within the octave, from 0;
+	// Steps is the number of steps per octave.
+	Step, Steps int
+	// Done and Total count finished and planned steps over the whole dream.
+	Done, Total int
+	// Width and Height are the size of the current octave.
+	Width, Height int
+	// Value is the objective measured during the step (before the update).
+	Value float64
+}
+
+// Dream returns img dreamed with the parameters p. img is not modified.
+// progress, when not nil, is called after every step. Cancelling ctx stops
+// the dream between steps (or inside the network if it honours ctx) and
+// returns ctx.Err().
+//
+// Octaves whose size is below net.MinSize are skipped; if the full image is
+// already too small the error wraps ErrTooSmall.
+func Dream(ctx context.Context, net Network, img *models.Image, p Params, progress func(Progress)) (*models.Image, error) {
+	return DreamFrom(ctx, net, img, img, p, progress)
+}
+
+// DreamFrom dreams starting from init while building the octave pyramid
+// from base, which is what a video loop needs: base is the source frame and
+// init is that frame plus the hallucination carried over from the previous
+// dreamed frame (for example init = frame + blend * warped(prevDream -
+// prevFrame)). base and init must have the same size; neither is modified.
+//
+// The difference init - base is split across octaves like a Laplacian
+// pyramid: the smallest octave starts from its base plus the difference
+// downscaled to it, and each larger octave adds the band of the difference
+// that the smaller octaves could not hold, on top of the upscaled dreamed
+// detail. So with nothing to dream the result would be init itself, and
+// the carried hallucination keeps its fine structure while the octaves grow
+// it further. DreamFrom(ctx, net, img, img, p, f) is Dream(ctx, net, img, p, f).
+//
+// For temporal coherence a video loop typically runs fewer Steps (and often
+// fewer Octaves) on later frames than on the first, and may keep the same
+// Seed for every frame: the jitter sequence then repeats frame to frame.
+func DreamFrom(ctx context.Context, net Network, base, init *models.Image, p Params, progress func(Progress)) (*models.Image, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkImage("base", base); err != nil {
+		return nil, err
+	}
+	if err := checkImage("init", init); err != nil {
+		return nil, err
+	}
+	if base.Width != init.Width || base.Height != init.Height {
+		return nil, fmt.Errorf("dream: base is %dx%d but init is %dx%d, want the same size",
+			base.Width, base.Height, init.Width, init.Height)
+	}
+	minW, minH := net.MinSize()
+	if base.Width < minW || base.Height < minH {
+		return nil, fmt.Errorf("dream: image is %dx%d, network needs at least %dx%d: %w",
+			base.Width, base.Height, minW, minH, ErrTooSmall)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Octave sizes, full size first; keep those the network accepts (a
+	// prefix, since sizes shrink).
+	type size struct{ w, h int }
+	var sizes []size
+	for k := 0; k < p.Octaves; k++ {
+		f := math.Pow(p.OctaveScale, float64(k))
+		w := int(math.Round(float64(base.Width) / f))
+		h := int(math.Round(float64(base.Height) / f))
+		if w < minW || h < minH || w < 1 || h < 1 {
+			break
+		}
+		sizes = append(sizes, size{w, h})
+	}
+	n := len(sizes)
+
+	d := &dreamer{net: net, p: p, minW: minW, minH: minH,
+		rng: rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15))}
+	withInit := init != base
+	var diff *models.Image // init - base at full size
+	if withInit {
+		diff = models.NewImage(base.Width, base.Height)
+		for i := range diff.Pix {
+			diff.Pix[i] = init.Pix[i] - base.Pix[i]
+		}
+	}
+	octaveBase := func(k int) *models.Image {
+		if k == 0 {
+			return base
+		}
+		return Resize(base, sizes[k].w, sizes[k].h)
+	}
+	diffAt := func(k int) *models.Image {
+		if k == 0 {
+			return diff
+		}
+		return Resize(diff, sizes[k].w, sizes[k].h)
+	}
+
+	total := n * p.Steps
+	done := 0
+	var detail *models.Image // dreamed - base at the previous octave
+	var prevDiff *models.Image
+	var img *models.Image
+	for oi := 0; oi < n; oi++ {
+		k := n - 1 - oi
+		ob := octaveBase(k)
+		img = &models.Image{Width: ob.Width, Height: ob.Height, Pix: make([]float32, len(ob.Pix))}
+		switch {
+		case detail == nil && withInit && k == 0:
+			copy(img.Pix, init.Pix)
+		case detail == nil && withInit:
+			prevDiff = diffAt(k)
+			for i := range img.Pix {
+				img.Pix[i] = ob.Pix[i] + prevDiff.Pix[i]
+			}
+		case detail == nil:
+			copy(img.Pix, ob.Pix)
+		default:
+			up := Resize(detail, ob.Width, ob.Height)
+			if withInit {
+				// Add the band of init - base this octave holds and the
+				// previous one could not.
+				cur := diffAt(k)
+				prevUp := Resize(prevDiff, ob.Width, ob.Height)
+				for i := range up.Pix {
+					up.Pix[i] += cur.Pix[i] - prevUp.Pix[i]
+				}
+				prevDiff = cur
+			}
+			for i := range img.Pix {
+				img.Pix[i] = ob.Pix[i] + up.Pix[i]
+			}
+		}
+		for s := 0; s < p.Steps; s++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			v, err := d.step(ctx, img)
+			if err != nil {
+				if cerr := ctx.Err(); cerr != nil {
+					return nil, cerr
+				}
+				return nil, fmt.Errorf("dream: octave %d/%d (%dx%d) step %d: %w", oi+1, n, img.Width, img.Height, s+1, err)
+			}
+			done++
+			if progress != nil {
+				progress(Progress{Octave: oi, Octaves: n, Step: s, Steps: p.Steps, Done: done, Total: total,
+					Width: img.Width, Height: img.Height, Value: v})
+			}
+		}
+		if k > 0 {
+			detail = &models.Image{Width: img.Width, Height: img.Height, Pix: make([]float32, len(img.Pix))}
+			for i := range detail.Pix {
+				detail.Pix[i] = img.Pix[i] - ob.Pix[i]
+			}
+		}
+	}
+	return img, nil
+}
+
+// checkImage rejects images whose pixel slice does not match their size.
+func checkImage(name string, img *models.Image) error {
+	if img == nil {
+		return fmt.Errorf("dream: %s image is nil", name)
+	}
+	if img.Width <= 0 || img.Height <= 0 || len(img.Pix) != img.Width*img.Height*3 {
+		return fmt.Errorf("dream: %s image is %dx%d with %d values, want width*height*3 > 0",
+			name, img.Width, img.Height, len(img.Pix))
+	}
+	return nil
+}
+
+// dreamer holds the state shared by the steps of one dream.
+type dreamer struct {
+	net        Network
+	p          Params
+	minW, minH int
+	rng        *rand.Rand
+}
+
+// step does one gradient-ascent step on img in place and returns the
+// objective value measured.
+func (d *dreamer) step(ctx context.Context, img *models.Image) (float64, error) {
+	w, h := img.Width, img.Height
+	// Random draws, always in the same order: jitter x, y, then tile offset
+	// x, y (only when tiling applies).
+	var sx, sy int
+	if j := d.p.Jitter; j > 0 {
+		sx = d.rng.IntN(2*j+1) - j
+		sy = d.rng.IntN(2*j+1) - j
+	}
+	tiled := d.p.Tile > 0 && (w > d.p.Tile || h > d.p.Tile)
+	if tiled {
+		sx += d.rng.IntN(w)
+		sy += d.rng.IntN(h)
+	}
+	src := img
+	if sx%w != 0 || sy%h != 0 {
+		src = Roll(img, sx, sy)
+	}
+	g := make([]float32, len(img.Pix))
+	tile := 0
+	if tiled {
+		tile = d.p.Tile
+	}
+	v, err := tiledGradient(ctx, d.net, src, d.p.Objective, tile, g)
+	if err != nil {
+		return 0, err
+	}
+	if src != img {
+		back := make([]float32, len(g))
+		rollPlane(back, g, w, h, 3, -sx, -sy)
+		g = back
+	}
+	if d.p.Smooth > 0 {
+		gaussianBlur(g, w, h, 3, d.p.Smooth)
+	}
+	var sum float64
+	for _, x := range g {
+		sum += math.Abs(float64(x))
+	}
+	if math.IsNaN(sum) || math.IsInf(sum, 0) {
+		return 0, errors.New("network returned a non-finite gradient")
+	}
+	scale := d.p.StepSize / (sum/float64(len(g)) + gradEpsilon)
+	if d.p.Norm == NormLaplacian {
+		// Bring g to unit scale first (so the pyramid's own guard against
+		// zero bands is scale-free), then normalise band by band.
+		inv := float32(1 / (sum/float64(len(g)) + gradEpsilon))
+		for i := range g {
+			g[i] *= inv
+		}
+		g = lapNormalize(g, w, h, 3, d.p.LaplacianLevels)
+		scale = d.p.StepSize
+	}
+	applyStep(img.Pix, g, scale)
+	return v, nil
+}
+
+// applyStep does pix = clip(pix + scale*g, 0, 255).
+func applyStep(pix, g []float32, scale float64) {
+	for i, x := range g {
+		v := pix[i] + float32(scale*float64(x))
+		if v < 0 {
+			v = 0
+		} else if v > 255 {
+			v = 255
+		} else if v != v { // NaN
+			v = 0
+		}
+		pix[i] = v
+	}
+}
+
+// tileSpans splits [0, n) into the fewest near-equal spans (lengths
+// differing by at most one) no longer than tile, then, if that makes spans
+// shorter than minLen, into fewer, longer ones: a short leftover tile is
+// merged into its neighbours, never skipped. With tile >= 2*minLen every span
+// is between minLen and tile long. tile <= 0 or tile >= n gives one span.
+func tileSpans(n, tile, minLen int) [][2]int {
+	if tile <= 0 || tile >= n {
+		return [][2]int{{0, n}}
+	}
+	count := (n + tile - 1) / tile
+	for count > 1 && n/count < minLen {
+		count--
+	}
+	spans := make([][2]int, count)
+	pos := 0
+	for i := range spans {
+		l := n / count
+		if i < n%count {
+			l++
+		}
+		spans[i] = [2]int{pos, pos + l}
+		pos += l
+	}
+	return spans
+}
+
+// tiledGradient writes into g the gradient of obj over img computed tile by
+// tile (tile 0: whole image). Each tile's gradient is weighted by the tile's
+// share of the image area, so that for objectives that are means over
+// positions the tiles add up to the whole-image gradient away from tile
+// borders. Tiles are at least the network's minimum size and at most tile
+// pixels wide and high when tile is at least twice that minimum (see
+// tileSpans). It returns the area-weighted objective value.
+func tiledGradient(ctx context.Context, net Network, img *models.Image, obj models.Objective, tile int, g []float32) (float64, error) {
+	w, h := img.Width, img.Height
+	if tile <= 0 || (tile >= w && tile >= h) {
+		return net.Gradient(ctx, img, obj, g)
+	}
+	minW, minH := net.MinSize()
+	xs, ys := tileSpans(w, tile, minW), tileSpans(h, tile, minH)
+	var value float64
+	for _, ty := range ys {
+		for _, tx := range xs {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+			cw, ch := tx[1]-tx[0], ty[1]-ty[0]
+			sub := models.NewImage(cw, ch)
+			for y := 0; y < ch; y++ {
+				copy(sub.Pix[y*cw*3:(y+1)*cw*3], img.Pix[((ty[0]+y)*w+tx[0])*3:((ty[0]+y)*w+tx[1])*3])
+			}
+			tg := make([]float32, len(sub.Pix))
+			v, err := net.Gradient(ctx, sub, obj, tg)
+			if err != nil {
+				return 0, fmt.Errorf("tile at (%d,%d) %dx%d: %w", tx[0], ty[0], cw, ch, err)
+			}
+			share := float64(cw*ch) / float64(w*h)
+			value += share * v
+			fs := float32(share)
+			for y := 0; y < ch; y++ {
+				dst := g[((ty[0]+y)*w+tx[0])*3 : ((ty[0]+y)*w+tx[1])*3]
+				for i, x := range tg[y*cw*3 : (y+1)*cw*3] {
+					dst[i] = x * fs
+				}
+			}
+		}
+	}
+	return value, nil
+}
