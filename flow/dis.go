@@ -45,8 +45,8 @@ type Options struct {
 	Color bool
 }
 
-// Fast is tuned for speed: coarse patch search and refinement only down to
-// a quarter of the resolution.
+// Fast is tuned for speed: patches and refinement only down to a quarter of
+// the resolution, then bilinear upsampling.
 func Fast() Options {
 	return Options{
 		PatchSize: 8, PatchStride: 4, CoarsestLevel: -1, FinestLevel: 2,
@@ -55,21 +55,22 @@ func Fast() Options {
 	}
 }
 
-// Medium balances speed and accuracy: the default.
+// Medium balances speed and accuracy; it is the default.
 func Medium() Options {
+	return Options{
+		PatchSize: 8, PatchStride: 3, CoarsestLevel: -1, FinestLevel: 1,
+		SearchIterations: 25, RefineIterations: 3, SORIterations: 5,
+		Alpha: 20, Delta: 5, Gamma: 10,
+	}
+}
+
+// Accurate adds full-resolution variational refinement on all colour
+// channels to Medium; it is several times slower.
+func Accurate() Options {
 	return Options{
 		PatchSize: 8, PatchStride: 3, CoarsestLevel: -1, FinestLevel: 1,
 		SearchIterations: 25, RefineIterations: 5, SORIterations: 5,
 		RefineBelowFinest: true,
-		Alpha: 20, Delta: 5, Gamma: 10, Color: true,
-	}
-}
-
-// Accurate searches patches at full resolution with dense overlap.
-func Accurate() Options {
-	return Options{
-		PatchSize: 8, PatchStride: 2, CoarsestLevel: -1, FinestLevel: 0,
-		SearchIterations: 40, RefineIterations: 5, SORIterations: 5,
 		Alpha: 20, Delta: 5, Gamma: 10, Color: true,
 	}
 }

@@ -86,35 +86,48 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 		addChan(gy0, gy1, p.gamma)
 	}
 
-	du := make([]float32, n)
-	dv := make([]float32, n)
-	a11 := make([]float32, n)
-	a12 := make([]float32, n)
-	a22 := make([]float32, n)
+	// The solver works on arrays with a one-pixel border of zeros (stride
+	// pw), so that neighbour access needs no bounds logic: border edges have
+	// weight zero.
+	pw := w + 2
+	pn := pw * (h + 2)
+	du := make([]float32, pn)
+	dv := make([]float32, pn)
+	wx := make([]float32, pn) // weight of the edge (x,y)-(x+1,y)
+	wy := make([]float32, pn) // weight of the edge (x,y)-(x,y+1)
+	c1 := make([]float32, pn) // constant part of the u equation
+	c2 := make([]float32, pn)
+	a12 := make([]float32, pn)
+	inv1 := make([]float32, pn) // 1/diagonal of the u equation
+	inv2 := make([]float32, pn)
 	b1 := make([]float32, n)
 	b2 := make([]float32, n)
+	a11 := make([]float32, n)
+	a22 := make([]float32, n)
 	psi := make([]float32, n)
-	wx := make([]float32, n) // weight of the edge (x,y)-(x+1,y)
-	wy := make([]float32, n) // weight of the edge (x,y)-(x,y+1)
 
 	for fp := 0; fp < p.fixedIters; fp++ {
 		// Data term: robust weights and the per-pixel normal equations.
 		parallelRows(h, 16, func(lo, hi int) {
-			for i := lo * w; i < hi*w; i++ {
-				var s11, s12, s22, t1, t2 float32
-				d1, d2 := du[i], dv[i]
-				for k := range chans {
-					ch := &chans[k]
-					ix, iy, iz := ch.ix[i], ch.iy[i], ch.iz[i]
-					r := iz + ix*d1 + iy*d2
-					ps := ch.weight / float32(math.Sqrt(float64(r*r+varEps2)))
-					s11 += ps * ix * ix
-					s12 += ps * ix * iy
-					s22 += ps * iy * iy
-					t1 += ps * ix * iz
-					t2 += ps * iy * iz
+			for y := lo; y < hi; y++ {
+				for x := 0; x < w; x++ {
+					i := y*w + x
+					j := (y+1)*pw + x + 1
+					var s11, s12, s22, t1, t2 float32
+					d1, d2 := du[j], dv[j]
+					for k := range chans {
+						ch := &chans[k]
+						ix, iy, iz := ch.ix[i], ch.iy[i], ch.iz[i]
+						r := iz + ix*d1 + iy*d2
+						ps := ch.weight / float32(math.Sqrt(float64(r*r+varEps2)))
+						s11 += ps * ix * ix
+						s12 += ps * ix * iy
+						s22 += ps * iy * iy
+						t1 += ps * ix * iz
+						t2 += ps * iy * iz
+					}
+					a11[i], a12[j], a22[i], b1[i], b2[i] = s11, s12, s22, t1, t2
 				}
-				a11[i], a12[i], a22[i], b1[i], b2[i] = s11, s12, s22, t1, t2
 			}
 		})
 		// Smoothness term: robust weight per pixel from forward differences.
@@ -122,15 +135,16 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 			for y := lo; y < hi; y++ {
 				for x := 0; x < w; x++ {
 					i := y*w + x
-					cu, cv := u.p[i]+du[i], v.p[i]+dv[i]
+					j := (y+1)*pw + x + 1
+					cu, cv := u.p[i]+du[j], v.p[i]+dv[j]
 					var ux, vx, uy, vy float32
 					if x+1 < w {
-						ux = u.p[i+1] + du[i+1] - cu
-						vx = v.p[i+1] + dv[i+1] - cv
+						ux = u.p[i+1] + du[j+1] - cu
+						vx = v.p[i+1] + dv[j+1] - cv
 					}
 					if y+1 < h {
-						uy = u.p[i+w] + du[i+w] - cu
-						vy = v.p[i+w] + dv[i+w] - cv
+						uy = u.p[i+w] + du[j+pw] - cu
+						vy = v.p[i+w] + dv[j+pw] - cv
 					}
 					psi[i] = p.alpha / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
 				}
@@ -140,15 +154,50 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 			for y := lo; y < hi; y++ {
 				for x := 0; x < w; x++ {
 					i := y*w + x
+					j := (y+1)*pw + x + 1
 					if x+1 < w {
-						wx[i] = 0.5 * (psi[i] + psi[i+1])
-					} else {
-						wx[i] = 0
+						wx[j] = 0.5 * (psi[i] + psi[i+1])
 					}
 					if y+1 < h {
-						wy[i] = 0.5 * (psi[i] + psi[i+w])
-					} else {
-						wy[i] = 0
+						wy[j] = 0.5 * (psi[i] + psi[i+w])
+					}
+				}
+			}
+		})
+		// Constant parts of the linear system for this fixed-point step.
+		parallelRows(h, 16, func(lo, hi int) {
+			for y := lo; y < hi; y++ {
+				for x := 0; x < w; x++ {
+					i := y*w + x
+					j := (y+1)*pw + x + 1
+					el, er, eu, ed := wx[j-1], wx[j], wy[j-pw], wy[j]
+					ws := el + er + eu + ed
+					cu, cv := u.p[i], v.p[i]
+					var su, sv float32
+					if x > 0 {
+						su += el * (u.p[i-1] - cu)
+						sv += el * (v.p[i-1] - cv)
+					}
+					if x+1 < w {
+						su += er * (u.p[i+1] - cu)
+						sv += er * (v.p[i+1] - cv)
+					}
+					if y > 0 {
+						su += eu * (u.p[i-w] - cu)
+						sv += eu * (v.p[i-w] - cv)
+					}
+					if y+1 < h {
+						su += ed * (u.p[i+w] - cu)
+						sv += ed * (v.p[i+w] - cv)
+					}
+					c1[j] = su - b1[i]
+					c2[j] = sv - b2[i]
+					inv1[j], inv2[j] = 0, 0
+					if d := a11[i] + ws; d > 1e-20 {
+						inv1[j] = 1 / d
+					}
+					if d := a22[i] + ws; d > 1e-20 {
+						inv2[j] = 1 / d
 					}
 				}
 			}
@@ -157,54 +206,35 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 			for color := 0; color < 2; color++ {
 				parallelRows(h, 16, func(lo, hi int) {
 					for y := lo; y < hi; y++ {
-						for x := (y + color) & 1; x < w; x += 2 {
-							sorPixel(x, y, w, h, u.p, v.p, du, dv, a11, a12, a22, b1, b2, wx, wy, p.omega)
-						}
+						sorRow(y, (y+color)&1, w, pw, du, dv, wx, wy, c1, c2, a12, inv1, inv2, p.omega)
 					}
 				})
 			}
 		}
 	}
-	for i := range u.p {
-		u.p[i] += du[i]
-		v.p[i] += dv[i]
-	}
+	parallelRows(h, 16, func(lo, hi int) {
+		for y := lo; y < hi; y++ {
+			for x := 0; x < w; x++ {
+				u.p[y*w+x] += du[(y+1)*pw+x+1]
+				v.p[y*w+x] += dv[(y+1)*pw+x+1]
+			}
+		}
+	})
 }
 
-// sorPixel performs one over-relaxed Gauss–Seidel update of (du, dv) at (x, y).
-func sorPixel(x, y, w, h int, u, v, du, dv, a11, a12, a22, b1, b2, wx, wy []float32, omega float32) {
-	i := y*w + x
-	var ws, su, sv float32
-	cu, cv := u[i], v[i]
-	if x > 0 {
-		e := wx[i-1]
-		ws += e
-		su += e * (u[i-1] + du[i-1] - cu)
-		sv += e * (v[i-1] + dv[i-1] - cv)
-	}
-	if x+1 < w {
-		e := wx[i]
-		ws += e
-		su += e * (u[i+1] + du[i+1] - cu)
-		sv += e * (v[i+1] + dv[i+1] - cv)
-	}
-	if y > 0 {
-		e := wy[i-w]
-		ws += e
-		su += e * (u[i-w] + du[i-w] - cu)
-		sv += e * (v[i-w] + dv[i-w] - cv)
-	}
-	if y+1 < h {
-		e := wy[i]
-		ws += e
-		su += e * (u[i+w] + du[i+w] - cu)
-		sv += e * (v[i+w] + dv[i+w] - cv)
-	}
-	if d := a11[i] + ws; d > 1e-20 {
-		du[i] += omega * ((su-b1[i]-a12[i]*dv[i])/d - du[i])
-	}
-	if d := a22[i] + ws; d > 1e-20 {
-		dv[i] += omega * ((sv-b2[i]-a12[i]*du[i])/d - dv[i])
+// sorRow performs over-relaxed Gauss–Seidel updates of (du, dv) on the
+// pixels x0, x0+2, ... of row y (arrays with a zero border, stride pw).
+func sorRow(y, x0, w, pw int, du, dv, wx, wy, c1, c2, a12, inv1, inv2 []float32, omega float32) {
+	base := (y + 1) * pw
+	for j := base + 1 + x0; j < base+1+w; j += 2 {
+		el, er, eu, ed := wx[j-1], wx[j], wy[j-pw], wy[j]
+		su := el*du[j-1] + er*du[j+1] + eu*du[j-pw] + ed*du[j+pw]
+		d := du[j]
+		d += omega * ((c1[j]+su-a12[j]*dv[j])*inv1[j] - d)
+		du[j] = d
+		sv := el*dv[j-1] + er*dv[j+1] + eu*dv[j-pw] + ed*dv[j+pw]
+		e := dv[j]
+		dv[j] = e + omega*((c2[j]+sv-a12[j]*d)*inv2[j]-e)
 	}
 }
 
