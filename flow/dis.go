@@ -71,7 +71,7 @@ func Accurate() Options {
 		PatchSize: 8, PatchStride: 3, CoarsestLevel: -1, FinestLevel: 1,
 		SearchIterations: 25, RefineIterations: 5, SORIterations: 5,
 		RefineBelowFinest: true,
-		Alpha: 20, Delta: 5, Gamma: 10, Color: true,
+		Alpha:             20, Delta: 5, Gamma: 10, Color: true,
 	}
 }
 
