@@ -104,7 +104,7 @@ func TestMiddleburyEPE(t *testing.T) {
 		opt  Options
 		max  float64
 	}{
-		{"Fast", Fast(), 1.0},
+		{"Fast", Fast(), 0.65},
 		{"Medium", Medium(), 0.60},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
