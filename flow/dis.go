@@ -1,0 +1,242 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// Options configures Compute. Start from a preset (Fast, Medium, Accurate)
+// and adjust; the zero Options selects Medium.
+type Options struct {
+	// PatchSize is the side, in pixels of its pyramid level, of the square
+	// patches aligned by the inverse search (it shrinks on levels smaller
+	// than a patch).
+	PatchSize int
+	// PatchStride is the distance between neighbouring patches; smaller
+	// means more overlap, more accuracy and more time. 1 <= PatchStride <= PatchSize.
+	PatchStride int
+	// CoarsestLevel is the pyramid level where the search starts (level k
+	// has 1/2^k of the resolution). A negative value chooses it from the
+	// frame size so that the coarsest level is about 4 patches wide.
+	CoarsestLevel int
+	// FinestLevel is the finest pyramid level searched with patches; 0 is
+	// full resolution. Below it the flow is upsampled (and refined if
+	// RefineBelowFinest is set).
+	FinestLevel int
+	// SearchIterations is the maximum number of Gauss–Newton iterations per
+	// patch.
+	SearchIterations int
+	// RefineIterations is the number of fixed-point iterations of the
+	// variational refinement on each level; 0 disables refinement.
+	RefineIterations int
+	// SORIterations is the number of red-black SOR sweeps per fixed-point
+	// iteration.
+	SORIterations int
+	// RefineBelowFinest continues the variational refinement on the levels
+	// finer than FinestLevel, down to full resolution.
+	RefineBelowFinest bool
+	// Alpha weights the smoothness term, Delta the brightness constancy and
+	// Gamma the gradient constancy term of the refinement.
+	Alpha, Delta, Gamma float32
+	// Color uses every channel of 3-channel frames in the brightness
+	// constancy term of the refinement (the patch search always uses
+	// luminance).
+	Color bool
+}
+
+// Fast is tuned for speed: patches and refinement only down to a quarter of
+// the resolution, then bilinear upsampling.
+func Fast() Options {
+	return Options{
+		PatchSize: 8, PatchStride: 4, CoarsestLevel: -1, FinestLevel: 2,
+		SearchIterations: 16, RefineIterations: 5, SORIterations: 5,
+		Alpha: 20, Delta: 5, Gamma: 10,
+	}
+}
+
+// Medium balances speed and accuracy; it is the default.
+func Medium() Options {
+	return Options{
+		PatchSize: 8, PatchStride: 3, CoarsestLevel: -1, FinestLevel: 1,
+		SearchIterations: 25, RefineIterations: 3, SORIterations: 5,
+		Alpha: 20, Delta: 5, Gamma: 10,
+	}
+}
+
+// Accurate adds full-resolution variational refinement on all colour
+// channels to Medium; it is several times slower.
+func Accurate() Options {
+	return Options{
+		PatchSize: 8, PatchStride: 3, CoarsestLevel: -1, FinestLevel: 1,
+		SearchIterations: 25, RefineIterations: 5, SORIterations: 5,
+		RefineBelowFinest: true,
+		Alpha:             20, Delta: 5, Gamma: 10, Color: true,
+	}
+}
+
+func (o Options) validate() error {
+	switch {
+	case o.PatchSize < 1:
+		return fmt.Errorf("PatchSize %d < 1", o.PatchSize)
+	case o.PatchStride < 1 || o.PatchStride > o.PatchSize:
+		return fmt.Errorf("PatchStride %d outside 1..PatchSize (%d)", o.PatchStride, o.PatchSize)
+	case o.FinestLevel < 0:
+		return fmt.Errorf("FinestLevel %d < 0", o.FinestLevel)
+	case o.CoarsestLevel >= 0 && o.CoarsestLevel < o.FinestLevel:
+		return fmt.Errorf("CoarsestLevel %d < FinestLevel %d", o.CoarsestLevel, o.FinestLevel)
+	case o.CoarsestLevel > 30:
+		return fmt.Errorf("CoarsestLevel %d > 30", o.CoarsestLevel)
+	case o.SearchIterations < 0 || o.RefineIterations < 0 || o.SORIterations < 0:
+		return fmt.Errorf("negative iteration count")
+	case !(o.Alpha >= 0) || !(o.Delta >= 0) || !(o.Gamma >= 0):
+		return fmt.Errorf("negative or NaN refinement weight")
+	}
+	return nil
+}
+
+// levels returns the coarsest and finest patch levels for a frame size.
+func (o Options) levels(w, h int) (coarsest, finest int) {
+	coarsest = o.CoarsestLevel
+	if coarsest < 0 {
+		m := w
+		if h > m {
+			m = h
+		}
+		c := math.Log2(float64(m)/float64(4*o.PatchSize)) + 0.5
+		coarsest = 0
+		if c > 0 {
+			coarsest = int(c)
+		}
+		if coarsest < o.FinestLevel {
+			coarsest = o.FinestLevel
+		}
+	}
+	// Never go below a level that is smaller than half a patch on its
+	// shorter side, unless it is the full-resolution frame.
+	minSide := o.PatchSize / 2
+	if minSide < 1 {
+		minSide = 1
+	}
+	for coarsest > 0 {
+		sw, sh := w, h
+		for k := 0; k < coarsest; k++ {
+			sw, sh = halfSize(sw), halfSize(sh)
+		}
+		if sw >= minSide && sh >= minSide {
+			break
+		}
+		coarsest--
+	}
+	finest = o.FinestLevel
+	if finest > coarsest {
+		finest = coarsest
+	}
+	return coarsest, finest
+}
+
+// Compute estimates the dense optical flow from frame a to frame b (pixel
+// (x, y) of a moves to (x+U, y+V) in b). The frames must have the same size
+// and channel count (1 or 3). The result is bit-identical for identical
+// input and options, whatever GOMAXPROCS is. Compute returns ctx.Err()
+// (wrapped) if the context is cancelled while it runs.
+func Compute(ctx context.Context, a, b *Image, opt Options) (*Field, error) {
+	if opt == (Options{}) {
+		opt = Medium()
+	}
+	if err := opt.validate(); err != nil {
+		return nil, fmt.Errorf("flow: invalid options: %w", err)
+	}
+	if err := a.validate("a"); err != nil {
+		return nil, fmt.Errorf("flow: %w", err)
+	}
+	if err := b.validate("b"); err != nil {
+		return nil, fmt.Errorf("flow: %w", err)
+	}
+	if a.Width != b.Width || a.Height != b.Height || a.Channels != b.Channels {
+		return nil, fmt.Errorf("flow: frames differ: %dx%dx%d vs %dx%dx%d", a.Width, a.Height, a.Channels, b.Width, b.Height, b.Channels)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("flow: %w", err)
+	}
+	w, h := a.Width, a.Height
+	coarsest, finest := opt.levels(w, h)
+	refineDown := finest
+	if opt.RefineBelowFinest {
+		refineDown = 0
+	}
+	useColor := opt.Color && a.Channels == 3 && opt.RefineIterations > 0
+
+	// Pyramids of luminance and, if needed, of the colour channels.
+	g0 := []*plane{grayPlane(a)}
+	g1 := []*plane{grayPlane(b)}
+	for k := 1; k <= coarsest; k++ {
+		g0 = append(g0, downsample(g0[k-1]))
+		g1 = append(g1, downsample(g1[k-1]))
+	}
+	var c0, c1 [][]*plane
+	if useColor {
+		c0 = [][]*plane{channelPlanes(a)}
+		c1 = [][]*plane{channelPlanes(b)}
+		for k := 1; k <= coarsest; k++ {
+			var n0, n1 []*plane
+			for c := 0; c < 3; c++ {
+				n0 = append(n0, downsample(c0[k-1][c]))
+				n1 = append(n1, downsample(c1[k-1][c]))
+			}
+			c0 = append(c0, n0)
+			c1 = append(c1, n1)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("flow: %w", err)
+	}
+
+	vp := varParams{
+		alpha: opt.Alpha, delta: opt.Delta, gamma: opt.Gamma,
+		fixedIters: opt.RefineIterations, sorIters: opt.SORIterations, omega: 1.6,
+	}
+	var u, v *plane
+	for k := coarsest; k >= 0; k-- {
+		lw, lh := g0[k].w, g0[k].h
+		if u == nil {
+			u, v = newPlane(lw, lh), newPlane(lw, lh)
+		} else {
+			u, v = upsampleFlow(u, v, lw, lh)
+		}
+		if k >= finest {
+			ps := opt.PatchSize
+			if ps > lw {
+				ps = lw
+			}
+			if ps > lh {
+				ps = lh
+			}
+			stride := opt.PatchStride
+			if stride > ps {
+				stride = ps
+			}
+			gx, gy := gradients(g0[k])
+			pad := ps + 2
+			if pad < 16 {
+				pad = 16
+			}
+			lv := &patchLevel{i0: g0[k], gx: gx, gy: gy, i1: newPadded(g1[k], pad)}
+			inverseSearch(lv, u, v, ps, stride, opt.SearchIterations)
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("flow: %w", err)
+			}
+		}
+		if k >= refineDown && opt.RefineIterations > 0 {
+			col0, col1 := g0[k:k+1], g1[k:k+1]
+			if useColor {
+				col0, col1 = c0[k], c1[k]
+			}
+			refine(col0, col1, g0[k], g1[k], u, v, vp)
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("flow: %w", err)
+			}
+		}
+	}
+	return &Field{Width: w, Height: h, U: u.p, V: v.p}, nil
+}

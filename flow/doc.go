@@ -1,0 +1,26 @@
+// Package flow computes dense optical flow between two video frames and the
+// tools a temporally coherent video pipeline needs around it: backward
+// warping of images by a flow field, forward–backward consistency
+// (occlusion and motion-boundary masks with smooth confidence weights), a
+// temporal-stability metric, Middlebury .flo encoding and decoding, and the
+// standard flow colour wheel.
+//
+// The flow estimator (Compute) follows Dense Inverse Search (Kroeger,
+// Timofte, Dai and Van Gool, "Fast Optical Flow using Dense Inverse Search",
+// ECCV 2016): on every level of a coarse-to-fine image pyramid it aligns a
+// regular grid of small patches by inverse-compositional Gauss–Newton,
+// densifies the patch displacements by photometrically weighted averaging and
+// refines the dense field with a variational energy (brightness and gradient
+// constancy, optionally on all colour channels, plus robust smoothness).
+// Refinement can continue below the finest patch level down to full
+// resolution.
+//
+// Everything is pure Go. Work is split over GOMAXPROCS goroutines by rows;
+// every output value is computed by exactly one goroutine in a fixed order,
+// so results are bit-identical for the same input whatever GOMAXPROCS is.
+// The package never touches files: .flo data goes through io.Reader and
+// io.Writer.
+//
+// Conventions: a Field holds the flow from frame A to frame B; pixel (x, y)
+// of A moves to (x+U, y+V) in B. Pixel centres are at integer coordinates.
+package flow

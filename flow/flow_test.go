@@ -1,0 +1,447 @@
+package flow
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math"
+	"math/rand"
+	"runtime"
+	"testing"
+)
+
+func TestComputeTranslation(t *testing.T) {
+	const w, h = 96, 80
+	const dx, dy = 2.5, -1.25
+	a, b := translatedPair(w, h, dx, dy)
+	for _, p := range []struct {
+		name string
+		opt  Options
+	}{{"Fast", Fast()}, {"Medium", Medium()}, {"Accurate", Accurate()}} {
+		f, err := Compute(context.Background(), a, b, p.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Away from the borders (where content enters/leaves) the flow
+		// must be the translation.
+		var sum float64
+		n := 0
+		for y := 8; y < h-8; y++ {
+			for x := 8; x < w-8; x++ {
+				i := y*w + x
+				sum += math.Hypot(float64(f.U[i])-dx, float64(f.V[i])-dy)
+				n++
+			}
+		}
+		if epe := sum / float64(n); epe > 0.1 {
+			t.Errorf("%s: interior EPE %.3f on a pure translation", p.name, epe)
+		}
+	}
+}
+
+func TestComputeDeterministic(t *testing.T) {
+	a, b := translatedPair(131, 77, 3.3, 1.7)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var ref *Field
+	for _, procs := range []int{1, 2, 3, 8} {
+		runtime.GOMAXPROCS(procs)
+		for rep := 0; rep < 2; rep++ {
+			f, err := Compute(context.Background(), a, b, Accurate())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref = f
+				continue
+			}
+			for i := range f.U {
+				if math.Float32bits(f.U[i]) != math.Float32bits(ref.U[i]) || math.Float32bits(f.V[i]) != math.Float32bits(ref.V[i]) {
+					t.Fatalf("GOMAXPROCS=%d run %d differs at pixel %d: (%v,%v) vs (%v,%v)", procs, rep, i, f.U[i], f.V[i], ref.U[i], ref.V[i])
+				}
+			}
+		}
+	}
+}
+
+func TestComputeOddAndTinySizes(t *testing.T) {
+	sizes := [][2]int{{1, 1}, {2, 1}, {1, 2}, {1, 7}, {7, 5}, {5, 7}, {8, 8}, {9, 9}, {17, 3}, {33, 17}, {3, 200}, {257, 129}}
+	for _, sz := range sizes {
+		w, h := sz[0], sz[1]
+		a, b := translatedPair(w, h, 1, 0.5)
+		for _, opt := range []Options{Fast(), Medium(), Accurate(), {}} {
+			for _, grey := range []bool{false, true} {
+				ia, ib := a, b
+				if grey {
+					ia, ib = a.Gray(), b.Gray()
+				}
+				f, err := Compute(context.Background(), ia, ib, opt)
+				if err != nil {
+					t.Fatalf("%dx%d: %v", w, h, err)
+				}
+				if f.Width != w || f.Height != h || len(f.U) != w*h || len(f.V) != w*h {
+					t.Fatalf("%dx%d: got field %dx%d with %d/%d values", w, h, f.Width, f.Height, len(f.U), len(f.V))
+				}
+				for i := range f.U {
+					if !f.Known(i) {
+						t.Fatalf("%dx%d: non-finite flow at %d: (%v, %v)", w, h, i, f.U[i], f.V[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestComputeErrors(t *testing.T) {
+	a, b := translatedPair(16, 16, 1, 1)
+	c, _ := translatedPair(17, 16, 1, 1)
+	ctx := context.Background()
+	cases := map[string]func() error{
+		"nil":      func() error { _, err := Compute(ctx, nil, b, Medium()); return err },
+		"size":     func() error { _, err := Compute(ctx, a, c, Medium()); return err },
+		"channels": func() error { _, err := Compute(ctx, a, b.Gray(), Medium()); return err },
+		"short pix": func() error {
+			_, err := Compute(ctx, &Image{Width: 4, Height: 4, Channels: 1, Pix: make([]float32, 3)}, a.Gray(), Medium())
+			return err
+		},
+		"bad stride": func() error { o := Medium(); o.PatchStride = 0; _, err := Compute(ctx, a, b, o); return err },
+		"bad levels": func() error {
+			o := Medium()
+			o.CoarsestLevel = 0
+			o.FinestLevel = 2
+			_, err := Compute(ctx, a, b, o)
+			return err
+		},
+	}
+	for name, fn := range cases {
+		if err := fn(); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if _, err := FromRGB(make([]float32, 5), 2, 1); err == nil {
+		t.Error("FromRGB accepted a short slice")
+	}
+}
+
+func TestComputeCancel(t *testing.T) {
+	a, b := translatedPair(64, 48, 1, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Compute(ctx, a, b, Medium()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled context: got %v, want context.Canceled", err)
+	}
+	// Cancelling while it runs stops it with the context's error.
+	big1, big2 := translatedPair(640, 480, 2, 1)
+	ctx, cancel = context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := Compute(ctx, big1, big2, Accurate())
+		done <- err
+	}()
+	cancel()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled during run: got %v", err)
+	}
+}
+
+func TestFloRoundTrip(t *testing.T) {
+	f := NewField(7, 3)
+	rng := rand.New(rand.NewSource(1))
+	for i := range f.U {
+		f.U[i] = float32(rng.NormFloat64() * 5)
+		f.V[i] = float32(rng.NormFloat64() * 5)
+	}
+	f.U[4], f.V[4] = 1e10, 1e10 // unknown
+	var buf bytes.Buffer
+	if err := WriteFlo(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := buf.Len(), 12+8*7*3; got != want {
+		t.Fatalf("encoded %d bytes, want %d", got, want)
+	}
+	g, err := ReadFlo(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Width != 7 || g.Height != 3 {
+		t.Fatalf("size %dx%d", g.Width, g.Height)
+	}
+	for i := range f.U {
+		if g.U[i] != f.U[i] || g.V[i] != f.V[i] {
+			t.Fatalf("pixel %d: (%v,%v) vs (%v,%v)", i, g.U[i], g.V[i], f.U[i], f.V[i])
+		}
+	}
+	if g.Known(4) || !g.Known(5) {
+		t.Error("unknown flag not preserved")
+	}
+}
+
+func floHeader(magic float32, w, h int32) []byte {
+	b := make([]byte, 12)
+	binary.LittleEndian.PutUint32(b, math.Float32bits(magic))
+	binary.LittleEndian.PutUint32(b[4:], uint32(w))
+	binary.LittleEndian.PutUint32(b[8:], uint32(h))
+	return b
+}
+
+func TestFloErrors(t *testing.T) {
+	cases := map[string][]byte{
+		"empty":          nil,
+		"short header":   floHeader(floMagic, 2, 2)[:7],
+		"bad magic":      append(floHeader(1.5, 1, 1), make([]byte, 8)...),
+		"png magic":      append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 20)...),
+		"zero width":     floHeader(floMagic, 0, 5),
+		"negative":       floHeader(floMagic, -3, 5),
+		"too large":      floHeader(floMagic, 1<<16, 1<<16),
+		"truncated":      append(floHeader(floMagic, 2, 2), make([]byte, 8*3+5)...),
+		"huge no data":   floHeader(floMagic, 16000, 16000),
+		"huge some data": append(floHeader(floMagic, 10000, 10000), make([]byte, 1000)...),
+	}
+	for name, data := range cases {
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		_, err := ReadFlo(bytes.NewReader(data))
+		runtime.ReadMemStats(&ms1)
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		if alloc := ms1.TotalAlloc - ms0.TotalAlloc; alloc > 8<<20 {
+			t.Errorf("%s: allocated %d bytes for a %d-byte stream", name, alloc, len(data))
+		}
+	}
+	if _, err := ReadFlo(bytes.NewReader(append(floHeader(floMagic, 2, 2), make([]byte, 20)...))); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("truncated data: %v, want io.ErrUnexpectedEOF", err)
+	}
+	if err := WriteFlo(io.Discard, &Field{Width: 2, Height: 2, U: make([]float32, 4)}); err == nil {
+		t.Error("WriteFlo accepted an inconsistent field")
+	}
+}
+
+func FuzzReadFlo(f *testing.F) {
+	var buf bytes.Buffer
+	_ = WriteFlo(&buf, NewField(3, 2))
+	f.Add(buf.Bytes())
+	f.Add(floHeader(floMagic, 1<<14, 1<<14))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g, err := ReadFlo(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		if err := g.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if len(data) < 12+8*g.Width*g.Height {
+			t.Fatalf("decoded %dx%d from %d bytes", g.Width, g.Height, len(data))
+		}
+	})
+}
+
+func TestWarpTranslation(t *testing.T) {
+	const w, h, c = 23, 17, 3
+	rng := rand.New(rand.NewSource(2))
+	src := make([]float32, w*h*c)
+	for i := range src {
+		src[i] = float32(rng.Intn(256))
+	}
+	f := NewField(w, h)
+	for i := range f.U {
+		f.U[i], f.V[i] = 2, -1
+	}
+	for _, m := range []Interp{Bilinear, Bicubic} {
+		dst := make([]float32, len(src))
+		if err := Warp(dst, src, w, h, c, f, m); err != nil {
+			t.Fatal(err)
+		}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				sx, sy := clampi(x+2, w), clampi(y-1, h)
+				for k := 0; k < c; k++ {
+					if got, want := dst[(y*w+x)*c+k], src[(sy*w+sx)*c+k]; got != want {
+						t.Fatalf("%v: (%d,%d,%d) = %v, want %v", m, x, y, k, got, want)
+					}
+				}
+			}
+		}
+	}
+	// Fractional shift of a linear ramp is exact for both methods inside.
+	ramp := make([]float32, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			ramp[y*w+x] = 3*float32(x) + 5*float32(y)
+		}
+	}
+	for i := range f.U {
+		f.U[i], f.V[i] = 0.5, 0.25
+	}
+	for _, m := range []Interp{Bilinear, Bicubic} {
+		dst := make([]float32, len(ramp))
+		if err := Warp(dst, ramp, w, h, 1, f, m); err != nil {
+			t.Fatal(err)
+		}
+		for y := 1; y < h-3; y++ {
+			for x := 1; x < w-3; x++ {
+				want := 3*(float32(x)+0.5) + 5*(float32(y)+0.25)
+				if got := dst[y*w+x]; math.Abs(float64(got-want)) > 1e-3 {
+					t.Fatalf("%v ramp at (%d,%d) = %v, want %v", m, x, y, got, want)
+				}
+			}
+		}
+	}
+	if err := Warp(make([]float32, 3), src, w, h, c, f, Bilinear); err == nil {
+		t.Error("Warp accepted a short dst")
+	}
+}
+
+// TestWarpAlignsFrames checks the documented convention end to end: warping
+// frame B by the computed flow A→B reproduces A.
+func TestWarpAlignsFrames(t *testing.T) {
+	const w, h = 80, 64
+	a, b := translatedPair(w, h, 3, 2)
+	f, err := Compute(context.Background(), a, b, Medium())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]float32, len(b.Pix))
+	if err := Warp(dst, b.Pix, w, h, 3, f, Bicubic); err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	n := 0
+	for y := 6; y < h-6; y++ {
+		for x := 6; x < w-6; x++ {
+			for k := 0; k < 3; k++ {
+				i := (y*w+x)*3 + k
+				sum += math.Abs(float64(dst[i] - a.Pix[i]))
+				n++
+			}
+		}
+	}
+	if mad := sum / float64(n); mad > 1 {
+		t.Errorf("warped B differs from A by %.3f on average", mad)
+	}
+}
+
+// squareFlows builds the forward and backward flow of a static background
+// with a square [20,40)x[20,40) moving right by 5 pixels.
+func squareFlows() (fwd, bwd *Field) {
+	const w, h = 64, 60
+	fwd, bwd = NewField(w, h), NewField(w, h)
+	for y := 20; y < 40; y++ {
+		for x := 20; x < 40; x++ {
+			fwd.U[y*w+x] = 5
+			bwd.U[y*w+x+5] = -5
+		}
+	}
+	return fwd, bwd
+}
+
+func TestConsistencyOccludingSquare(t *testing.T) {
+	fwd, bwd := squareFlows()
+	w, h := fwd.Width, fwd.Height
+	weights, occ, bnd, err := Consistency(fwd, bwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			// Background covered by the square in B.
+			wantOcc := y >= 20 && y < 40 && x >= 40 && x < 45
+			if occ[i] != wantOcc {
+				t.Errorf("occluded(%d,%d) = %v, want %v", x, y, occ[i], wantOcc)
+			}
+			nearEdge := (y >= 19 && y <= 40 && (x == 19 || x == 20 || x == 39 || x == 40)) ||
+				(x >= 19 && x <= 40 && (y == 19 || y == 20 || y == 39 || y == 40))
+			if bnd[i] && !nearEdge {
+				t.Errorf("boundary at (%d,%d) away from the square's edges", x, y)
+			}
+			if !(weights[i] >= 0 && weights[i] <= 1) {
+				t.Fatalf("weight %v at (%d,%d) outside [0,1]", weights[i], x, y)
+			}
+			if (occ[i] || bnd[i]) && weights[i] != 0 {
+				t.Errorf("masked pixel (%d,%d) has weight %v", x, y, weights[i])
+			}
+		}
+	}
+	for _, p := range [][2]int{{30, 30}, {5, 5}, {55, 50}} {
+		if wt := weights[p[1]*w+p[0]]; wt != 1 {
+			t.Errorf("weight at %v = %v, want 1 far from any mask", p, wt)
+		}
+	}
+	for _, p := range [][2]int{{30, 20}, {20, 30}, {39, 25}, {30, 39}} {
+		if !bnd[p[1]*w+p[0]] {
+			t.Errorf("square edge %v not marked as motion boundary", p)
+		}
+	}
+	// The pixel right next to the occlusion fades but is not cut.
+	if wt := weights[30*w+46]; !(wt > 0 && wt < 1) {
+		t.Errorf("weight next to the occlusion = %v, want in (0,1)", wt)
+	}
+}
+
+func TestMeanWarpedDifference(t *testing.T) {
+	const w, h = 64, 48
+	a, b := translatedPair(w, h, 2, 1)
+	fwd, err := Compute(context.Background(), a, b, Medium())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bwd, err := Compute(context.Background(), b, a, Medium())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := MeanWarpedDifference(a.Pix, b.Pix, w, h, 3, fwd, bwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src > 1 {
+		t.Errorf("source warped difference %.3f, want small for a translation", src)
+	}
+	// An "output" that flickers (independent noise per frame) is far less
+	// stable than the source under the same flows.
+	rng := rand.New(rand.NewSource(3))
+	oa := append([]float32(nil), a.Pix...)
+	ob := append([]float32(nil), b.Pix...)
+	for i := range oa {
+		oa[i] += float32(rng.NormFloat64() * 10)
+		ob[i] += float32(rng.NormFloat64() * 10)
+	}
+	out, err := MeanWarpedDifference(oa, ob, w, h, 3, fwd, bwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out < 5*src || out < 5 {
+		t.Errorf("flickering output E_warp %.3f vs source %.3f", out, src)
+	}
+	if _, err := MeanWarpedDifferenceMasked(oa, ob, w, h, 3, fwd, make([]bool, w*h)); err == nil {
+		t.Error("empty mask: no error")
+	}
+}
+
+func TestColorize(t *testing.T) {
+	f := NewField(4, 1)
+	f.U[1] = 1    // right: red
+	f.U[2] = -1   // left: cyan/blue
+	f.U[3] = 1e10 // unknown: black
+	img, err := Colorize(f, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := img.RGBAAt(0, 0); c.R != 255 || c.G != 255 || c.B != 255 {
+		t.Errorf("zero flow = %v, want white", c)
+	}
+	if c := img.RGBAAt(1, 0); c.R != 255 || c.G > 10 || c.B > 60 {
+		t.Errorf("rightward flow = %v, want red", c)
+	}
+	if c := img.RGBAAt(2, 0); c.R > 10 || c.B != 255 {
+		t.Errorf("leftward flow = %v, want cyan-blue", c)
+	}
+	if c := img.RGBAAt(3, 0); c.R != 0 || c.G != 0 || c.B != 0 || c.A != 255 {
+		t.Errorf("unknown flow = %v, want opaque black", c)
+	}
+	if len(wheel) != 55 {
+		t.Errorf("colour wheel has %d entries, want 55", len(wheel))
+	}
+}

@@ -1,0 +1,204 @@
+package flow
+
+import "math"
+
+// patchGrid returns the top-left coordinates of patches of size ps placed
+// every stride pixels along a side of length n, with a last patch flush with
+// the far edge so that every pixel is covered. ps must not exceed n.
+func patchGrid(n, ps, stride int) []int {
+	var pos []int
+	for p := 0; p+ps <= n; p += stride {
+		pos = append(pos, p)
+	}
+	if last := pos[len(pos)-1]; last+ps < n {
+		pos = append(pos, n-ps)
+	}
+	return pos
+}
+
+// coverRanges returns, for every coordinate 0..n-1, the first and one past
+// the last index of the patches in pos (sorted, size ps) covering it.
+func coverRanges(pos []int, n, ps int) (lo, hi []int32) {
+	lo = make([]int32, n)
+	hi = make([]int32, n)
+	a, b := 0, 0
+	for x := 0; x < n; x++ {
+		for a < len(pos) && pos[a]+ps <= x {
+			a++
+		}
+		for b < len(pos) && pos[b] <= x {
+			b++
+		}
+		lo[x], hi[x] = int32(a), int32(b)
+	}
+	return lo, hi
+}
+
+// patchLevel holds what the inverse search needs on one pyramid level.
+type patchLevel struct {
+	i0     *plane  // template image (frame A)
+	gx, gy *plane  // its gradients
+	i1     *padded // frame B with a replicated border
+}
+
+// inverseSearch aligns a grid of patches of frame A to frame B by
+// inverse-compositional Gauss–Newton on the mean-normalised SSD, starting
+// from the dense flow (u, v), then densifies the patch displacements into
+// (u, v) in place by weighted averaging.
+func inverseSearch(lv *patchLevel, u, v *plane, ps, stride, iters int) {
+	w, h := lv.i0.w, lv.i0.h
+	xs := patchGrid(w, ps, stride)
+	ys := patchGrid(h, ps, stride)
+	nx, ny := len(xs), len(ys)
+	pu := make([]float32, nx*ny)
+	pv := make([]float32, nx*ny)
+	n := ps * ps
+	maxMove := float32(ps)
+	pad := lv.i1.pad
+	lim := float32(pad) - 1
+	parallelRows(ny, 1, func(lo, hi int) {
+		tpl := make([]float32, n)
+		gxs := make([]float32, n)
+		gys := make([]float32, n)
+		for j := lo; j < hi; j++ {
+			py := ys[j]
+			for i, px := range xs {
+				c := (py+ps/2)*w + px + ps/2
+				u0, v0 := u.p[c], v.p[c]
+				pu[j*nx+i], pv[j*nx+i] = searchPatch(lv, px, py, ps, u0, v0, iters, maxMove, lim, tpl, gxs, gys)
+			}
+		}
+	})
+	// Densification: every pixel averages the displacements of the patches
+	// covering it, each weighted by how well it explains the pixel.
+	xlo, xhi := coverRanges(xs, w, ps)
+	ylo, yhi := coverRanges(ys, h, ps)
+	parallelRows(h, 8, func(lo, hi int) {
+		for y := lo; y < hi; y++ {
+			fy := float32(y)
+			for x := 0; x < w; x++ {
+				i0 := lv.i0.p[y*w+x]
+				fx := float32(x)
+				var su, sv, sw float32
+				for j := ylo[y]; j < yhi[y]; j++ {
+					for i := xlo[x]; i < xhi[x]; i++ {
+						k := int(j)*nx + int(i)
+						du, dv := pu[k], pv[k]
+						d := lv.i1.sample(fx+du, fy+dv) - i0
+						if d < 0 {
+							d = -d
+						}
+						wt := float32(1)
+						if d > 1 {
+							wt = 1 / d
+						}
+						su += wt * du
+						sv += wt * dv
+						sw += wt
+					}
+				}
+				if sw > 0 {
+					u.p[y*w+x] = su / sw
+					v.p[y*w+x] = sv / sw
+				}
+			}
+		}
+	})
+}
+
+// searchPatch runs the Gauss–Newton iterations for the patch with top-left
+// corner (px, py) starting at displacement (u0, v0) and returns the
+// displacement found. tpl, gxs and gys are scratch space of ps*ps values.
+func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxMove, lim float32, tpl, gxs, gys []float32) (float32, float32) {
+	w := lv.i0.w
+	n := ps * ps
+	var mt, mgx, mgy float32
+	for r := 0; r < ps; r++ {
+		o := (py+r)*w + px
+		copy(tpl[r*ps:(r+1)*ps], lv.i0.p[o:o+ps])
+		copy(gxs[r*ps:(r+1)*ps], lv.gx.p[o:o+ps])
+		copy(gys[r*ps:(r+1)*ps], lv.gy.p[o:o+ps])
+	}
+	for k := 0; k < n; k++ {
+		mt += tpl[k]
+		mgx += gxs[k]
+		mgy += gys[k]
+	}
+	inv := 1 / float32(n)
+	mt *= inv
+	mgx *= inv
+	mgy *= inv
+	var hxx, hxy, hyy float32
+	for k := 0; k < n; k++ {
+		gx := gxs[k] - mgx
+		gy := gys[k] - mgy
+		gxs[k], gys[k] = gx, gy
+		tpl[k] -= mt
+		hxx += gx * gx
+		hxy += gx * gy
+		hyy += gy * gy
+	}
+	// A tiny ridge keeps flat patches from producing huge steps.
+	reg := 1e-3*(hxx+hyy) + 1e-2
+	hxx += reg
+	hyy += reg
+	det := hxx*hyy - hxy*hxy
+	if !(det > 1e-9) {
+		return u0, v0
+	}
+	ixx, ixy, iyy := hyy/det, -hxy/det, hxx/det
+
+	i1 := lv.i1
+	s := i1.stride
+	uu, vv := u0, v0
+	bestU, bestV := u0, v0
+	best := float32(math.MaxFloat32)
+	fpx, fpy := float32(px), float32(py)
+	xmin, xmax := -lim, float32(w-ps)+lim-1e-3
+	ymin, ymax := -lim, float32(i1.h-ps)+lim-1e-3
+	for it := 0; it < iters; it++ {
+		x := clampf(fpx+uu, xmin, xmax)
+		y := clampf(fpy+vv, ymin, ymax)
+		uu, vv = x-fpx, y-fpy
+		x0 := float32(math.Floor(float64(x)))
+		y0 := float32(math.Floor(float64(y)))
+		ax, ay := x-x0, y-y0
+		w00 := (1 - ax) * (1 - ay)
+		w01 := ax * (1 - ay)
+		w10 := (1 - ax) * ay
+		w11 := ax * ay
+		base := (int(y0)+i1.pad)*s + int(x0) + i1.pad
+		var bx, by, sr, sr2 float32
+		for r := 0; r < ps; r++ {
+			row0 := i1.p[base+r*s : base+r*s+ps+1]
+			row1 := i1.p[base+(r+1)*s : base+(r+1)*s+ps+1]
+			t := tpl[r*ps : (r+1)*ps]
+			gx := gxs[r*ps : (r+1)*ps]
+			gy := gys[r*ps : (r+1)*ps]
+			for c := 0; c < ps; c++ {
+				val := w00*row0[c] + w01*row0[c+1] + w10*row1[c] + w11*row1[c+1]
+				d := val - t[c]
+				bx += gx[c] * d
+				by += gy[c] * d
+				sr += d
+				sr2 += d * d
+			}
+		}
+		ssd := sr2 - sr*sr*inv
+		if ssd > best {
+			break
+		}
+		best, bestU, bestV = ssd, uu, vv
+		dx := ixx*bx + ixy*by
+		dy := ixy*bx + iyy*by
+		uu -= dx
+		vv -= dy
+		if dx*dx+dy*dy < 1e-4 {
+			break
+		}
+	}
+	if du, dv := bestU-u0, bestV-v0; du*du+dv*dv > maxMove*maxMove {
+		return u0, v0
+	}
+	return bestU, bestV
+}

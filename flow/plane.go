@@ -1,0 +1,230 @@
+package flow
+
+import "math"
+
+// plane is a single-channel float32 image used internally.
+type plane struct {
+	w, h int
+	p    []float32
+}
+
+func newPlane(w, h int) *plane { return &plane{w: w, h: h, p: make([]float32, w*h)} }
+
+// channelPlanes splits an interleaved image into one plane per channel.
+func channelPlanes(m *Image) []*plane {
+	c := m.Channels
+	out := make([]*plane, c)
+	for k := range out {
+		out[k] = newPlane(m.Width, m.Height)
+	}
+	parallelRows(m.Height, 32, func(lo, hi int) {
+		for k := 0; k < c; k++ {
+			dst := out[k].p
+			for i := lo * m.Width; i < hi*m.Width; i++ {
+				dst[i] = m.Pix[i*c+k]
+			}
+		}
+	})
+	return out
+}
+
+// grayPlane returns the luminance of m as a plane.
+func grayPlane(m *Image) *plane {
+	g := newPlane(m.Width, m.Height)
+	switch m.Channels {
+	case 1:
+		copy(g.p, m.Pix)
+	default:
+		parallelRows(m.Height, 32, func(lo, hi int) {
+			for i := lo * m.Width; i < hi*m.Width; i++ {
+				p := m.Pix[3*i : 3*i+3 : 3*i+3]
+				g.p[i] = 0.299*p[0] + 0.587*p[1] + 0.114*p[2]
+			}
+		})
+	}
+	return g
+}
+
+// halfSize is the size of the next coarser pyramid level.
+func halfSize(n int) int { return (n + 1) / 2 }
+
+// downsample halves a plane with the 5-tap binomial filter [1 4 6 4 1]/16
+// centred on every even source pixel (coarse pixel x sits at fine x*2) and
+// replicated borders.
+func downsample(src *plane) *plane {
+	w, h := src.w, src.h
+	w2, h2 := halfSize(w), halfSize(h)
+	tmp := make([]float32, w2*h)
+	parallelRows(h, 16, func(lo, hi int) {
+		for y := lo; y < hi; y++ {
+			row := src.p[y*w : (y+1)*w]
+			out := tmp[y*w2 : (y+1)*w2]
+			for x := 0; x < w2; x++ {
+				c := 2 * x
+				if c >= 2 && c+2 < w {
+					out[x] = (row[c-2] + row[c+2] + 4*(row[c-1]+row[c+1]) + 6*row[c]) * (1.0 / 16)
+					continue
+				}
+				out[x] = (row[clampi(c-2, w)] + row[clampi(c+2, w)] + 4*(row[clampi(c-1, w)]+row[clampi(c+1, w)]) + 6*row[clampi(c, w)]) * (1.0 / 16)
+			}
+		}
+	})
+	dst := newPlane(w2, h2)
+	parallelRows(h2, 8, func(lo, hi int) {
+		for y := lo; y < hi; y++ {
+			c := 2 * y
+			r0 := tmp[clampi(c-2, h)*w2:][:w2]
+			r1 := tmp[clampi(c-1, h)*w2:][:w2]
+			r2 := tmp[clampi(c, h)*w2:][:w2]
+			r3 := tmp[clampi(c+1, h)*w2:][:w2]
+			r4 := tmp[clampi(c+2, h)*w2:][:w2]
+			out := dst.p[y*w2 : (y+1)*w2]
+			for x := range out {
+				out[x] = (r0[x] + r4[x] + 4*(r1[x]+r3[x]) + 6*r2[x]) * (1.0 / 16)
+			}
+		}
+	})
+	return dst
+}
+
+// clampi clamps i to [0, n).
+func clampi(i, n int) int {
+	if i < 0 {
+		return 0
+	}
+	if i >= n {
+		return n - 1
+	}
+	return i
+}
+
+// gradients returns the central-difference derivatives of a plane
+// (one-sided at the borders).
+func gradients(src *plane) (gx, gy *plane) {
+	w, h := src.w, src.h
+	gx, gy = newPlane(w, h), newPlane(w, h)
+	parallelRows(h, 16, func(lo, hi int) {
+		for y := lo; y < hi; y++ {
+			row := src.p[y*w : (y+1)*w]
+			up := src.p[clampi(y-1, h)*w:][:w]
+			dn := src.p[clampi(y+1, h)*w:][:w]
+			ox := gx.p[y*w : (y+1)*w]
+			oy := gy.p[y*w : (y+1)*w]
+			for x := 0; x < w; x++ {
+				oy[x] = 0.5 * (dn[x] - up[x])
+			}
+			if w == 1 {
+				ox[0] = 0
+				continue
+			}
+			ox[0] = 0.5 * (row[1] - row[0])
+			for x := 1; x < w-1; x++ {
+				ox[x] = 0.5 * (row[x+1] - row[x-1])
+			}
+			ox[w-1] = 0.5 * (row[w-1] - row[w-2])
+		}
+	})
+	return gx, gy
+}
+
+// sampleClamp samples a plane bilinearly at (x, y) with clamped borders.
+func (pl *plane) sampleClamp(x, y float32) float32 {
+	w, h := pl.w, pl.h
+	if !(x >= 0) { // also catches NaN
+		x = 0
+	} else if x > float32(w-1) {
+		x = float32(w - 1)
+	}
+	if !(y >= 0) {
+		y = 0
+	} else if y > float32(h-1) {
+		y = float32(h - 1)
+	}
+	x0 := int(x)
+	y0 := int(y)
+	fx := x - float32(x0)
+	fy := y - float32(y0)
+	x1 := x0 + 1
+	if x1 >= w {
+		x1 = w - 1
+	}
+	y1 := y0 + 1
+	if y1 >= h {
+		y1 = h - 1
+	}
+	r0 := pl.p[y0*w:]
+	r1 := pl.p[y1*w:]
+	a := r0[x0] + fx*(r0[x1]-r0[x0])
+	b := r1[x0] + fx*(r1[x1]-r1[x0])
+	return a + fy*(b-a)
+}
+
+// upsampleFlow doubles the resolution of a flow field from the coarser level
+// (cu, cv of size cw x ch) to w x h, scaling the vectors by 2.
+func upsampleFlow(cu, cv *plane, w, h int) (u, v *plane) {
+	u, v = newPlane(w, h), newPlane(w, h)
+	parallelRows(h, 16, func(lo, hi int) {
+		for y := lo; y < hi; y++ {
+			sy := 0.5 * float32(y)
+			for x := 0; x < w; x++ {
+				sx := 0.5 * float32(x)
+				u.p[y*w+x] = 2 * cu.sampleClamp(sx, sy)
+				v.p[y*w+x] = 2 * cv.sampleClamp(sx, sy)
+			}
+		}
+	})
+	return u, v
+}
+
+// padded is a plane surrounded by a border of replicated pixels, so that
+// bilinear samples within the border need no clamping.
+type padded struct {
+	w, h   int // size of the inner image
+	pad    int
+	stride int
+	p      []float32
+}
+
+func newPadded(src *plane, pad int) *padded {
+	w, h := src.w, src.h
+	s := w + 2*pad
+	out := &padded{w: w, h: h, pad: pad, stride: s, p: make([]float32, s*(h+2*pad))}
+	parallelRows(h+2*pad, 16, func(lo, hi int) {
+		for yy := lo; yy < hi; yy++ {
+			sy := clampi(yy-pad, h)
+			row := src.p[sy*w : (sy+1)*w]
+			dst := out.p[yy*s : (yy+1)*s]
+			copy(dst[pad:pad+w], row)
+			for x := 0; x < pad; x++ {
+				dst[x] = row[0]
+				dst[pad+w+x] = row[w-1]
+			}
+		}
+	})
+	return out
+}
+
+// sample samples bilinearly at inner coordinates (x, y), clamping the
+// position to the padded area.
+func (pd *padded) sample(x, y float32) float32 {
+	lim := float32(pd.pad) - 1
+	x = clampf(x, -lim, float32(pd.w-1)+lim)
+	y = clampf(y, -lim, float32(pd.h-1)+lim)
+	fx0 := float32(math.Floor(float64(x)))
+	fy0 := float32(math.Floor(float64(y)))
+	fx, fy := x-fx0, y-fy0
+	i := (int(fy0)+pd.pad)*pd.stride + int(fx0) + pd.pad
+	a := pd.p[i] + fx*(pd.p[i+1]-pd.p[i])
+	b := pd.p[i+pd.stride] + fx*(pd.p[i+pd.stride+1]-pd.p[i+pd.stride])
+	return a + fy*(b-a)
+}
+
+func clampf(x, lo, hi float32) float32 {
+	if !(x >= lo) { // NaN goes to lo
+		return lo
+	}
+	if x > hi {
+		return hi
+	}
+	return x
+}
