@@ -3,7 +3,14 @@ module github.com/deepdream-go/deepdream
 go 1.23
 
 require (
+	github.com/u2takey/ffmpeg-go v0.5.0
 	golang.org/x/image v0.24.0
 	golang.org/x/sys v0.30.0
 	google.golang.org/protobuf v1.36.12
+)
+
+require (
+	github.com/aws/aws-sdk-go v1.38.20 // indirect
+	github.com/jmespath/go-jmespath v0.4.0 // indirect
+	github.com/u2takey/go-utils v0.3.1 // indirect
 )
