@@ -2,6 +2,7 @@ package graphdef
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -142,13 +143,19 @@ func (g *Graph) cycleError(pending []int, pos map[string]int) error {
 		}
 		cur = next
 	}
-	names := make([]string, 0, 9)
-	for i := len(path) - 1; i >= 0 && len(names) < 8; i-- {
-		names = append(names, strconv.Quote(g.Nodes[path[i]].Name))
+	// path[i+1] feeds path[i], and path[0] feeds the last: list the cycle
+	// in the direction of data flow, from path[0].
+	order := append([]int{path[0]}, path[1:]...)
+	slices.Reverse(order[1:])
+	names := make([]string, 0, 10)
+	for _, i := range order {
+		if len(names) == 8 {
+			names = append(names, "...")
+			break
+		}
+		names = append(names, strconv.Quote(g.Nodes[i].Name))
 	}
-	if len(path) > 8 {
-		names = append(names, "...")
-	}
-	return fmt.Errorf("graphdef: node %q: %w: data inputs form a cycle (%s feeds %s)",
-		g.Nodes[path[len(path)-1]].Name, ErrInvalid, strings.Join(names, " feeds "), strconv.Quote(g.Nodes[path[len(path)-1]].Name))
+	names = append(names, strconv.Quote(g.Nodes[path[0]].Name))
+	return fmt.Errorf("graphdef: node %q: %w: data inputs form a cycle (%s)",
+		g.Nodes[path[0]].Name, ErrInvalid, strings.Join(names, " feeds "))
 }
