@@ -32,6 +32,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"image", "dream over one picture", cmdImage},
 		{"layers", "list the layers of a model and their channel counts", cmdLayers},
 	}
 }

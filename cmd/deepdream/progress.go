@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// progress shows how far a long job is: a bar on a terminal, a few plain
+// lines otherwise, nothing when quiet.
+type progress struct {
+	bar      *progressbar.ProgressBar
+	w        io.Writer
+	label    string
+	total    int
+	lastLine time.Time
+	start    time.Time
+	quiet    bool
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newProgress(w io.Writer, label, unit string, total int, quiet bool) *progress {
+	p := &progress{w: w, label: label, total: total, quiet: quiet, start: time.Now()}
+	if quiet {
+		return p
+	}
+	if isTerminal(w) {
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription(label),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString(unit),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionFullWidth(),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+		)
+	}
+	return p
+}
+
+// set records that done of total units are finished.
+func (p *progress) set(done int) {
+	if p.quiet {
+		return
+	}
+	if p.bar != nil {
+		_ = p.bar.Set(done)
+		return
+	}
+	if done < p.total && time.Since(p.lastLine) < 5*time.Second {
+		return
+	}
+	p.lastLine = time.Now()
+	el := time.Since(p.start).Round(time.Second)
+	fmt.Fprintf(p.w, "%s: %d/%d (%d%%) after %v\n", p.label, done, p.total, done*100/max(p.total, 1), el)
+}
+
+// finish ends the bar (if any).
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}
