@@ -33,6 +33,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"image", "dream over one picture", cmdImage},
+		{"video", "dream over a clip, with its sound and timing", cmdVideo},
 		{"layers", "list the layers of a model and their channel counts", cmdLayers},
 	}
 }

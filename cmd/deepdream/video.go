@@ -1,0 +1,263 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/deepdream-go/deepdream/flow"
+	"github.com/deepdream-go/deepdream/pipeline"
+	"github.com/deepdream-go/deepdream/pipeline/media"
+)
+
+const videoUsage = `Usage: deepdream video IN -o OUT [flags]
+
+Dreams over a clip and writes it back with the same size, frame rate, timing
+and sound. Structures stick to moving objects: each frame starts from the
+previous dream carried along the optical flow (--coherence flow).
+
+OUT decides the format: .mp4 .mov .mkv (H.264), .webm (VP9 + Opus), .gif
+(looping, palette-optimised, no sound) or a folder (numbered PNG frames).
+The output appears only when the job is done. After a crash or Ctrl-C, run
+the same command with --resume to continue where it stopped.
+
+Examples:
+  deepdream video clip.mp4 -o dream.mp4
+  deepdream video clip.mp4 -o dream.mp4 --start 5s --duration 3s --width 640
+  deepdream video clip.mp4 -o loop.gif --gif-width 480 --gif-fps 15
+  deepdream video clip.mp4 -o dream.mp4 --preset deep --frame-steps 4
+  deepdream video clip.mp4 -o dream.mp4 --resume        # after an interruption
+
+Flags:
+`
+
+// durationFlag accepts 5s, 1m30s, 90 (seconds) or 1:30.
+type durationFlag struct{ d time.Duration }
+
+func (f *durationFlag) String() string { return f.d.String() }
+
+func (f *durationFlag) Set(s string) error {
+	d, err := parseClock(s)
+	if err != nil {
+		return err
+	}
+	f.d = d
+	return nil
+}
+
+func parseClock(s string) (time.Duration, error) {
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return d, nil
+	}
+	var secs float64
+	parts := strings.Split(s, ":")
+	if len(parts) > 3 {
+		return 0, fmt.Errorf("%q is not a time (use 5s, 1m30s, 90 or 1:30)", s)
+	}
+	for _, p := range parts {
+		var v float64
+		if _, err := fmt.Sscanf(p, "%g", &v); err != nil || v < 0 {
+			return 0, fmt.Errorf("%q is not a time (use 5s, 1m30s, 90 or 1:30)", s)
+		}
+		secs = secs*60 + v
+	}
+	return time.Duration(secs * float64(time.Second)), nil
+}
+
+// rateFlag accepts 25, 29.97 or 30000/1001.
+type rateFlag struct{ r media.Rational }
+
+func (f *rateFlag) String() string {
+	if !f.r.Valid() {
+		return ""
+	}
+	return f.r.String()
+}
+
+func (f *rateFlag) Set(s string) error {
+	if r, err := media.ParseRational(s); err == nil && r.Valid() {
+		f.r = r
+		return nil
+	}
+	var v float64
+	if _, err := fmt.Sscanf(s, "%g", &v); err != nil || v <= 0 || v > 1000 {
+		return fmt.Errorf("%q is not a frame rate (use 25, 29.97 or 30000/1001)", s)
+	}
+	f.r = media.Rational{Num: int(v*1000 + 0.5), Den: 1000}.Reduce()
+	return nil
+}
+
+// outputFlags are the encoder knobs shared by video and zoom.
+type outputFlags struct {
+	out      string
+	force    bool
+	resume   bool
+	crf      int
+	gifWidth int
+	gifFPS   rateFlag
+	quiet    bool
+	verbose  bool
+}
+
+func addOutputFlags(fs *flag.FlagSet) *outputFlags {
+	o := &outputFlags{}
+	fs.StringVar(&o.out, "o", "", "output: .mp4 .mov .mkv .webm .gif or a folder for PNG frames (required)")
+	fs.BoolVar(&o.force, "force", false, "replace OUT if it exists, and discard an old checkpoint")
+	fs.BoolVar(&o.resume, "resume", false, "continue an interrupted run of the same command")
+	fs.IntVar(&o.crf, "crf", 0, "video quality, lower is better (default 18 for H.264, 32 for VP9)")
+	fs.IntVar(&o.gifWidth, "gif-width", 0, "GIF width in pixels, aspect kept (default: the frame width)")
+	fs.Var(&o.gifFPS, "gif-fps", "GIF frame rate (default: the clip's rate, at most 50)")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
+	fs.BoolVar(&o.verbose, "verbose", false, "log the ffmpeg commands")
+	return o
+}
+
+func (o *outputFlags) logger(w io.Writer) *slog.Logger {
+	if !o.verbose {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func (o *outputFlags) check() error {
+	if o.out == "" {
+		return usageErrorf("-o OUT is required")
+	}
+	if _, err := media.FormatFromPath(o.out); err != nil {
+		return usageError{err}
+	}
+	if o.crf < 0 || o.crf > 63 {
+		return usageErrorf("--crf %d is outside 0..63", o.crf)
+	}
+	if o.gifWidth < 0 {
+		return usageErrorf("--gif-width %d is negative", o.gifWidth)
+	}
+	return nil
+}
+
+func cmdVideo(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("video", videoUsage, stderr)
+	of := addOutputFlags(fs)
+	var start, duration durationFlag
+	var fps rateFlag
+	fs.Var(&start, "start", "start at this time in the clip (5s, 1m30s, 90, 1:30)")
+	fs.Var(&duration, "duration", "dream only this much of the clip")
+	frames := fs.Int("frames", 0, "dream only this many frames")
+	fs.Var(&fps, "fps", "output frame rate (default: the clip's)")
+	width := fs.Int("width", 0, "output width; the height follows the aspect unless --height is set too")
+	height := fs.Int("height", 0, "output height")
+	coherence := fs.String("coherence", pipeline.CoherenceFlow, "temporal coherence: flow (carry the dream along the motion), blend (mix in the previous dream) or none")
+	blend := fs.Float64("blend", 0.8, "how much of the previous frame's dream is carried over, 0..1")
+	frameSteps := fs.Int("frame-steps", 4, "steps per octave for frames after the first (which start from the carried dream)")
+	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
+	mf := addModelFlags(fs)
+	df := addDreamFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErrorf("want exactly one input clip, got %d arguments (see deepdream video --help)", fs.NArg())
+	}
+	if err := of.check(); err != nil {
+		return err
+	}
+	if *frames < 0 || *width < 0 || *height < 0 || *frameSteps < 0 {
+		return usageErrorf("--frames, --width, --height and --frame-steps must not be negative")
+	}
+	if (*width > 0 && *width < 16) || (*height > 0 && *height < 16) {
+		return usageErrorf("--width/--height below 16 pixels cannot be dreamed")
+	}
+	var fopt flow.Options
+	switch *flowPreset {
+	case "fast":
+		fopt = flow.Fast()
+	case "medium":
+		fopt = flow.Medium()
+	case "accurate":
+		fopt = flow.Accurate()
+	default:
+		return usageErrorf("--flow %q is not one of fast, medium, accurate", *flowPreset)
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	model, exec, err := mf.open()
+	if err != nil {
+		return err
+	}
+	defer exec.Close()
+	p, err := df.params(ctx, model, exec)
+	if err != nil {
+		return err
+	}
+	in := fs.Arg(0)
+	bar := newProgress(stderr, "frames", "frames", 0, of.quiet)
+	opt := pipeline.VideoOptions{
+		Input: in, Output: of.out, Force: of.force, Resume: of.resume,
+		Decode: media.DecodeOptions{Width: *width, Height: *height, FrameRate: fps.r, Start: start.d, Duration: duration.d, MaxFrames: *frames},
+		CRF:    of.crf, GIFWidth: of.gifWidth, GIFFrameRate: of.gifFPS.r,
+		Dream: p, FrameSteps: *frameSteps, Coherence: *coherence, Blend: *blend, Flow: fopt,
+		ModelID: modelID(mf),
+		Logger:  of.logger(stderr),
+		Progress: func(pr pipeline.VideoProgress) {
+			if bar.total != pr.Total {
+				bar.total = pr.Total
+				if bar.bar != nil {
+					bar.bar.ChangeMax(pr.Total)
+				}
+			}
+			bar.set(pr.Done)
+		},
+	}
+	res, err := pipeline.RunVideo(ctx, exec, opt)
+	bar.finish()
+	if err != nil {
+		return jobError(err, "video", args)
+	}
+	if !of.quiet {
+		fmt.Fprintf(stderr, "wrote %s: %d frames, %dx%d at %s fps in %v (%.2f s/frame; dream %v, flow %v, decode %v, encode %v, checkpoint %v)\n",
+			res.Output, res.Frames, res.Width, res.Height, res.FrameRate, res.Wall.Round(time.Second),
+			res.Wall.Seconds()/float64(max(res.Frames-res.Resumed, 1)), res.Stages.Dream.Round(time.Millisecond),
+			res.Stages.Flow.Round(time.Millisecond), res.Stages.Decode.Round(time.Millisecond),
+			res.Stages.Encode.Round(time.Millisecond), res.Stages.Checkpoint.Round(time.Millisecond))
+	}
+	return nil
+}
+
+// modelID names the network for checkpoint compatibility checks.
+func modelID(m *modelFlags) string {
+	return fmt.Sprintf("%s|%s|%g|%s|%s", m.model, m.inputNode, m.pixelScale, m.pixelOffset, m.engine)
+}
+
+// jobError turns a pipeline error into a one-line message, with the command
+// that resumes an interrupted job.
+func jobError(err error, cmd string, args []string) error {
+	var ie *pipeline.InterruptedError
+	if errors.As(err, &ie) {
+		resume := "deepdream " + cmd + " " + quoteArgs(args)
+		if !strings.Contains(resume, "--resume") {
+			resume += " --resume"
+		}
+		return fmt.Errorf("%v; %d frames are safe, continue with: %s", ie.Err, ie.Done, resume)
+	}
+	var re *pipeline.ResumeError
+	if errors.As(err, &re) {
+		return usageError{err}
+	}
+	return err
+}
+
+func quoteArgs(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		if strings.ContainsAny(a, " \t'\"$`\\") || a == "" {
+			q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		} else {
+			q[i] = a
+		}
+	}
+	return strings.Join(q, " ")
+}

@@ -1,0 +1,187 @@
+package pipeline
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// checkpointVersion changes whenever the state layout or the meaning of the
+// frames on disk changes, so an old work directory is never misread.
+const checkpointVersion = 1
+
+// checkpoint is the on-disk state of an unfinished job: the frames dreamed
+// so far as lossless PNGs and a small JSON file saying how many there are
+// and which job they belong to. Everything the next frame needs can be
+// rebuilt from it (the previous dreamed frame is the last PNG; the source
+// frames are decoded again), so a resumed job produces the same frames.
+type checkpoint struct {
+	dir   string
+	state checkpointState
+}
+
+type checkpointState struct {
+	Version int    `json:"version"`
+	Key     string `json:"key"`
+	Done    int    `json:"frames_done"`
+	Width   int    `json:"width"`
+	Height  int    `json:"height"`
+	Command string `json:"command,omitempty"`
+}
+
+// workDirFor names the work directory of an output: hidden, beside it.
+func workDirFor(output string) string {
+	clean := filepath.Clean(output)
+	return filepath.Join(filepath.Dir(clean), "."+filepath.Base(clean)+".deepdream")
+}
+
+// ResumeError reports a work directory that belongs to another job, or a
+// job that must be resumed or restarted explicitly.
+type ResumeError struct{ Msg string }
+
+func (e *ResumeError) Error() string { return e.Msg }
+
+// openCheckpoint prepares the work directory for a job identified by key.
+// With resume, an existing compatible checkpoint is continued; without it,
+// an existing checkpoint is an error unless restart is set, which discards it.
+func openCheckpoint(output, key string, width, height int, resume, restart bool) (*checkpoint, error) {
+	c := &checkpoint{dir: workDirFor(output)}
+	raw, err := os.ReadFile(filepath.Join(c.dir, "state.json"))
+	switch {
+	case err == nil && resume:
+		if err := json.Unmarshal(raw, &c.state); err != nil {
+			return nil, &ResumeError{fmt.Sprintf("checkpoint %s is unreadable (%v); run again without --resume to start over", c.dir, err)}
+		}
+		if c.state.Version != checkpointVersion || c.state.Key != key || c.state.Width != width || c.state.Height != height {
+			return nil, &ResumeError{fmt.Sprintf("the checkpoint in %s was made with a different input or different settings; resume with exactly the same command, or run without --resume and with --force to start over", c.dir)}
+		}
+		for i := 0; i < c.state.Done; i++ {
+			if _, err := os.Stat(c.framePath(i)); err != nil {
+				return nil, &ResumeError{fmt.Sprintf("checkpoint %s is missing frame %d; run without --resume and with --force to start over", c.dir, i)}
+			}
+		}
+		return c, nil
+	case err == nil && !restart:
+		var st checkpointState
+		_ = json.Unmarshal(raw, &st)
+		return nil, &ResumeError{fmt.Sprintf("an interrupted run of this output left %d dreamed frames in %s; add --resume to continue it, or --force to start over", st.Done, c.dir)}
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if err := os.RemoveAll(c.dir); err != nil {
+		return nil, fmt.Errorf("checkpoint: remove old work directory: %w", err)
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	c.state = checkpointState{Version: checkpointVersion, Key: key, Width: width, Height: height}
+	if err := c.writeState(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *checkpoint) framePath(i int) string {
+	return filepath.Join(c.dir, "frame_"+strconv.Itoa(1000000 + i)[1:]+".png")
+}
+
+// saveFrame stores frame i (rgb24) durably and records it as done. Frames
+// must be saved in order.
+func (c *checkpoint) saveFrame(i int, rgb []byte) error {
+	if i != c.state.Done {
+		return fmt.Errorf("checkpoint: frame %d saved out of order (expected %d)", i, c.state.Done)
+	}
+	w, h := c.state.Width, c.state.Height
+	img := &image.NRGBA{Pix: make([]byte, w*h*4), Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+	for p := 0; p < w*h; p++ {
+		copy(img.Pix[4*p:4*p+3], rgb[3*p:3*p+3])
+		img.Pix[4*p+3] = 255
+	}
+	if err := writeFileAtomic(c.framePath(i), func(f *os.File) error {
+		bw := bufio.NewWriterSize(f, 1<<16)
+		enc := png.Encoder{CompressionLevel: png.BestSpeed}
+		if err := enc.Encode(bw, img); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}); err != nil {
+		return fmt.Errorf("checkpoint: frame %d: %w", i, err)
+	}
+	c.state.Done = i + 1
+	return c.writeState()
+}
+
+// loadFrame reads saved frame i into rgb (w*h*3 bytes).
+func (c *checkpoint) loadFrame(i int, rgb []byte) error {
+	f, err := os.Open(c.framePath(i))
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(bufio.NewReader(f))
+	if err != nil {
+		return fmt.Errorf("checkpoint: frame %d: %w", i, err)
+	}
+	n, ok := img.(*image.NRGBA)
+	if !ok || n.Rect.Dx() != c.state.Width || n.Rect.Dy() != c.state.Height {
+		return fmt.Errorf("checkpoint: frame %d has an unexpected format or size", i)
+	}
+	for p := 0; p < c.state.Width*c.state.Height; p++ {
+		copy(rgb[3*p:3*p+3], n.Pix[4*p:4*p+3])
+	}
+	return nil
+}
+
+func (c *checkpoint) writeState() error {
+	b, err := json.MarshalIndent(c.state, "", " ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(c.dir, "state.json"), func(f *os.File) error {
+		_, err := f.Write(b)
+		return err
+	})
+}
+
+// remove deletes the work directory (after success).
+func (c *checkpoint) remove() error {
+	return os.RemoveAll(c.dir)
+}
+
+// writeFileAtomic writes path through a temporary file in the same
+// directory, synced and renamed, so a crash leaves the old file or the new
+// one, never a torn one.
+func writeFileAtomic(path string, write func(*os.File) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := write(f); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	return nil
+}
