@@ -503,6 +503,11 @@ func TestWriteRoundTripsAndIsAtomic(t *testing.T) {
 	if err := Write(filepath.Join(dir, "x.gif"), pic, opt); err == nil || !strings.Contains(err.Error(), "use .png or .jpg") {
 		t.Errorf("gif output: %v", err)
 	}
+	os.Mkdir(filepath.Join(dir, "d.png"), 0o755)
+	if err := Write(filepath.Join(dir, "d.png"), pic, WriteOptions{Force: true}); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("directory output: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "d.png"))
 	if err := Write(filepath.Join(dir, "nope", "x.png"), pic, opt); err == nil {
 		t.Error("missing directory accepted")
 	}
