@@ -58,7 +58,8 @@ type Progress struct {
 }
 
 // Dream returns img dreamed with the parameters p. img is not modified.
-// progress, when not nil, is called after every step. Cancelling ctx stops
+// progress, when not nil, is called after every step, on the calling
+// goroutine (keep it quick: the network waits for it). Cancelling ctx stops
 // the dream between steps (or inside the network if it honours ctx) and
 // returns ctx.Err().
 //
@@ -123,8 +124,7 @@ func DreamFrom(ctx context.Context, net Network, base, init *models.Image, p Par
 	}
 	n := len(sizes)
 
-	d := &dreamer{net: net, p: p, minW: minW, minH: minH,
-		rng: rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15))}
+	d := &dreamer{net: net, p: p, rng: rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15))}
 	withInit := init != base
 	var diff *models.Image // init - base at full size
 	if withInit {
@@ -222,10 +222,9 @@ func checkImage(name string, img *models.Image) error {
 
 // dreamer holds the state shared by the steps of one dream.
 type dreamer struct {
-	net        Network
-	p          Params
-	minW, minH int
-	rng        *rand.Rand
+	net Network
+	p   Params
+	rng *rand.Rand
 }
 
 // step does one gradient-ascent step on img in place and returns the

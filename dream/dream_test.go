@@ -572,3 +572,32 @@ func TestNonFiniteGradientIsAnError(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// cancellingNet cancels its context on the n-th Gradient call.
+type cancellingNet struct {
+	*toyNet
+	n, calls int
+	cancel   context.CancelFunc
+}
+
+func (c *cancellingNet) Gradient(ctx context.Context, img *models.Image, obj models.Objective, grad []float32) (float64, error) {
+	c.calls++
+	if c.calls == c.n {
+		c.cancel()
+	}
+	return c.toyNet.Gradient(ctx, img, obj, grad)
+}
+
+func TestCancellationBetweenTiles(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	net := &cancellingNet{toyNet: newToyNet(1, 4, 8), n: 2, cancel: cancel}
+	p := testParams(models.MeanSquareOf("conv"))
+	p.Tile = 16 // 64×64 octave: 16 tiles per step
+	_, err := Dream(ctx, net, noiseImage(64, 64, 1), p, nil)
+	if err != context.Canceled {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if net.calls != 2 {
+		t.Errorf("%d gradient calls, want 2 (stop at the next tile)", net.calls)
+	}
+}

@@ -14,58 +14,113 @@ func binomial5() []float32 {
 }
 
 // down2 blurs an interleaved plane with binomial5 (edges clamped) and keeps
-// every second sample in x and y. The result is ceil(w/2)×ceil(h/2).
+// every second sample in x and y (computing only those). The result is
+// ceil(w/2)×ceil(h/2).
 func down2(p []float32, w, h, c int) ([]float32, int, int) {
 	k := binomial5()
-	b := append([]float32(nil), p...)
-	convolveSeparable(b, w, h, c, k)
 	dw, dh := (w+1)/2, (h+1)/2
-	out := make([]float32, dw*dh*c)
-	for y := 0; y < dh; y++ {
-		for x := 0; x < dw; x++ {
-			copy(out[(y*dw+x)*c:(y*dw+x)*c+c], b[(2*y*w+2*x)*c:(2*y*w+2*x)*c+c])
+	clampi := func(j, n int) int {
+		if j < 0 {
+			return 0
 		}
+		if j >= n {
+			return n - 1
+		}
+		return j
 	}
+	// Along x: every row, even columns only.
+	tmp := make([]float32, dw*h*c)
+	parallelRows(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			row := p[y*w*c : (y+1)*w*c]
+			out := tmp[y*dw*c : (y+1)*dw*c]
+			for x := 0; x < dw; x++ {
+				o := out[x*c : x*c+c]
+				for ch := range o {
+					var acc float32
+					for t, kv := range k {
+						acc += kv * row[clampi(2*x+t-2, w)*c+ch]
+					}
+					o[ch] = acc
+				}
+			}
+		}
+	})
+	// Along y: even rows only.
+	rowLen := dw * c
+	out := make([]float32, dh*rowLen)
+	parallelRows(dh, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			o := out[y*rowLen : (y+1)*rowLen]
+			for t, kv := range k {
+				src := tmp[clampi(2*y+t-2, h)*rowLen : (clampi(2*y+t-2, h)+1)*rowLen]
+				for i, v := range src {
+					o[i] += kv * v
+				}
+			}
+		}
+	})
 	return out, dw, dh
 }
 
 // up2 interpolates a plane of size lw×lh (produced by down2 from w×h) back to
 // w×h: even samples take (1 6 1)/8 of their neighbourhood, odd samples the
-// mean of the two neighbours (zero insertion followed by binomial5 × 2).
+// mean of the two neighbours (zero insertion followed by binomial5 × 2),
+// edges clamped.
 func up2(lo []float32, lw, lh, c, w, h int) []float32 {
-	interp := func(get func(i int) float32, n, i int) float32 {
-		k := i / 2
-		at := func(j int) float32 {
-			if j < 0 {
-				j = 0
-			} else if j >= n {
-				j = n - 1
-			}
-			return get(j)
+	clampi := func(j, n int) int {
+		if j < 0 {
+			return 0
 		}
-		if i%2 == 0 {
-			return (at(k-1) + 6*at(k) + at(k+1)) / 8
+		if j >= n {
+			return n - 1
 		}
-		return (at(k) + at(k+1)) / 2
+		return j
 	}
-	// Along x.
+	// Along x, one row of lo at a time.
 	tmp := make([]float32, w*lh*c)
-	for y := 0; y < lh; y++ {
-		for ch := 0; ch < c; ch++ {
-			row := lo[y*lw*c:]
+	parallelRows(lh, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			row := lo[y*lw*c : (y+1)*lw*c]
+			out := tmp[y*w*c : (y+1)*w*c]
 			for x := 0; x < w; x++ {
-				tmp[(y*w+x)*c+ch] = interp(func(j int) float32 { return row[j*c+ch] }, lw, x)
+				k := x / 2
+				o := out[x*c : x*c+c]
+				if x%2 == 0 {
+					a, b, d := row[clampi(k-1, lw)*c:], row[k*c:], row[clampi(k+1, lw)*c:]
+					for ch := range o {
+						o[ch] = (a[ch] + 6*b[ch] + d[ch]) / 8
+					}
+				} else {
+					a, b := row[clampi(k, lw)*c:], row[clampi(k+1, lw)*c:]
+					for ch := range o {
+						o[ch] = (a[ch] + b[ch]) / 2
+					}
+				}
 			}
 		}
-	}
-	// Along y.
-	out := make([]float32, w*h*c)
+	})
+	// Along y, whole rows at a time.
 	rowLen := w * c
-	for y := 0; y < h; y++ {
-		for i := 0; i < rowLen; i++ {
-			out[y*rowLen+i] = interp(func(j int) float32 { return tmp[j*rowLen+i] }, lh, y)
+	out := make([]float32, h*rowLen)
+	rowOf := func(j int) []float32 { j = clampi(j, lh); return tmp[j*rowLen : (j+1)*rowLen] }
+	parallelRows(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			k := y / 2
+			o := out[y*rowLen : (y+1)*rowLen]
+			if y%2 == 0 {
+				a, b, d := rowOf(k-1), rowOf(k), rowOf(k+1)
+				for i := range o {
+					o[i] = (a[i] + 6*b[i] + d[i]) / 8
+				}
+			} else {
+				a, b := rowOf(k), rowOf(k+1)
+				for i := range o {
+					o[i] = (a[i] + b[i]) / 2
+				}
+			}
 		}
-	}
+	})
 	return out
 }
 

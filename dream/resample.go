@@ -145,23 +145,8 @@ func resizePlane(src []float32, w, h, c, dw, dh int) []float32 {
 		cw := axisWeights(w, dw)
 		tmp := make([]float32, dw*h*c)
 		parallelRows(h, func(y0, y1 int) {
-			acc := make([]float32, c)
 			for y := y0; y < y1; y++ {
-				row := cur[y*w*c : (y+1)*w*c]
-				orow := tmp[y*dw*c : (y+1)*dw*c]
-				for x, ct := range cw {
-					for k := range acc {
-						acc[k] = 0
-					}
-					for t, j := range ct.idx {
-						wt := ct.w[t]
-						p := row[int(j)*c : int(j)*c+c]
-						for k := range acc {
-							acc[k] += wt * p[k]
-						}
-					}
-					copy(orow[x*c:x*c+c], acc)
-				}
+				resampleRow(tmp[y*dw*c:(y+1)*dw*c], cur[y*w*c:(y+1)*w*c], cw, c)
 			}
 		})
 		cur = tmp
@@ -189,6 +174,39 @@ func resizePlane(src []float32, w, h, c, dw, dh int) []float32 {
 		return append([]float32(nil), src...)
 	}
 	return cur
+}
+
+// resampleRow computes one output row from one source row with per-output
+// contributions cw, for interleaved samples of c channels.
+func resampleRow(orow, row []float32, cw []contrib, c int) {
+	if c == 3 {
+		for x, ct := range cw {
+			var a0, a1, a2 float32
+			for t, j := range ct.idx {
+				wt := ct.w[t]
+				p := row[int(j)*3 : int(j)*3+3 : int(j)*3+3]
+				a0 += wt * p[0]
+				a1 += wt * p[1]
+				a2 += wt * p[2]
+			}
+			o := orow[x*3 : x*3+3 : x*3+3]
+			o[0], o[1], o[2] = a0, a1, a2
+		}
+		return
+	}
+	for x, ct := range cw {
+		o := orow[x*c : x*c+c]
+		for k := range o {
+			o[k] = 0
+		}
+		for t, j := range ct.idx {
+			wt := ct.w[t]
+			p := row[int(j)*c : int(j)*c+c]
+			for k := range o {
+				o[k] += wt * p[k]
+			}
+		}
+	}
 }
 
 // rollPlane writes src rolled by (dx, dy) into dst (which must not alias src).
@@ -254,12 +272,25 @@ func convolveSeparable(p []float32, w, h, c int, k []float32) {
 			row := p[y*w*c : (y+1)*w*c]
 			orow := tmp[y*w*c : (y+1)*w*c]
 			for x := 0; x < w; x++ {
-				for ch := 0; ch < c; ch++ {
+				o := orow[x*c : x*c+c]
+				if x >= r && x+r < w {
+					// Interior: no clamping; the taps are contiguous.
+					win := row[(x-r)*c : (x+r+1)*c]
+					for ch := range o {
+						var acc float32
+						for t, kv := range k {
+							acc += kv * win[t*c+ch]
+						}
+						o[ch] = acc
+					}
+					continue
+				}
+				for ch := range o {
 					var acc float32
 					for t, kv := range k {
 						acc += kv * row[clampi(x+t-r, w)*c+ch]
 					}
-					orow[x*c+ch] = acc
+					o[ch] = acc
 				}
 			}
 		}

@@ -170,39 +170,62 @@ func benchImage(w, h int) *models.Image {
 	return img
 }
 
+// reportCPU adds a cpu-ns/op metric measured since start (process CPU time;
+// includes every goroutine, so with GOMAXPROCS > 1 it is the total work).
+func reportCPU(b *testing.B, start int64) {
+	if start > 0 {
+		b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
 func BenchmarkResizeDown1280x720(b *testing.B) {
 	img := benchImage(1280, 720)
 	b.SetBytes(int64(len(img.Pix) * 4))
+	b.ResetTimer()
+	start := processCPU()
 	for i := 0; i < b.N; i++ {
 		Resize(img, 914, 514)
 	}
+	reportCPU(b, start)
 }
 
 func BenchmarkResizeUpTo1280x720(b *testing.B) {
 	img := benchImage(914, 514)
 	b.SetBytes(1280 * 720 * 3 * 4)
+	b.ResetTimer()
+	start := processCPU()
 	for i := 0; i < b.N; i++ {
 		Resize(img, 1280, 720)
 	}
+	reportCPU(b, start)
 }
 
 func BenchmarkResizeUp2x1280x720(b *testing.B) {
 	img := benchImage(1280, 720)
+	b.ResetTimer()
+	start := processCPU()
 	for i := 0; i < b.N; i++ {
 		Resize(img, 2560, 1440)
 	}
+	reportCPU(b, start)
 }
 
 func BenchmarkRoll1280x720(b *testing.B) {
 	img := benchImage(1280, 720)
+	b.ResetTimer()
+	start := processCPU()
 	for i := 0; i < b.N; i++ {
 		Roll(img, 17, -9)
 	}
+	reportCPU(b, start)
 }
 
 func BenchmarkLapNormalize1280x720(b *testing.B) {
 	img := benchImage(1280, 720)
+	b.ResetTimer()
+	start := processCPU()
 	for i := 0; i < b.N; i++ {
 		lapNormalize(img.Pix, 1280, 720, 3, 4)
 	}
+	reportCPU(b, start)
 }

@@ -158,6 +158,29 @@ func FromImage(m image.Image) (img *models.Image, alpha []uint16, depth int) {
 				set(y*w+x, be16(p[0:]), be16(p[2:]), be16(p[4:]), be16(p[6:]), 1.0/257)
 			}
 		}
+	case *image.YCbCr:
+		// JPEG photos: avoid boxing every pixel into a color.Color.
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				r, g, bl, _ := s.YCbCrAt(b.Min.X+x, b.Min.Y+y).RGBA()
+				set(y*w+x, uint16(r), uint16(g), uint16(bl), 0xffff, 1.0/257)
+			}
+		}
+	case *image.Paletted:
+		pal := make([]color.NRGBA64, len(s.Palette))
+		for i, c := range s.Palette {
+			pal[i] = color.NRGBA64Model.Convert(c).(color.NRGBA64)
+		}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				idx := int(s.Pix[y*s.Stride+x])
+				c := color.NRGBA64{}
+				if idx < len(pal) {
+					c = pal[idx]
+				}
+				set(y*w+x, c.R, c.G, c.B, c.A, 1.0/257)
+			}
+		}
 	default:
 		switch m.(type) {
 		case *image.RGBA64, *image.Alpha16:

@@ -503,6 +503,11 @@ func TestWriteRoundTripsAndIsAtomic(t *testing.T) {
 	if err := Write(filepath.Join(dir, "x.gif"), pic, opt); err == nil || !strings.Contains(err.Error(), "use .png or .jpg") {
 		t.Errorf("gif output: %v", err)
 	}
+	os.Mkdir(filepath.Join(dir, "d.png"), 0o755)
+	if err := Write(filepath.Join(dir, "d.png"), pic, WriteOptions{Force: true}); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("directory output: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "d.png"))
 	if err := Write(filepath.Join(dir, "nope", "x.png"), pic, opt); err == nil {
 		t.Error("missing directory accepted")
 	}
@@ -534,5 +539,66 @@ func BenchmarkToRGB24_1280x720(b *testing.B) {
 	dst := make([]byte, len(img.Pix))
 	for i := 0; i < b.N; i++ {
 		dst = ToRGB24(img, dst)
+	}
+}
+
+// hidden hides an image's concrete type, forcing FromImage's generic path.
+type hidden struct{ image.Image }
+
+func TestFastPathsMatchGenericConversion(t *testing.T) {
+	yc := image.NewYCbCr(image.Rect(0, 0, 9, 7), image.YCbCrSubsampleRatio420)
+	for i := range yc.Y {
+		yc.Y[i] = uint8(i * 37)
+	}
+	for i := range yc.Cb {
+		yc.Cb[i], yc.Cr[i] = uint8(i*53), uint8(255-i*29)
+	}
+	pal := image.NewPaletted(image.Rect(0, 0, 4, 3), color.Palette{
+		color.RGBA{10, 20, 30, 255}, color.RGBA{0, 0, 0, 0}, color.NRGBA{200, 100, 50, 128}})
+	for i := range pal.Pix {
+		pal.Pix[i] = uint8(i % 3)
+	}
+	g16 := image.NewGray16(image.Rect(0, 0, 3, 3))
+	for i := range g16.Pix {
+		g16.Pix[i] = uint8(i * 77)
+	}
+	nr := image.NewNRGBA(image.Rect(0, 0, 3, 2))
+	for i := range nr.Pix {
+		nr.Pix[i] = uint8(i * 11)
+		if i%4 == 3 {
+			// Opaque: through premultiplied colour the generic path loses
+			// precision at low alpha, which the fast path keeps.
+			nr.Pix[i] = 255
+		}
+	}
+	for _, m := range []image.Image{yc, pal, g16, nr, image.NewGray(image.Rect(0, 0, 2, 2))} {
+		fast, fa, fd := FromImage(m)
+		slow, sa, _ := FromImage(hidden{m})
+		for i := range fast.Pix {
+			if math.Abs(float64(fast.Pix[i]-slow.Pix[i])) > 1e-4 {
+				t.Fatalf("%T: value %d fast %v, generic %v", m, i, fast.Pix[i], slow.Pix[i])
+			}
+		}
+		if (fa == nil) != (sa == nil) {
+			t.Fatalf("%T: alpha presence differs", m)
+		}
+		for i := range fa {
+			if fa[i] != sa[i] {
+				t.Fatalf("%T: alpha %d fast %v, generic %v", m, i, fa[i], sa[i])
+			}
+		}
+		if _, isG16 := m.(*image.Gray16); isG16 != (fd == 16) {
+			t.Errorf("%T: depth %d", m, fd)
+		}
+	}
+}
+
+func BenchmarkFromImageYCbCr1280x720(b *testing.B) {
+	yc := image.NewYCbCr(image.Rect(0, 0, 1280, 720), image.YCbCrSubsampleRatio420)
+	for i := range yc.Y {
+		yc.Y[i] = uint8(i)
+	}
+	for i := 0; i < b.N; i++ {
+		FromImage(yc)
 	}
 }

@@ -62,6 +62,9 @@ func Write(path string, pic *Picture, opt WriteOptions) error {
 	if opt.Input != "" && sameFile(opt.Input, path) {
 		return fmt.Errorf("%s: refusing to overwrite the input image", path)
 	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s: is a directory, want an image file name", path)
+	}
 	if !opt.Force {
 		if _, err := os.Lstat(path); err == nil {
 			return fmt.Errorf("%s: %w, not overwriting it without force", path, fs.ErrExist)
@@ -123,7 +126,17 @@ func Write(path string, pic *Picture, opt WriteOptions) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	done = true
+	syncDir(dir)
 	return nil
+}
+
+// syncDir flushes a directory entry change to disk where the system allows
+// it; failure only weakens durability after a power cut, so it is ignored.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
 }
 
 // sameFile reports whether a and b name the same file (same path, or the

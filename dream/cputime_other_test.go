@@ -1,0 +1,5 @@
+//go:build !unix
+
+package dream
+
+func processCPU() int64 { return 0 }
