@@ -128,12 +128,21 @@ func (c *checkpoint) loadFrame(i int, rgb []byte) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: frame %d: %w", i, err)
 	}
-	n, ok := img.(*image.NRGBA)
-	if !ok || n.Rect.Dx() != c.state.Width || n.Rect.Dy() != c.state.Height {
+	// The frames are opaque, so the PNG holds plain RGB and decodes as
+	// *image.RGBA; accept NRGBA as well.
+	var pix []byte
+	var rect image.Rectangle
+	switch m := img.(type) {
+	case *image.RGBA:
+		pix, rect = m.Pix, m.Rect
+	case *image.NRGBA:
+		pix, rect = m.Pix, m.Rect
+	}
+	if pix == nil || rect.Dx() != c.state.Width || rect.Dy() != c.state.Height {
 		return fmt.Errorf("checkpoint: frame %d has an unexpected format or size", i)
 	}
 	for p := 0; p < c.state.Width*c.state.Height; p++ {
-		copy(rgb[3*p:3*p+3], n.Pix[4*p:4*p+3])
+		copy(rgb[3*p:3*p+3], pix[4*p:4*p+3])
 	}
 	return nil
 }

@@ -1,0 +1,330 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/deepdream-go/deepdream/dream"
+	"github.com/deepdream-go/deepdream/models"
+	"github.com/deepdream-go/deepdream/models/graphdef"
+	"github.com/deepdream-go/deepdream/models/native"
+	"github.com/deepdream-go/deepdream/pipeline/media"
+)
+
+const sharedVideo = "../../shared/testdata/video"
+
+func clip(t *testing.T, name string) string {
+	t.Helper()
+	p := filepath.Join(sharedVideo, name)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("test clip %s is not available (clone with ../shared beside the repo): %v", p, err)
+	}
+	return p
+}
+
+// toyGraph is a small two-layer conv net with fixed random weights: fast
+// enough for pipeline tests, and a real GraphDef run by the real executor.
+func toyGraph() *graphdef.Graph {
+	rng := rand.New(rand.NewPCG(42, 1))
+	g := &graphdef.Graph{Producer: 27}
+	add := func(name, op string, inputs []string, attrs map[string]*graphdef.AttrValue) {
+		if attrs == nil {
+			attrs = map[string]*graphdef.AttrValue{}
+		}
+		if op != "Const" && op != "Placeholder" {
+			attrs["T"] = &graphdef.AttrValue{Kind: graphdef.AttrType, Type: graphdef.DTFloat}
+		}
+		g.Nodes = append(g.Nodes, &graphdef.Node{Name: name, Op: op, Inputs: inputs, Attrs: attrs})
+	}
+	weights := func(name string, shape ...int64) {
+		t := &graphdef.Tensor{DType: graphdef.DTFloat, Shape: shape}
+		t.Float = make([]float32, t.NumElements())
+		for i := range t.Float {
+			t.Float[i] = rng.Float32()*2 - 1
+		}
+		add(name, "Const", nil, map[string]*graphdef.AttrValue{"dtype": {Kind: graphdef.AttrType, Type: graphdef.DTFloat}, "value": {Kind: graphdef.AttrTensor, Tensor: t}})
+	}
+	conv := func(name, in string, cin, cout, stride int64) {
+		weights(name+"/w", 3, 3, cin, cout)
+		add(name, "Conv2D", []string{in, name + "/w"}, map[string]*graphdef.AttrValue{
+			"strides": {Kind: graphdef.AttrList, List: &graphdef.AttrListValue{I: []int64{1, stride, stride, 1}}},
+			"padding": {Kind: graphdef.AttrString, S: []byte("SAME")},
+		})
+		add(name+"/relu", "Relu", []string{name}, nil)
+	}
+	add("input", "Placeholder", nil, map[string]*graphdef.AttrValue{"dtype": {Kind: graphdef.AttrType, Type: graphdef.DTFloat}})
+	conv("conv1", "input", 3, 8, 1)
+	conv("conv2", "conv1/relu", 8, 12, 2)
+	return g
+}
+
+func toyNet(t testing.TB) *native.Executor {
+	t.Helper()
+	e, err := native.New(toyGraph(), models.Spec{InputNode: "input", PixelScale: 1.0 / 255}, native.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func toyParams() dream.Params {
+	p := dream.DefaultParams()
+	p.Octaves, p.Steps, p.Jitter, p.Tile = 2, 2, 4, 0
+	p.Objective = models.MeanSquareOf("conv2/relu")
+	return p
+}
+
+func toyOptions(in, out string) VideoOptions {
+	return VideoOptions{
+		Input: in, Output: out,
+		Decode: media.DecodeOptions{Width: 96, MaxFrames: 3},
+		Dream:  toyParams(), FrameSteps: 1, Blend: 0.8, ModelID: "toy",
+	}
+}
+
+// TestEveryClip dreams a few frames of every test clip and checks what a
+// user relies on: frame count, rate, display size and audio.
+func TestEveryClip(t *testing.T) {
+	net := toyNet(t)
+	for _, tc := range []struct {
+		name, ext string
+		w, h      int
+		rate      media.Rational
+		audio     int // channels of the first audio stream, 0 for none
+	}{
+		{"chaplin.mp4", ".mp4", 96, 54, media.Rational{Num: 25, Den: 1}, 2},
+		{"flower.mp4", ".mp4", 96, 54, media.Rational{Num: 30000, Den: 1001}, 2},
+		{"flower.webm", ".webm", 96, 54, media.Rational{Num: 30000, Den: 1001}, 2},
+		{"bbb.mp4", ".mkv", 96, 54, media.Rational{Num: 25, Den: 1}, 6},
+		{"bulkwater.mov", ".mov", 96, 64, media.Rational{Num: 24000, Den: 1001}, 0},
+		{"mouse.avi", ".mp4", 96, 86, media.Rational{Num: 30, Den: 1}, 0},
+		{"mouse_mjpeg.avi", ".mp4", 96, 86, media.Rational{Num: 30, Den: 1}, 0},
+		{"phone_rot180_vfr.mp4", ".mp4", 96, 54, media.Rational{}, 1},
+		{"tos_sar.webm", ".webm", 96, 40, media.Rational{Num: 24, Den: 1}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := clip(t, tc.name)
+			out := filepath.Join(t.TempDir(), "out"+tc.ext)
+			res, err := RunVideo(context.Background(), net, toyOptions(in, out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := media.ProbeWith(context.Background(), out, media.ProbeOptions{CountFrames: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Frames != 3 || res.Frames != 3 {
+				t.Errorf("frames: output has %d, result says %d, want 3", info.Frames, res.Frames)
+			}
+			// Odd heights are padded or cropped by one pixel for yuv420p.
+			if info.Width != tc.w || (info.Height != tc.h && info.Height != tc.h+1 && info.Height != tc.h-1) {
+				t.Errorf("display size %dx%d, want %dx%d", info.Width, info.Height, tc.w, tc.h)
+			}
+			if tc.rate.Valid() && info.FrameRate.Reduce() != tc.rate.Reduce() {
+				t.Errorf("frame rate %v, want %v", info.FrameRate, tc.rate)
+			}
+			if got := len(info.Audio); (got > 0) != (tc.audio > 0) {
+				t.Fatalf("audio streams: %d, source has audio: %v", got, tc.audio > 0)
+			}
+			if tc.audio > 0 {
+				if info.Audio[0].Channels != tc.audio {
+					t.Errorf("audio channels %d, want %d", info.Audio[0].Channels, tc.audio)
+				}
+			}
+			if _, err := os.Stat(workDirFor(out)); !os.IsNotExist(err) {
+				t.Errorf("work directory left behind after success")
+			}
+		})
+	}
+}
+
+// TestAudioStaysInSync checks that audio covers the same span as the video.
+func TestAudioStaysInSync(t *testing.T) {
+	in := clip(t, "chaplin.mp4")
+	out := filepath.Join(t.TempDir(), "sync.mp4")
+	opt := toyOptions(in, out)
+	opt.Decode = media.DecodeOptions{Width: 64, Start: 2e9, MaxFrames: 25}
+	opt.Dream.Octaves, opt.Dream.Steps, opt.FrameSteps = 1, 1, 1
+	if _, err := RunVideo(context.Background(), toyNet(t), opt); err != nil {
+		t.Fatal(err)
+	}
+	v, a := streamDurations(t, out)
+	if math.Abs(v-1.0) > 0.05 || math.Abs(a-v) > 0.08 {
+		t.Fatalf("video %.3fs, audio %.3fs; want both about 1s", v, a)
+	}
+}
+
+func streamDurations(t *testing.T, path string) (video, audio float64) {
+	t.Helper()
+	info, err := media.ProbeWith(context.Background(), path, media.ProbeOptions{CountFrames: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	video = info.Duration.Seconds()
+	if len(info.Audio) > 0 {
+		audio = info.Audio[0].Duration.Seconds()
+	}
+	return video, audio
+}
+
+func readFrames(t *testing.T, dir string) [][]byte {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// TestResumeMatchesUninterruptedRun stops a job after two frames, resumes
+// it, and compares every frame with an uninterrupted run.
+func TestResumeMatchesUninterruptedRun(t *testing.T) {
+	in := clip(t, "chaplin.mp4")
+	net := toyNet(t)
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full")
+	opt := toyOptions(in, full)
+	opt.Decode.MaxFrames = 6
+	if _, err := RunVideo(context.Background(), net, opt); err != nil {
+		t.Fatal(err)
+	}
+	parts := filepath.Join(dir, "parts")
+	opt.Output = parts
+	ctx, cancel := context.WithCancel(context.Background())
+	opt.Progress = func(p VideoProgress) {
+		if p.Done == 2 {
+			cancel()
+		}
+	}
+	_, err := RunVideo(ctx, net, opt)
+	var ie *InterruptedError
+	if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: err = %v, want an InterruptedError wrapping context.Canceled", err)
+	}
+	if ie.Done < 2 {
+		t.Fatalf("checkpoint holds %d frames, want at least 2", ie.Done)
+	}
+	if _, err := os.Stat(parts); !os.IsNotExist(err) {
+		t.Fatalf("interrupted run left an output behind")
+	}
+	// Without --resume the checkpoint is not silently discarded.
+	opt.Progress = nil
+	if _, err := RunVideo(context.Background(), net, opt); err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("rerun without --resume: err = %v, want advice to use --resume", err)
+	}
+	// Different settings are refused.
+	other := opt
+	other.Resume = true
+	other.Blend = 0.5
+	var re *ResumeError
+	if _, err := RunVideo(context.Background(), net, other); !errors.As(err, &re) {
+		t.Fatalf("resume with other settings: err = %v, want a ResumeError", err)
+	}
+	opt.Resume = true
+	res, err := RunVideo(context.Background(), net, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Resumed != ie.Done || res.Frames != 6 {
+		t.Fatalf("resumed %d of %d frames, want %d of 6", res.Resumed, res.Frames, ie.Done)
+	}
+	a, b := readFrames(t, full), readFrames(t, parts)
+	if len(a) != 6 || len(b) != 6 {
+		t.Fatalf("got %d and %d frames, want 6", len(a), len(b))
+	}
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			t.Fatalf("frame %d differs between the resumed and the uninterrupted run", i)
+		}
+	}
+}
+
+func TestDeterministicOutput(t *testing.T) {
+	in := clip(t, "flower.mp4")
+	net := toyNet(t)
+	dir := t.TempDir()
+	var runs [][][]byte
+	for i := 0; i < 2; i++ {
+		out := filepath.Join(dir, fmt.Sprint("run", i))
+		if _, err := RunVideo(context.Background(), net, toyOptions(in, out)); err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, readFrames(t, out))
+	}
+	for i := range runs[0] {
+		if !bytes.Equal(runs[0][i], runs[1][i]) {
+			t.Fatalf("frame %d differs between two identical runs", i)
+		}
+	}
+}
+
+func TestBadInputsAndOutputs(t *testing.T) {
+	net := toyNet(t)
+	dir := t.TempDir()
+	in := clip(t, "chaplin.mp4")
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte("not a video at all\n"), 0o644)
+	existing := filepath.Join(dir, "exists.mp4")
+	os.WriteFile(existing, []byte("keep me"), 0o644)
+	truncated := filepath.Join(dir, "truncated.avi")
+	raw, _ := os.ReadFile(clip(t, "mouse.avi"))
+	os.WriteFile(truncated, raw[:len(raw)/3], 0o644)
+	cases := []struct {
+		name, in, out, want string
+	}{
+		{"not a video", text, filepath.Join(dir, "a.mp4"), "notes.txt"},
+		{"missing input", filepath.Join(dir, "nope.mp4"), filepath.Join(dir, "b.mp4"), "no such file"},
+		{"existing output", in, existing, "--force"},
+		{"output is input", in, in, "is the input"},
+		{"unknown extension", in, filepath.Join(dir, "x.doc"), ".doc"},
+		{"missing folder", in, filepath.Join(dir, "no/such/dir/x.mp4"), "does not exist"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := RunVideo(context.Background(), net, toyOptions(tc.in, tc.out))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error spans several lines: %q", err)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(existing); string(b) != "keep me" {
+		t.Fatal("an existing output was damaged")
+	}
+	t.Run("truncated clip", func(t *testing.T) {
+		out := filepath.Join(dir, "t.mp4")
+		opt := toyOptions(truncated, out)
+		opt.Decode.MaxFrames = 0
+		opt.Dream.Octaves, opt.Dream.Steps, opt.FrameSteps = 1, 1, 1
+		opt.Coherence = CoherenceNone
+		_, err := RunVideo(context.Background(), net, opt)
+		var fe *media.FrameError
+		if !errors.As(err, &fe) {
+			t.Fatalf("err = %v, want a frame error", err)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Error("output written for a broken clip")
+		}
+		if _, err := os.Stat(workDirFor(out)); !os.IsNotExist(err) {
+			t.Error("work directory kept for a broken clip")
+		}
+	})
+}
