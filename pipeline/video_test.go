@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +13,8 @@ import (
 
 	"github.com/deepdream-go/deepdream/dream"
 	"github.com/deepdream-go/deepdream/models"
-	"github.com/deepdream-go/deepdream/models/graphdef"
 	"github.com/deepdream-go/deepdream/models/native"
+	"github.com/deepdream-go/deepdream/models/testnet"
 	"github.com/deepdream-go/deepdream/pipeline/media"
 )
 
@@ -30,45 +29,9 @@ func clip(t *testing.T, name string) string {
 	return p
 }
 
-// toyGraph is a small two-layer conv net with fixed random weights: fast
-// enough for pipeline tests, and a real GraphDef run by the real executor.
-func toyGraph() *graphdef.Graph {
-	rng := rand.New(rand.NewPCG(42, 1))
-	g := &graphdef.Graph{Producer: 27}
-	add := func(name, op string, inputs []string, attrs map[string]*graphdef.AttrValue) {
-		if attrs == nil {
-			attrs = map[string]*graphdef.AttrValue{}
-		}
-		if op != "Const" && op != "Placeholder" {
-			attrs["T"] = &graphdef.AttrValue{Kind: graphdef.AttrType, Type: graphdef.DTFloat}
-		}
-		g.Nodes = append(g.Nodes, &graphdef.Node{Name: name, Op: op, Inputs: inputs, Attrs: attrs})
-	}
-	weights := func(name string, shape ...int64) {
-		t := &graphdef.Tensor{DType: graphdef.DTFloat, Shape: shape}
-		t.Float = make([]float32, t.NumElements())
-		for i := range t.Float {
-			t.Float[i] = rng.Float32()*2 - 1
-		}
-		add(name, "Const", nil, map[string]*graphdef.AttrValue{"dtype": {Kind: graphdef.AttrType, Type: graphdef.DTFloat}, "value": {Kind: graphdef.AttrTensor, Tensor: t}})
-	}
-	conv := func(name, in string, cin, cout, stride int64) {
-		weights(name+"/w", 3, 3, cin, cout)
-		add(name, "Conv2D", []string{in, name + "/w"}, map[string]*graphdef.AttrValue{
-			"strides": {Kind: graphdef.AttrList, List: &graphdef.AttrListValue{I: []int64{1, stride, stride, 1}}},
-			"padding": {Kind: graphdef.AttrString, S: []byte("SAME")},
-		})
-		add(name+"/relu", "Relu", []string{name}, nil)
-	}
-	add("input", "Placeholder", nil, map[string]*graphdef.AttrValue{"dtype": {Kind: graphdef.AttrType, Type: graphdef.DTFloat}})
-	conv("conv1", "input", 3, 8, 1)
-	conv("conv2", "conv1/relu", 8, 12, 2)
-	return g
-}
-
 func toyNet(t testing.TB) *native.Executor {
 	t.Helper()
-	e, err := native.New(toyGraph(), models.Spec{InputNode: "input", PixelScale: 1.0 / 255}, native.Options{})
+	e, err := native.New(testnet.Graph(), testnet.Spec, native.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +41,7 @@ func toyNet(t testing.TB) *native.Executor {
 func toyParams() dream.Params {
 	p := dream.DefaultParams()
 	p.Octaves, p.Steps, p.Jitter, p.Tile = 2, 2, 4, 0
-	p.Objective = models.MeanSquareOf("conv2/relu")
+	p.Objective = models.MeanSquareOf(testnet.Layer)
 	return p
 }
 

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/deepdream-go/deepdream/models/testnet"
+)
+
+const shared = "../../../shared"
+
+// bin is the deepdream binary built once for the tests that run it as a
+// user would (signals, exit codes).
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "deepdream-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "deepdream")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func sharedPath(t *testing.T, rel string) string {
+	t.Helper()
+	p := filepath.Join(shared, rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("test data %s is not available (clone with ../shared beside the repo): %v", p, err)
+	}
+	return p
+}
+
+// runCLI runs the command in-process and returns exit code, stdout, stderr.
+func runCLI(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestHelpAndUnknownCommand(t *testing.T) {
+	code, out, _ := runCLI("help")
+	if code != 0 || !strings.Contains(out, "video") || !strings.Contains(out, "image") {
+		t.Fatalf("help: code %d, output %q", code, out)
+	}
+	code, _, errs := runCLI("dreamz")
+	if code != 2 || !strings.Contains(errs, "unknown command") {
+		t.Fatalf("unknown command: code %d, stderr %q", code, errs)
+	}
+}
+
+func TestLayersOfBuiltinModel(t *testing.T) {
+	code, out, errs := runCLI("layers")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errs)
+	}
+	for _, want := range []string{"mixed0  256", "mixed3  768", "mixed7  768", "minimum input: 43x43"} {
+		if !strings.Contains(strings.Join(strings.Fields(out), "  "), strings.Join(strings.Fields(want), "  ")) {
+			t.Errorf("layers output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestImageEndToEnd(t *testing.T) {
+	in := sharedPath(t, "testdata/images/chelsea.png")
+	out := filepath.Join(t.TempDir(), "cat.png")
+	code, _, errs := runCLI("image", in, "-o", out, "--octaves", "2", "--steps", "2", "--quiet")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errs)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 451 || b.Dy() != 300 {
+		t.Fatalf("output is %v, want the input's 451x300", b)
+	}
+	// The same command again refuses to overwrite, then --force works.
+	code, _, errs = runCLI("image", in, "-o", out, "--octaves", "1", "--steps", "1", "--quiet")
+	if code == 0 || !strings.Contains(errs, "--force") {
+		t.Fatalf("overwrite without --force: code %d, %q", code, errs)
+	}
+}
+
+func TestImageBadInput(t *testing.T) {
+	dir := t.TempDir()
+	in := sharedPath(t, "testdata/images/chelsea.png")
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte("hello"), 0o644)
+	out := filepath.Join(dir, "o.png")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"image", text, "-o", out}, 1, "notes.txt"},
+		{[]string{"image", in, "-o", out, "--layer", "mixed9"}, 2, "mixed3"},
+		{[]string{"image", in, "-o", out, "--layer", "mixed4:900"}, 2, "767"},
+		{[]string{"image", in, "-o", out, "--steps", "-3"}, 2, "steps"},
+		{[]string{"image", in, "-o", out, "--octave-scale", "0.5"}, 2, "scale"},
+		{[]string{"image", in, "-o", filepath.Join(dir, "o.bmpx")}, 2, "bmpx"},
+		{[]string{"image", in}, 2, "-o"},
+		{[]string{"image", in, "-o", in, "--force"}, 2, "is the input"},
+		{[]string{"image", in, "-o", out, "--preset", "wild"}, 2, "classic"},
+		{[]string{"image", in, "-o", out, "--engine", "tensorflow"}, 1, "tags tensorflow"},
+		{[]string{"image", in, "-o", out, "--model", "inception5h", "--steps", "1"}, 1, "models fetch inception5h"},
+	} {
+		code, _, errs := runCLI(tc.args...)
+		if code != tc.code || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%v: code %d, stderr %q; want code %d and a one-line message mentioning %q", tc.args[1:], code, errs, tc.code, tc.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Fatalf("%v: an output was written", tc.args[1:])
+		}
+	}
+}
+
+// TestVideoSurvivesKill9 kills the real binary mid-job with SIGKILL, resumes,
+// and compares the frames with an uninterrupted run.
+func TestVideoSurvivesKill9(t *testing.T) {
+	clip := sharedPath(t, "testdata/video/chaplin.mp4")
+	dir := t.TempDir()
+	model := filepath.Join(dir, "toy.pb")
+	if err := os.WriteFile(model, testnet.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := func(out string) []string {
+		return []string{"video", clip, "-o", out, "--model", model, "--pixel-scale", "0.00392156862745098",
+			"--layer", testnet.Layer, "--frames", "10", "--width", "96", "--octaves", "2", "--steps", "3", "--frame-steps", "2", "--quiet"}
+	}
+	full := filepath.Join(dir, "full")
+	if out, err := exec.Command(bin, args(full)...).CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, out)
+	}
+	killed := filepath.Join(dir, "killed")
+	cmd := exec.Command(bin, args(killed)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, ".killed.deepdream", "state.json")
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var st struct {
+			Done int `json:"frames_done"`
+		}
+		if b, err := os.ReadFile(state); err == nil && json.Unmarshal(b, &st) == nil && st.Done >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no checkpoint appeared")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if _, err := os.Stat(killed); err == nil {
+		t.Fatal("a killed run left an output in place")
+	}
+	out, err := exec.Command(bin, append(args(killed), "--resume")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	a, _ := filepath.Glob(filepath.Join(full, "*.png"))
+	b, _ := filepath.Glob(filepath.Join(killed, "*.png"))
+	if len(a) != 10 || len(b) != 10 {
+		t.Fatalf("frames: %d uninterrupted, %d resumed; want 10", len(a), len(b))
+	}
+	for i := range a {
+		x, _ := os.ReadFile(a[i])
+		y, _ := os.ReadFile(b[i])
+		if !bytes.Equal(x, y) {
+			t.Fatalf("frame %d differs after kill -9 and --resume", i)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".killed.deepdream")); !os.IsNotExist(err) {
+		t.Error("work directory left after the resumed run finished")
+	}
+}
+
+// TestVideoCtrlC sends SIGINT and expects a prompt stop with the resume command.
+func TestVideoCtrlC(t *testing.T) {
+	clip := sharedPath(t, "testdata/video/chaplin.mp4")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "dream.mp4")
+	cmd := exec.Command(bin, "video", clip, "-o", out, "--width", "160", "--frames", "50", "--quiet")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, ".dream.mp4.deepdream", "state.json")
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		if b, err := os.ReadFile(state); err == nil && strings.Contains(string(b), `"frames_done": 1`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no frame finished")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	start := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Ctrl-C took %v to stop", took)
+	}
+	if err == nil {
+		t.Fatal("interrupted run exited 0")
+	}
+	if !strings.Contains(stderr.String(), "--resume") {
+		t.Errorf("no resume advice: %q", stderr.String())
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("interrupted run left an output")
+	}
+}
