@@ -63,6 +63,10 @@ type VideoOptions struct {
 	// ModelID identifies the network, so a checkpoint is never resumed with
 	// another model.
 	ModelID string
+	// MeasureStability computes the temporal stability of the frames
+	// dreamed in this run (see Stability) into VideoResult.Stability. It
+	// costs two extra optical flows per frame.
+	MeasureStability bool
 	// Progress is called after every finished frame.
 	Progress func(VideoProgress)
 	// Logger receives debug output such as ffmpeg command lines; nil: none.
@@ -92,6 +96,8 @@ type VideoResult struct {
 	Wall          time.Duration
 	Stages        StageTimes
 	Output        string
+	// Stability is set when VideoOptions.MeasureStability is.
+	Stability *Stability
 }
 
 // InterruptedError is returned when a job stops early (cancelled or
@@ -296,10 +302,15 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	}
 	succeeded = true
 	_ = cp.remove()
-	return &VideoResult{
+	res := &VideoResult{
 		Frames: cp.state.Done, Resumed: r.resumed, Width: w, Height: h, FrameRate: dec.FrameRate(),
 		Wall: time.Since(start), Stages: r.stages(), Output: out.final,
-	}, nil
+	}
+	if r.meter != nil {
+		s := r.meter.Result()
+		res.Stability = &s
+	}
+	return res, nil
 }
 
 // videoRun is the state of one RunVideo call.
@@ -313,6 +324,7 @@ type videoRun struct {
 	start   time.Time
 	total   int
 	resumed int
+	meter   *StabilityMeter
 
 	mu sync.Mutex
 	st StageTimes
@@ -342,6 +354,9 @@ func (r *videoRun) run(ctx context.Context, cancel context.CancelFunc) error {
 	}
 	frameBytes := r.w * r.h * 3
 	r.resumed = r.cp.state.Done
+	if r.opt.MeasureStability {
+		r.meter = &StabilityMeter{Flow: r.opt.Flow}
+	}
 
 	// Frames already dreamed go to the encoder first.
 	var prevDream *models.Image
@@ -468,6 +483,11 @@ func (r *videoRun) run(ctx context.Context, cancel context.CancelFunc) error {
 			// Carry the frame exactly as it was written, so a resumed run
 			// (which reads it back from the checkpoint) continues identically.
 			prevDream, _ = imageio.FromRGB24(rgb, r.w, r.h)
+			if r.meter != nil {
+				if err := r.meter.Add(ctx, wk.cur.img, prevDream); err != nil {
+					return err
+				}
+			}
 			// The writer drains results until they are closed, so this
 			// send never blocks for good, and a finished frame is never lost.
 			results <- &dreamed{index: wk.cur.index, rgb: rgb}

@@ -35,6 +35,7 @@ func commands() []command {
 		{"image", "dream over one picture", cmdImage},
 		{"video", "dream over a clip, with its sound and timing", cmdVideo},
 		{"layers", "list the layers of a model and their channel counts", cmdLayers},
+		{"stability", "measure how steady a dreamed clip is (flicker metric)", cmdStability},
 	}
 }
 

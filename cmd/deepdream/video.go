@@ -154,6 +154,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	blend := fs.Float64("blend", 0.8, "how much of the previous frame's dream is carried over, 0..1")
 	frameSteps := fs.Int("frame-steps", 4, "steps per octave for frames after the first (which start from the carried dream)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
+	stability := fs.Bool("stability", false, "also measure flicker (E_warp of the dream / E_warp of the source; see deepdream stability)")
 	mf := addModelFlags(fs)
 	df := addDreamFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -200,8 +201,8 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 		Decode: media.DecodeOptions{Width: *width, Height: *height, FrameRate: fps.r, Start: start.d, Duration: duration.d, MaxFrames: *frames},
 		CRF:    of.crf, GIFWidth: of.gifWidth, GIFFrameRate: of.gifFPS.r,
 		Dream: p, FrameSteps: *frameSteps, Coherence: *coherence, Blend: *blend, Flow: fopt,
-		ModelID: modelID(mf),
-		Logger:  of.logger(stderr),
+		ModelID: modelID(mf), MeasureStability: *stability,
+		Logger: of.logger(stderr),
 		Progress: func(pr pipeline.VideoProgress) {
 			if bar.total != pr.Total {
 				bar.total = pr.Total
@@ -223,6 +224,10 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 			res.Wall.Seconds()/float64(max(res.Frames-res.Resumed, 1)), res.Stages.Dream.Round(time.Millisecond),
 			res.Stages.Flow.Round(time.Millisecond), res.Stages.Decode.Round(time.Millisecond),
 			res.Stages.Encode.Round(time.Millisecond), res.Stages.Checkpoint.Round(time.Millisecond))
+	}
+	if res.Stability != nil {
+		fmt.Fprintf(stdout, "stability over %d frame pairs: E_warp source %.3f, dream %.3f, ratio %.2f\n",
+			res.Stability.Pairs, res.Stability.Source, res.Stability.Output, res.Stability.Ratio)
 	}
 	return nil
 }

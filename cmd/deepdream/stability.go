@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/deepdream-go/deepdream/flow"
+	"github.com/deepdream-go/deepdream/pipeline"
+	"github.com/deepdream-go/deepdream/pipeline/media"
+)
+
+const stabilityUsage = `Usage: deepdream stability SOURCE DREAMED [flags]
+
+Measures how steady a dreamed clip is: E_warp, the mean change between
+consecutive frames after following the source's motion (optical flow), for
+the dream and for the source, and their ratio. 1.0 means the dream moves
+exactly with the picture; frames dreamed independently flicker and score far
+higher. Use it to compare --coherence, --blend and --frame-steps settings.
+Give the same --start/--duration/--frames/--fps as the dream was made with.
+
+Example:
+  deepdream video clip.mp4 -o d.mp4 --frames 24 --width 320
+  deepdream stability clip.mp4 d.mp4 --frames 24
+
+Flags:
+`
+
+func cmdStability(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("stability", stabilityUsage, stderr)
+	var start, duration durationFlag
+	var fps rateFlag
+	fs.Var(&start, "start", "where the dream starts in the source")
+	fs.Var(&duration, "duration", "how much of the source the dream covers")
+	frames := fs.Int("frames", 0, "compare only this many frames")
+	fs.Var(&fps, "fps", "the frame rate the dream was made at (default: the source's)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usageErrorf("want SOURCE and DREAMED, got %d arguments", fs.NArg())
+	}
+	if *frames < 0 {
+		return usageErrorf("--frames must not be negative")
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	s, err := pipeline.MeasureStability(ctx, fs.Arg(0), fs.Arg(1),
+		media.DecodeOptions{Start: start.d, Duration: duration.d, MaxFrames: *frames, FrameRate: fps.r}, flow.Medium())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "frame pairs   %d\nE_warp source %.3f\nE_warp dream  %.3f\nratio         %.2f\n", s.Pairs, s.Source, s.Output, s.Ratio)
+	return nil
+}
