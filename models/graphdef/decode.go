@@ -8,9 +8,12 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// Limits that protect Decode from hostile files. A file within them still
-// needs memory in proportion to its size (a float32 tensor_content of N bytes
-// becomes N bytes of []float32; integer tensors widen to int64).
+// Limits that protect Decode from hostile files. Apart from the elements
+// MaxFillElements allows, every value Decode creates is backed by bytes of
+// the file, so its memory is a small multiple of the file's size: float32
+// tensor_content costs its own size, integer types widen to int64, and the
+// worst cases (empty nodes or strings, one-byte varints) cost a few dozen
+// bytes per byte of input.
 const (
 	// MaxElements is the most elements Decode accepts in one tensor
 	// (2^28: 1 GiB of float32).
@@ -20,7 +23,8 @@ const (
 	// (or zero-filling an empty one) to fill a tensor's shape: 2^24, that is
 	// 64 MiB of float32 or 128 MiB of int64. Such elements are not backed by
 	// bytes in the file, so without this bound a few bytes could claim
-	// gigabytes. Elements stored in the file do not count.
+	// gigabytes. Elements stored in the file do not count; DT_STRING
+	// elements count three times (each is a 24-byte slice header).
 	MaxFillElements = 1 << 24
 	// MaxRank is the most dimensions a shape may have (TensorFlow's limit).
 	MaxRank = 254

@@ -25,7 +25,7 @@ func Encode(g *Graph) []byte {
 	if g == nil {
 		return nil
 	}
-	var b []byte
+	b := make([]byte, 0, sizeHint(g))
 	for _, n := range g.Nodes {
 		if n != nil {
 			b = appendMessage(b, 1, func(b []byte) []byte { return appendNode(b, n) })
@@ -104,14 +104,19 @@ func appendPackedFixed[T any](b []byte, num protowire.Number, vals []T, width in
 	b = protowire.AppendTag(b, num, protowire.BytesType)
 	b = protowire.AppendVarint(b, uint64(len(vals)*width))
 	b = slices.Grow(b, len(vals)*width)
-	for _, v := range vals {
-		switch u := conv(v); width {
-		case 2:
-			b = binary.LittleEndian.AppendUint16(b, uint16(u))
-		case 4:
-			b = binary.LittleEndian.AppendUint32(b, uint32(u))
-		default:
-			b = binary.LittleEndian.AppendUint64(b, u)
+	le := binary.LittleEndian
+	switch width {
+	case 2:
+		for _, v := range vals {
+			b = le.AppendUint16(b, uint16(conv(v)))
+		}
+	case 4:
+		for _, v := range vals {
+			b = le.AppendUint32(b, uint32(conv(v)))
+		}
+	default:
+		for _, v := range vals {
+			b = le.AppendUint64(b, conv(v))
 		}
 	}
 	return b
@@ -258,4 +263,65 @@ func appendContent(b []byte, vals []float32, width int, conv func(float32) uint6
 		return b
 	}
 	return appendPackedFixed(b, 4, vals, width, conv)
+}
+
+// sizeHint estimates the encoded size of g from above, so that Encode
+// allocates its output about once.
+func sizeHint(g *Graph) int {
+	size := 16
+	for _, n := range g.Nodes {
+		if n == nil {
+			continue
+		}
+		size += 32 + len(n.Name) + len(n.Op) + len(n.Device)
+		for _, in := range n.Inputs {
+			size += 8 + len(in)
+		}
+		for k, v := range n.Attrs {
+			size += 24 + len(k) + attrHint(v)
+		}
+	}
+	return size
+}
+
+func attrHint(v *AttrValue) int {
+	if v == nil {
+		return 0
+	}
+	size := 24 + len(v.S) + shapeHint(v.Shape) + tensorHint(v.Tensor)
+	if l := v.List; l != nil {
+		size += 11*(len(l.I)+len(l.Type)) + 4*len(l.F) + len(l.B)
+		for _, s := range l.S {
+			size += 8 + len(s)
+		}
+		for _, s := range l.Shape {
+			size += shapeHint(s)
+		}
+		for _, t := range l.Tensor {
+			size += tensorHint(t)
+		}
+	}
+	return size
+}
+
+func shapeHint(s *Shape) int {
+	if s == nil {
+		return 0
+	}
+	return 16 + 14*len(s.Dims)
+}
+
+func tensorHint(t *Tensor) int {
+	if t == nil {
+		return 0
+	}
+	width := 4
+	if t.DType == DTDouble {
+		width = 8
+	}
+	size := 40 + 14*len(t.Shape) + width*len(t.Float) + 11*len(t.Int)
+	for _, s := range t.Strings {
+		size += 8 + len(s)
+	}
+	return size
 }

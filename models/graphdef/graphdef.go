@@ -3,6 +3,14 @@
 // what an inference executor needs (nodes, their inputs, attributes and
 // constant tensors), and refuses hostile files with an error that names the
 // offending node instead of panicking or allocating without bound.
+//
+// Decode reads a file into a validated Graph; Graph.Node finds a node by
+// name, ParseInput splits its input references ("name", "name:1", "^ctrl")
+// and the Node.Attr* getters read attributes with errors that name the node
+// and the attribute. Encode writes a Graph back, for tests that build
+// synthetic networks. The limits Decode enforces are MaxElements,
+// MaxFillElements and MaxRank. A decoded Graph is not modified by this
+// package afterwards, so it may be read from several goroutines at once.
 package graphdef
 
 import "strconv"

@@ -205,6 +205,9 @@ func (d *decoder) finish(r *rawTensor) (*Tensor, error) {
 			ErrLimit, dims, n, count, want, MaxElements)
 	}
 	fill := n - int64(count)
+	if r.dtype == DTString {
+		fill *= 3 // a []byte header costs as much as three int64s
+	}
 	if fill > d.fillLeft {
 		return nil, fmt.Errorf("%w: tensor shape %v claims %d elements but holds %d %s values; filling the rest would pass the limit of %d elements filled by repetition per graph",
 			ErrLimit, dims, n, count, want, MaxFillElements)
