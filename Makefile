@@ -13,5 +13,8 @@ vet:
 test: vet
 	$(GO) test -timeout 30m ./...
 
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./models/graphdef/
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./models/...
