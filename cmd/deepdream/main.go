@@ -33,6 +33,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"layers", "list the layers of a model and their channel counts", cmdLayers},
+		{"models", "list, download and verify models", cmdModels},
 	}
 }
 
