@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -135,6 +136,9 @@ func (c modelsCmd) list(dir string, stdout io.Writer) error {
 			if _, err := os.Stat(p); err == nil {
 				status = "downloaded"
 				where = append(where, fmt.Sprintf("%s: %s", e.Name, p))
+			} else if partial, _ := filepath.Glob(filepath.Join(dir, e.Name, "*.partial")); len(partial) > 0 {
+				status = "partly downloaded"
+				where = append(where, fmt.Sprintf("%s: partly downloaded; `deepdream models fetch %s` resumes and installs it as %s", e.Name, e.Name, p))
 			} else {
 				status = "not downloaded"
 				where = append(where, fmt.Sprintf("%s: not downloaded; `deepdream models fetch %s` installs it as %s", e.Name, e.Name, p))

@@ -194,6 +194,11 @@ func TestModelsFetchResumes(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "fetch again to resume") {
 		t.Fatalf("error %v, want an interrupted download to resume", err)
 	}
+	out, _, err := runModels(c, "list", "--cache-dir", cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "list", out, "inception5h   partly downloaded", "`deepdream models fetch inception5h` resumes")
 	_, errOut, err := runModels(c, "fetch", "inception5h", "--cache-dir", cache)
 	if err != nil {
 		t.Fatal(err)

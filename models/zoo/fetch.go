@@ -272,6 +272,8 @@ func (d *downloader) transfer(maxSize int64) (restart bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("model %s: bad download URL: %w", d.name, err)
 	}
+	// No transparent gzip: offsets must count the bytes of the archive itself.
+	req.Header.Set("Accept-Encoding", "identity")
 	if d.done > 0 {
 		req.Header.Set("Range", "bytes="+strconv.FormatInt(d.done, 10)+"-")
 	}

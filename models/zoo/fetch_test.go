@@ -298,6 +298,34 @@ func TestFetchRangeNotSatisfiable(t *testing.T) {
 	}
 }
 
+func TestFetchWrongContentRange(t *testing.T) {
+	model := tinyGraph()
+	archive := zipOf(t, [2]string{"tensorflow_inception_graph.pb", string(model)})
+	s := newServer(t, archive)
+	s.handle = func(w http.ResponseWriter, r *http.Request, _ int) {
+		if r.Header.Get("Range") == "" {
+			s.full(w, r)
+			return
+		}
+		// A broken server: 206, but from the first byte.
+		w.Header().Set("Content-Range", "bytes 0-"+strconv.Itoa(len(archive)-1)+"/"+strconv.Itoa(len(archive)))
+		w.WriteHeader(http.StatusPartialContent)
+		w.Write(archive)
+	}
+	e := downloadable(t, archive)
+	cache := t.TempDir()
+	dir := filepath.Join(cache, "inception5h")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "inception5h.zip.partial"), archive[:9], 0o644)
+	if err := zoo.Fetch(context.Background(), e, cache, s.opts()); err != nil {
+		t.Fatal(err)
+	}
+	wantInstalled(t, e, cache, model)
+	if got := s.requests(); !slices.Equal(got, []string{"bytes=9-", ""}) {
+		t.Fatalf("Range headers %q, want a resume and then a restart", got)
+	}
+}
+
 func TestFetchCompletePartialIsInstalledWithoutRequest(t *testing.T) {
 	model := tinyGraph()
 	archive := zipOf(t, [2]string{"tensorflow_inception_graph.pb", string(model)})
