@@ -89,11 +89,13 @@ func (o FetchOptions) stallTimeout() time.Duration {
 // is installed.
 //
 // A model that Verify already reports as installed and intact is not
-// downloaded again; a corrupt one is replaced. When ctx is cancelled, or the
-// server stops sending or closes early, Fetch returns promptly and keeps the
-// partial file so that the next call resumes; on every other failure it
-// leaves neither partial, temporary nor final files behind. Fetching a
-// built-in model returns an error wrapping ErrBuiltin.
+// downloaded again; a corrupt one is replaced. When ctx is cancelled, the
+// server stops sending or closes early, or writing fails (a full disk),
+// Fetch returns promptly and keeps what it received in the partial file so
+// that the next call resumes; a server error keeps an earlier partial file
+// as it was. Every other failure (checksum, archive, size limit) leaves
+// neither partial, temporary nor final files behind. Fetching a built-in
+// model returns an error wrapping ErrBuiltin.
 //
 // Two processes must not fetch the same model into the same cache at once.
 func Fetch(ctx context.Context, e Entry, cacheDir string, opt FetchOptions) (err error) {
