@@ -1,11 +1,13 @@
 module github.com/deepdream-go/deepdream
 
-go 1.26.0
+go 1.25.0
 
 require (
+	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/u2takey/ffmpeg-go v0.5.0
 	golang.org/x/image v0.24.0
-	golang.org/x/sys v0.50.0
+	golang.org/x/sys v0.46.0
+	golang.org/x/term v0.44.0
 	google.golang.org/protobuf v1.36.12
 )
 
@@ -14,7 +16,5 @@ require (
 	github.com/jmespath/go-jmespath v0.4.0 // indirect
 	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
-	github.com/schollz/progressbar/v3 v3.19.1 // indirect
 	github.com/u2takey/go-utils v0.3.1 // indirect
-	golang.org/x/term v0.48.0 // indirect
 )

@@ -35,6 +35,7 @@ func commands() []command {
 		{"image", "dream over one picture", cmdImage},
 		{"video", "dream over a clip, with its sound and timing", cmdVideo},
 		{"layers", "list the layers of a model and their channel counts", cmdLayers},
+		{"models", "list, download and verify models", cmdModels},
 		{"stability", "measure how steady a dreamed clip is (flicker metric)", cmdStability},
 	}
 }
@@ -106,8 +107,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
-				return err
+				return err // the flag package has printed the usage
 			}
 			return usageError{err}
 		}

@@ -1,6 +1,8 @@
 // Package zoo is the registry of models deepdream knows by name — the
 // built-in InceptionV3 and the downloadable classic Inception5h — and opens
-// a model by name or from a user's GraphDef file.
+// a model by name or from a user's GraphDef file. Fetch downloads a model
+// into the cache (resumable, checksummed, installed atomically) and Verify
+// re-checks what is installed.
 package zoo
 
 import (
