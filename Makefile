@@ -1,7 +1,7 @@
 # deepdream — build and test entry points. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: build test vet bench fuzz
+.PHONY: build test vet bench fuzz demo
 
 build:
 	$(GO) build -o deepdream ./cmd/deepdream
@@ -18,3 +18,8 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./models/...
+
+# Dream over the sample clip (the README's first command ends here).
+demo: build
+	./deepdream video samples/chaplin.mp4 -o dream.mp4 --force
+	@echo "open dream.mp4"
