@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deepdream-go/deepdream/flow"
 	"github.com/deepdream-go/deepdream/models/testnet"
 )
 
@@ -236,5 +237,44 @@ func TestVideoCtrlC(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("interrupted run left an output")
+	}
+}
+
+func TestFlowCommand(t *testing.T) {
+	a := sharedPath(t, "testdata/flow/RubberWhale/frame10.png")
+	b := sharedPath(t, "testdata/flow/RubberWhale/frame11.png")
+	gtFile, err := os.Open(sharedPath(t, "testdata/flow/RubberWhale/flow10.flo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gtFile.Close()
+	gt, err := flow.ReadFlo(gtFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	flo := filepath.Join(dir, "f.flo")
+	if code, _, errs := runCLI("flow", a, b, "-o", flo); code != 0 {
+		t.Fatalf("code %d: %s", code, errs)
+	}
+	f, err := os.Open(flo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := flow.ReadFlo(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	epe, _, err := flow.EndpointError(got, gt)
+	if err != nil || epe > 0.5 {
+		t.Fatalf("endpoint error %.3f (err %v), want under 0.5 px", epe, err)
+	}
+	pngOut := filepath.Join(dir, "f.png")
+	if code, _, errs := runCLI("flow", a, b, "-o", pngOut); code != 0 {
+		t.Fatalf("png: code %d: %s", code, errs)
+	}
+	if code, _, errs := runCLI("flow", a, b, "-o", filepath.Join(dir, "f.jpg")); code != 2 || !strings.Contains(errs, ".flo or .png") {
+		t.Fatalf("bad extension: code %d, %q", code, errs)
 	}
 }
