@@ -41,9 +41,9 @@ type Executor struct {
 
 	mu     sync.Mutex
 	graph  *tf.Graph
-	root   *op.Scope
 	sess   *tf.Session
 	pixels tf.Output // placeholder [1, H, W, 3] in pixel units
+	input  tf.Output // the network input it is mapped to
 	objs   map[string]*objective
 	failed int // objective builds that failed, for unique name scopes
 	// minSize caches the native executor's answer.
@@ -85,7 +85,7 @@ func New(g *graphdef.Graph, spec models.Spec, opt Options) (*Executor, error) {
 			}
 		}
 	}
-	graph, root, pixels, err := importGraph(prepared, spec)
+	graph, pixels, input, err := importGraph(prepared, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -98,9 +98,9 @@ func New(g *graphdef.Graph, spec models.Spec, opt Options) (*Executor, error) {
 		source: g,
 		deps:   dependsOn(prepared, spec.InputNode),
 		graph:  graph,
-		root:   root,
 		sess:   sess,
 		pixels: pixels,
+		input:  input,
 		objs:   map[string]*objective{},
 	}, nil
 }
@@ -116,24 +116,24 @@ func hasOp(g *graphdef.Graph, opType string) bool {
 
 // importGraph builds a graph holding the pixel placeholder and the
 // pixel-to-input mapping, and imports g under modelPrefix with its input
-// placeholder replaced by the mapped pixels.
-func importGraph(g *graphdef.Graph, spec models.Spec) (*tf.Graph, *op.Scope, tf.Output, error) {
-	graph := tf.NewGraph()
+// placeholder replaced by the mapped pixels (returned as input).
+func importGraph(g *graphdef.Graph, spec models.Spec) (graph *tf.Graph, pixels, input tf.Output, err error) {
+	graph = tf.NewGraph()
 	root := op.NewScopeWithGraph(graph)
 	s := root.SubScope("pixels")
-	pixels := op.Placeholder(s, tf.Float, op.PlaceholderShape(tf.MakeShape(1, -1, -1, 3)))
-	input := op.Add(s,
+	pixels = op.Placeholder(s, tf.Float, op.PlaceholderShape(tf.MakeShape(1, -1, -1, 3)))
+	input = op.Add(s,
 		op.Mul(s, pixels, op.Const(s.SubScope("scale"), spec.PixelScale)),
 		op.Const(s.SubScope("offset"), spec.PixelOffset))
 	if err := root.Err(); err != nil {
-		return nil, nil, tf.Output{}, fmt.Errorf("building the pixel input: %w", err)
+		return nil, tf.Output{}, tf.Output{}, fmt.Errorf("building the pixel input: %w", err)
 	}
 	opts := tf.GraphImportOptions{Prefix: modelPrefix}
 	opts.AddInputMapping(spec.InputNode, 0, input)
 	if err := graph.ImportWithOptions(graphdef.Encode(g), opts); err != nil {
-		return nil, nil, tf.Output{}, fmt.Errorf("importing the graph into TensorFlow: %w", err)
+		return nil, tf.Output{}, tf.Output{}, fmt.Errorf("importing the graph into TensorFlow: %w", err)
 	}
-	return graph, root, pixels, nil
+	return graph, pixels, input, nil
 }
 
 // concatGradientSupported asks the linked libtensorflow whether its graph
@@ -154,15 +154,15 @@ func concatGradientSupported() (bool, error) {
 // concatsToPadAddN's questions from TensorFlow's shape inference.
 func probeConcatShapes(g *graphdef.Graph, spec models.Spec) concatShapes {
 	var (
-		graph *tf.Graph
-		err   error
+		graph     *tf.Graph
+		importErr error
 	)
 	return func(n *graphdef.Node, values []string, axis int64) (int, []int64, error) {
-		if graph == nil && err == nil {
-			graph, _, _, err = importGraph(g, spec)
+		if graph == nil && importErr == nil {
+			graph, _, _, importErr = importGraph(g, spec)
 		}
-		if err != nil {
-			return 0, nil, err
+		if importErr != nil {
+			return 0, nil, importErr
 		}
 		out, err := output(graph, n.Name)
 		if err != nil {
@@ -212,6 +212,15 @@ func output(graph *tf.Graph, ref string) (tf.Output, error) {
 		return tf.Output{}, fmt.Errorf("node %q has %d outputs, not %d", name, o.NumOutputs(), k+1)
 	}
 	return o.Output(k), nil
+}
+
+// layer finds a tensor of the network by name ("name" or "name:k"); the
+// input placeholder names the mapped pixels, as the native executor does.
+func (e *Executor) layer(ref string) (tf.Output, error) {
+	if name, k, control, err := graphdef.ParseInput(ref); err == nil && !control && k == 0 && name == e.spec.InputNode {
+		return e.input, nil
+	}
+	return output(e.graph, ref)
 }
 
 // Close closes the session. The executor must not be used afterwards.
@@ -344,7 +353,7 @@ func (e *Executor) Activations(ctx context.Context, img *models.Image, layers []
 	}
 	fetches := make([]tf.Output, len(layers))
 	for i, l := range layers {
-		o, err := output(e.graph, l)
+		o, err := e.layer(l)
 		if err != nil {
 			return nil, err
 		}

@@ -114,7 +114,7 @@ func buildObjective(s *op.Scope, e *Executor, obj models.Objective) (*objective,
 	values := make([]tf.Output, n)
 	dependent := false
 	for i, t := range obj.Terms {
-		a, err := output(e.graph, t.Layer)
+		a, err := e.layer(t.Layer)
 		if err != nil {
 			return nil, fmt.Errorf("objective on %q: %w", t.Layer, err)
 		}
