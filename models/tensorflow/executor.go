@@ -46,6 +46,8 @@ type Executor struct {
 	input  tf.Output // the network input it is mapped to
 	objs   map[string]*objective
 	failed int // objective builds that failed, for unique name scopes
+	// concatNote, if set, says why gradients through concatenations fail.
+	concatNote error
 	// minSize caches the native executor's answer.
 	minSize [2]int
 }
@@ -74,14 +76,18 @@ func New(g *graphdef.Graph, spec models.Spec, opt Options) (*Executor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("preparing the graph for TensorFlow: %w", err)
 	}
+	// concatNote explains later gradient failures when the concatenations
+	// had to but could not be rewritten; the forward pass works regardless.
+	var concatNote error
 	if hasOp(prepared, "ConcatV2") {
 		ok, err := concatGradientSupported()
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
+			// On error prepared is left as it was.
 			if err := concatsToPadAddN(prepared, probeConcatShapes(prepared, spec)); err != nil {
-				return nil, fmt.Errorf("this libtensorflow has no ConcatV2 gradient and the graph's concatenations could not be rewritten: %w", err)
+				concatNote = fmt.Errorf("this libtensorflow has no ConcatV2 gradient and the graph's concatenations could not be rewritten: %w", err)
 			}
 		}
 	}
@@ -102,6 +108,8 @@ func New(g *graphdef.Graph, spec models.Spec, opt Options) (*Executor, error) {
 		pixels: pixels,
 		input:  input,
 		objs:   map[string]*objective{},
+
+		concatNote: concatNote,
 	}, nil
 }
 

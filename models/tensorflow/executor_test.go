@@ -250,7 +250,7 @@ func TestRandomGraphsMatchNative(t *testing.T) {
 			}
 			for _, size := range [][2]int{{23, 17}, {40, 31}} {
 				img := randomImage(rng, size[0], size[1])
-				compareActivations(t, te, ne, img, []string{"stem", "mix", "lrn", "mix2", "top"}, 1e-5)
+				compareActivations(t, te, ne, img, []string{"input", "stem", "mix", "lrn", "mix2", "top"}, 1e-5)
 				for _, obj := range objectives {
 					compareGradient(t, te, ne, img, obj, 1e-4)
 				}

@@ -160,6 +160,9 @@ func buildObjective(s *op.Scope, e *Executor, obj models.Objective) (*objective,
 	if dependent {
 		g := op.Gradients(s, []tf.Output{total}, []tf.Output{e.pixels})
 		if err := s.Err(); err != nil {
+			if e.concatNote != nil {
+				return nil, fmt.Errorf("building the gradient of the objective: %w (%v)", cleanError(err), e.concatNote)
+			}
 			return nil, fmt.Errorf("building the gradient of the objective: %w", cleanError(err))
 		}
 		o.grad = &g[0]

@@ -113,6 +113,7 @@ func concatAxis(g *graphdef.Graph, n *graphdef.Node) (values []string, axis int6
 // C++ gradients for long. The rewritten node keeps its name, so layers
 // that are concatenations (InceptionV3's mixed*) can still be read and
 // dreamed on. It needs static sizes along the axis, which shapes reports.
+// On error g is left unchanged.
 func concatsToPadAddN(g *graphdef.Graph, shapes concatShapes) error {
 	names := make(map[string]bool, len(g.Nodes))
 	for _, n := range g.Nodes {
