@@ -14,6 +14,7 @@ import (
 
 	tf "github.com/galeone/tensorflow/tensorflow/go"
 	"github.com/galeone/tensorflow/tensorflow/go/op"
+	tg "github.com/galeone/tfgo"
 
 	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/models/graphdef"
@@ -147,7 +148,7 @@ func importGraph(g *graphdef.Graph, spec models.Spec) (graph *tf.Graph, pixels, 
 // concatGradientSupported asks the linked libtensorflow whether its graph
 // gradient registry knows ConcatV2, by differentiating a tiny concatenation.
 func concatGradientSupported() (bool, error) {
-	s := op.NewScope()
+	s := tg.NewRoot()
 	x := op.Placeholder(s, tf.Float, op.PlaceholderShape(tf.MakeShape(2)))
 	y := op.ConcatV2(s, []tf.Output{x, x}, op.Const(s.SubScope("axis"), int32(0)))
 	graph, err := s.Finalize()
