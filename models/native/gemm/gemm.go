@@ -8,7 +8,7 @@
 // in place (only a trailing group of fewer than mr rows is copied into a
 // zero-padded buffer). On x86-64 CPUs with AVX2 and FMA the micro-kernel is
 // written in assembly (6×16 tiles); elsewhere, or when built with the
-// "purego" build tag, a portable Go micro-kernel (4×4 tiles) is used.
+// "purego" build tag, a portable Go micro-kernel (2×4 tiles) is used.
 //
 // All functions are deterministic: for the same inputs on the same machine
 // and build they produce bit-identical outputs, because the order of the
@@ -47,7 +47,7 @@ type kernelImpl struct {
 }
 
 // genericImpl is the portable Go micro-kernel.
-var genericImpl = kernelImpl{mr: 4, nr: 4, tile: tileGeneric4x4}
+var genericImpl = kernelImpl{mr: 2, nr: 4, tile: tileGeneric2x4}
 
 // Workspace holds the packing buffers used by Sgemm so that repeated calls
 // do not allocate. The zero value is ready to use. A Workspace must not be
