@@ -2,7 +2,7 @@
 // (SGEMM) for row-major matrices.
 //
 // The implementation follows the classic packed, cache-blocked design: the
-// K dimension is split into blocks of at most blockK, B is packed into
+// K dimension is split into equal blocks of at most blockK, B is packed into
 // zero-padded column panels that are nr columns wide, and a register-blocked
 // micro-kernel computes one mr×nr tile of C at a time, reading mr rows of A
 // in place (only a trailing group of fewer than mr rows is copied into a
@@ -29,7 +29,7 @@ import "fmt"
 // width of the packed B block. blockM and blockN must be multiples of every
 // supported mr and nr.
 const (
-	blockK = 256
+	blockK = 384
 	blockM = 144
 	blockN = 4096
 )
