@@ -44,10 +44,13 @@ type kernelImpl struct {
 	// adding to the existing contents when accumulate is true. a and c must
 	// hold mr full rows (of kc and cols values); 1 <= cols <= nr; kc >= 1.
 	tile func(kc int, a []float32, lda int, b, c []float32, ldc, cols int, accumulate bool)
+	// packB copies the kc×nr block of B at b (row stride ldb) into dst
+	// (kc rows of nr values); b must hold kc full rows of nr values.
+	packB func(kc int, b []float32, ldb int, dst []float32)
 }
 
 // genericImpl is the portable Go micro-kernel.
-var genericImpl = kernelImpl{mr: 2, nr: 4, tile: tileGeneric2x4}
+var genericImpl = kernelImpl{mr: 2, nr: 4, tile: tileGeneric2x4, packB: packPanel4}
 
 // Workspace holds the packing buffers used by Sgemm so that repeated calls
 // do not allocate. The zero value is ready to use. A Workspace must not be
@@ -160,7 +163,7 @@ func (w *Workspace) sgemm(impl kernelImpl, m, n, k int, a []float32, lda int, b 
 		for pc := 0; pc < k; pc += kcMax {
 			kc := min(kcMax, k-pc)
 			acc := accumulate || pc > 0
-			packPanelsB(packB, b[pc*ldb+jc:], ldb, kc, nc, nr)
+			packPanelsB(packB, b[pc*ldb+jc:], ldb, kc, nc, nr, impl.packB)
 			for ic := 0; ic < m; ic += blockM {
 				mc := min(blockM, m-ic)
 				for jr := 0; jr < nc; jr += nr {
@@ -207,18 +210,29 @@ func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
 // packPanelsB packs the kc×nc block of B starting at b[0] (row stride ldb)
 // into dst as consecutive panels of nr columns. Panel j holds kc rows of nr
-// values each; columns beyond nc are zero.
-func packPanelsB(dst, b []float32, ldb, kc, nc, nr int) {
-	for j := 0; j < nc; j += nr {
-		w := min(nr, nc-j)
-		panel := dst[j*kc : (j+nr)*kc]
+// values each; columns beyond nc are zero. Full-width panels are copied by
+// packFull (see kernelImpl); the last, partial panel is copied here.
+func packPanelsB(dst, b []float32, ldb, kc, nc, nr int, packFull func(kc int, b []float32, ldb int, dst []float32)) {
+	full := nc - nc%nr // columns covered by full-width panels
+	for j := 0; j < full; j += nr {
+		packFull(kc, b[j:], ldb, dst[j*kc:j*kc+nr*kc])
+	}
+	if full < nc {
+		panel := dst[full*kc : full*kc+nr*kc]
 		for p := 0; p < kc; p++ {
-			row := panel[p*nr : p*nr+nr]
-			src := b[p*ldb+j : p*ldb+j+w]
-			copy(row, src)
-			if w < nr {
-				clear(row[w:])
-			}
+			row := panel[nr*p : nr*p+nr]
+			n := copy(row, b[p*ldb+full:p*ldb+nc])
+			clear(row[n:])
 		}
+	}
+}
+
+// packPanel4 copies the kc×4 panel of B at b (row stride ldb) into dst.
+func packPanel4(kc int, b []float32, ldb int, dst []float32) {
+	dst = dst[:4*kc]
+	for p := 0; p < kc; p++ {
+		s := b[p*ldb : p*ldb+4 : p*ldb+4]
+		d := dst[4*p : 4*p+4 : 4*p+4]
+		d[0], d[1], d[2], d[3] = s[0], s[1], s[2], s[3]
 	}
 }

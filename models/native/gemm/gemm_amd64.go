@@ -10,7 +10,7 @@ import "golang.org/x/sys/cpu"
 var hasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // avx2Impl is the AVX2/FMA assembly micro-kernel (6×16 tiles).
-var avx2Impl = kernelImpl{mr: 6, nr: 16, tile: tileAVX2}
+var avx2Impl = kernelImpl{mr: 6, nr: 16, tile: tileAVX2, packB: packPanelAVX}
 
 // bestImpl returns the fastest micro-kernel supported by this CPU.
 func bestImpl() kernelImpl {
@@ -44,3 +44,20 @@ func tileAVX2(kc int, a []float32, lda int, b, c []float32, ldc, cols int, accum
 //
 //go:noescape
 func kernel6x16(kc int, a *float32, lda int, b, c *float32, ldc, cols int, accumulate bool)
+
+// packPanelAVX checks the bounds of the kc×16 panel and calls packB16.
+func packPanelAVX(kc int, b []float32, ldb int, dst []float32) {
+	if kc < 1 {
+		return
+	}
+	_ = b[(kc-1)*ldb+15]
+	_ = dst[16*kc-1]
+	packB16(kc, &b[0], ldb, &dst[0])
+}
+
+// packB16 copies kc rows of 16 values from b (row stride ldb elements) to
+// dst, which receives them contiguously. Requires kc >= 1 and AVX.
+// Implemented in gemm_amd64.s.
+//
+//go:noescape
+func packB16(kc int, b *float32, ldb int, dst *float32)

@@ -185,3 +185,23 @@ mwrite:
 	MSTOREROW(SI, Y10, Y11)
 	VZEROUPPER
 	RET
+
+// func packB16(kc int, b *float32, ldb int, dst *float32)
+TEXT ·packB16(SB), NOSPLIT, $0-32
+	MOVQ kc+0(FP), CX
+	MOVQ b+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	MOVQ dst+24(FP), DI
+	SHLQ $2, R8
+
+packloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    R8, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     packloop
+	VZEROUPPER
+	RET

@@ -231,6 +231,8 @@ func BenchmarkSgemm(b *testing.B) {
 		{4096, 27, 64},
 		{4096, 1728, 64},
 		{1024, 32, 27},
+		{50, 192, 768},
+		{64, 384, 1280},
 	}
 	impls := implsUnderTest(b)
 	for _, s := range shapes {
@@ -268,5 +270,18 @@ func benchGFLOPS(b *testing.B, flopsPerOp float64, f func()) {
 	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	if cpu1, ok1 := threadCPUTime(); ok && ok1 && cpu1 > cpu0 {
 		b.ReportMetric(flops/(cpu1-cpu0)/1e9, "cpuGFLOP/s")
+	}
+}
+
+// BenchmarkPackB measures packing a 384×192 block of B with the fastest
+// kernel's panel width.
+func BenchmarkPackB(b *testing.B) {
+	const kc, nc = 384, 192
+	src := make([]float32, kc*nc)
+	dst := make([]float32, kc*nc)
+	b.SetBytes(4 * kc * nc)
+	impl := bestImpl()
+	for i := 0; i < b.N; i++ {
+		packPanelsB(dst, src, nc, kc, nc, impl.nr, impl.packB)
 	}
 }
