@@ -63,7 +63,19 @@ func newProblem(rng *rand.Rand, m, n, k, padA, padB, padC int) *problem {
 func (p *problem) check(t *testing.T, ws *Workspace, impl kernelImpl, accumulate bool) []float32 {
 	t.Helper()
 	c := append([]float32(nil), p.c0...)
+	a0 := append([]float32(nil), p.a...)
+	b0 := append([]float32(nil), p.b...)
 	ws.sgemm(impl, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, c, p.ldc, accumulate)
+	for i := range a0 {
+		if math.Float32bits(a0[i]) != math.Float32bits(p.a[i]) {
+			t.Fatalf("m=%d n=%d k=%d: A[%d] modified", p.m, p.n, p.k, i)
+		}
+	}
+	for i := range b0 {
+		if math.Float32bits(b0[i]) != math.Float32bits(p.b[i]) {
+			t.Fatalf("m=%d n=%d k=%d: B[%d] modified", p.m, p.n, p.k, i)
+		}
+	}
 	// Error bound for a float32 dot product of length k: about k·u·Σ|a||b|
 	// in the worst case; allow 2k·u plus rounding of the final addition.
 	const u = 1.0 / (1 << 24)
