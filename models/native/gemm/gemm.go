@@ -10,6 +10,11 @@
 // written in assembly (6×16 tiles); elsewhere, or when built with the
 // "purego" build tag, a portable Go micro-kernel (2×4 tiles) is used.
 //
+// Sgemm packs B on every call. When the same B (for example a weight
+// matrix) is multiplied many times, pack it once with NewPackedB and call
+// Workspace.SgemmPacked instead; a PackedB is read-only and can be shared by
+// goroutines that each own a Workspace.
+//
 // All functions are deterministic: for the same inputs on the same machine
 // and build they produce bit-identical outputs, because the order of the
 // floating-point operations depends only on the matrix dimensions. Results of
@@ -92,11 +97,87 @@ func (w *Workspace) Sgemm(m, n, k int, a []float32, lda int, b []float32, ldb in
 	w.sgemm(bestImpl(), m, n, k, a, lda, b, ldb, c, ldc, accumulate)
 }
 
+// PackedB is a k×n matrix B stored in the panel layout that the
+// micro-kernel reads. Packing B once and reusing it saves the packing pass
+// that Sgemm performs on every call, which matters when B (for example a
+// weight matrix) is multiplied many times or by several goroutines. A
+// PackedB is immutable after NewPackedB returns and may be used
+// concurrently by any number of goroutines.
+type PackedB struct {
+	k, n int
+	impl kernelImpl
+	data []float32
+}
+
+// NewPackedB packs the row-major k×n matrix B (row stride ldb) for use with
+// Workspace.SgemmPacked. It panics with a descriptive message if k or n is
+// negative, ldb < n, or len(b) < (k-1)*ldb+n (when k, n > 0). Later changes
+// to b do not affect the PackedB.
+func NewPackedB(k, n int, b []float32, ldb int) *PackedB {
+	return newPackedB(bestImpl(), k, n, b, ldb)
+}
+
+// K returns the number of rows of the packed matrix.
+func (p *PackedB) K() int { return p.k }
+
+// N returns the number of columns of the packed matrix.
+func (p *PackedB) N() int { return p.n }
+
+func newPackedB(impl kernelImpl, k, n int, b []float32, ldb int) *PackedB {
+	if k < 0 || n < 0 {
+		panic(fmt.Sprintf("gemm: negative dimension k=%d n=%d", k, n))
+	}
+	checkB(k, n, b, ldb)
+	p := &PackedB{k: k, n: n, impl: impl}
+	if k == 0 || n == 0 {
+		return p
+	}
+	kcMax := splitK(k)
+	p.data = make([]float32, k*roundUp(n, impl.nr))
+	for jc := 0; jc < n; jc += blockN {
+		nc := min(blockN, n-jc)
+		for pc := 0; pc < k; pc += kcMax {
+			kc := min(kcMax, k-pc)
+			packPanelsB(p.block(jc, pc, nc, kc), b[pc*ldb+jc:], ldb, kc, nc, impl.nr, impl.packB)
+		}
+	}
+	return p
+}
+
+// block returns the packed kc×nc block of B that starts at row pc and
+// column jc. Blocks are stored column block by column block, and within a
+// column block in increasing pc.
+func (p *PackedB) block(jc, pc, nc, kc int) []float32 {
+	w := roundUp(nc, p.impl.nr)
+	off := jc*p.k + pc*w
+	return p.data[off : off+w*kc]
+}
+
+// SgemmPacked computes C = A·B (accumulate=false) or C += A·B
+// (accumulate=true) like Sgemm, for the m×k matrix A (row stride lda), the
+// pre-packed k×n matrix b and the m×n matrix C (row stride ldc). It gives
+// bit-identical results to Sgemm with the unpacked B. It panics with a
+// descriptive message on a negative m, a nil b, too small strides or too
+// short slices (see Sgemm).
+func (w *Workspace) SgemmPacked(m int, a []float32, lda int, b *PackedB, c []float32, ldc int, accumulate bool) {
+	if b == nil {
+		panic("gemm: nil PackedB")
+	}
+	w.run(b.impl, m, b.n, b.k, a, lda, nil, 0, b, c, ldc, accumulate)
+}
+
 // checkArgs panics if the dimensions, strides or slice lengths are invalid.
 func checkArgs(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
 	}
+	checkA(m, k, a, lda)
+	checkB(k, n, b, ldb)
+	checkC(m, n, c, ldc)
+}
+
+// checkA panics if A (m×k, row stride lda) does not fit in a.
+func checkA(m, k int, a []float32, lda int) {
 	if m > 0 && k > 0 {
 		if lda < k {
 			panic(fmt.Sprintf("gemm: lda=%d < k=%d", lda, k))
@@ -105,6 +186,10 @@ func checkArgs(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 			panic(fmt.Sprintf("gemm: len(a)=%d < %d needed for m=%d k=%d lda=%d", len(a), need, m, k, lda))
 		}
 	}
+}
+
+// checkB panics if B (k×n, row stride ldb) does not fit in b.
+func checkB(k, n int, b []float32, ldb int) {
 	if k > 0 && n > 0 {
 		if ldb < n {
 			panic(fmt.Sprintf("gemm: ldb=%d < n=%d", ldb, n))
@@ -113,6 +198,10 @@ func checkArgs(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 			panic(fmt.Sprintf("gemm: len(b)=%d < %d needed for k=%d n=%d ldb=%d", len(b), need, k, n, ldb))
 		}
 	}
+}
+
+// checkC panics if C (m×n, row stride ldc) does not fit in c.
+func checkC(m, n int, c []float32, ldc int) {
 	if m > 0 && n > 0 {
 		if ldc < n {
 			panic(fmt.Sprintf("gemm: ldc=%d < n=%d", ldc, n))
@@ -132,9 +221,29 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
-// sgemm is the blocked driver shared by all micro-kernels.
+// splitK returns the depth of the K blocks: K is split into equal blocks of
+// at most blockK so that no block is much shorter than the others.
+func splitK(k int) int {
+	nk := (k + blockK - 1) / blockK
+	return (k + nk - 1) / nk
+}
+
+// sgemm validates the arguments and runs the blocked driver with B packed
+// on the fly.
 func (w *Workspace) sgemm(impl kernelImpl, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
 	checkArgs(m, n, k, a, lda, b, ldb, c, ldc)
+	w.run(impl, m, n, k, a, lda, b, ldb, nil, c, ldc, accumulate)
+}
+
+// run is the blocked driver shared by all micro-kernels. B is taken from pb
+// if it is not nil, and otherwise packed block by block from b (row stride
+// ldb) into the workspace.
+func (w *Workspace) run(impl kernelImpl, m, n, k int, a []float32, lda int, b []float32, ldb int, pb *PackedB, c []float32, ldc int, accumulate bool) {
+	if m < 0 {
+		panic(fmt.Sprintf("gemm: negative dimension m=%d", m))
+	}
+	checkA(m, k, a, lda)
+	checkC(m, n, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
@@ -148,22 +257,26 @@ func (w *Workspace) sgemm(impl kernelImpl, m, n, k int, a []float32, lda int, b 
 	}
 	mr, nr := impl.mr, impl.nr
 
-	// Split K into equal blocks of at most blockK so that no block is
-	// much shorter than the others.
-	nk := (k + blockK - 1) / blockK
-	kcMax := (k + nk - 1) / nk
-	ncMax := min(roundUp(n, nr), blockN)
+	kcMax := splitK(k)
 	w.packA = grow(w.packA, mr*kcMax)
-	w.packB = grow(w.packB, kcMax*ncMax)
+	if pb == nil {
+		w.packB = grow(w.packB, kcMax*min(roundUp(n, nr), blockN))
+	}
 	w.tile = grow(w.tile, mr*nr)
-	packA, packB, tile := w.packA, w.packB, w.tile
+	packA, tile := w.packA, w.tile
 
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += kcMax {
 			kc := min(kcMax, k-pc)
 			acc := accumulate || pc > 0
-			packPanelsB(packB, b[pc*ldb+jc:], ldb, kc, nc, nr, impl.packB)
+			var packB []float32
+			if pb != nil {
+				packB = pb.block(jc, pc, nc, kc)
+			} else {
+				packB = w.packB[:roundUp(nc, nr)*kc]
+				packPanelsB(packB, b[pc*ldb+jc:], ldb, kc, nc, nr, impl.packB)
+			}
 			for ic := 0; ic < m; ic += blockM {
 				mc := min(blockM, m-ic)
 				for jr := 0; jr < nc; jr += nr {

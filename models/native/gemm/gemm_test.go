@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -190,6 +191,54 @@ func TestSgemmDeterministic(t *testing.T) {
 	}
 }
 
+// TestSgemmPacked checks that SgemmPacked matches Sgemm bit for bit, for
+// both kernels, including shapes with several K and N blocks, and that a
+// PackedB can be shared by concurrent goroutines.
+func TestSgemmPacked(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	shapes := [][3]int{{1, 1, 1}, {5, 27, 3}, {13, 35, 77}, {50, 192, 800}, {7, 4100, 9}, {3, 5, 0}, {0, 5, 3}, {4, 0, 3}}
+	for name, impl := range implsUnderTest(t) {
+		for _, s := range shapes {
+			p := newProblem(rng, s[0], s[1], s[2], 2, 3, 1)
+			want := append([]float32(nil), p.c0...)
+			new(Workspace).sgemm(impl, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, want, p.ldc, true)
+			pb := newPackedB(impl, p.k, p.n, p.b, p.ldb)
+			if pb.K() != p.k || pb.N() != p.n {
+				t.Fatalf("PackedB dims %dx%d, want %dx%d", pb.K(), pb.N(), p.k, p.n)
+			}
+			var wg sync.WaitGroup
+			results := make([][]float32, 3)
+			for g := range results {
+				wg.Add(1)
+				go func(g int) {
+					defer wg.Done()
+					c := append([]float32(nil), p.c0...)
+					new(Workspace).SgemmPacked(p.m, p.a, p.lda, pb, c, p.ldc, true)
+					results[g] = c
+				}(g)
+			}
+			wg.Wait()
+			for _, got := range results {
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s %v: element %d = %g, want %g", name, s, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	// The exported constructor must agree with the best kernel.
+	p := newProblem(rng, 20, 40, 30, 0, 0, 0)
+	want := p.check(t, new(Workspace), bestImpl(), false)
+	c := append([]float32(nil), p.c0...)
+	new(Workspace).SgemmPacked(p.m, p.a, p.lda, NewPackedB(p.k, p.n, p.b, p.ldb), c, p.ldc, false)
+	for i := range want {
+		if c[i] != want[i] {
+			t.Fatalf("NewPackedB: element %d = %g, want %g", i, c[i], want[i])
+		}
+	}
+}
+
 // TestSgemmNoAllocs checks that a warmed-up Workspace does not allocate.
 func TestSgemmNoAllocs(t *testing.T) {
 	rng := rand.New(rand.NewSource(4))
@@ -202,6 +251,13 @@ func TestSgemmNoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("Workspace.Sgemm allocated %v times per call", allocs)
+	}
+	pb := NewPackedB(p.k, p.n, p.b, p.ldb)
+	allocs = testing.AllocsPerRun(5, func() {
+		ws.SgemmPacked(p.m, p.a, p.lda, pb, c, p.ldc, false)
+	})
+	if allocs != 0 {
+		t.Fatalf("Workspace.SgemmPacked allocated %v times per call", allocs)
 	}
 }
 
@@ -220,6 +276,11 @@ func TestSgemmInvalid(t *testing.T) {
 		{"small lda", func() { Sgemm(2, 2, 3, buf, 2, buf, 2, buf, 2, false) }, "lda"},
 		{"small ldb", func() { Sgemm(2, 3, 2, buf, 2, buf, 2, buf, 3, false) }, "ldb"},
 		{"small ldc", func() { Sgemm(2, 3, 2, buf, 2, buf, 3, buf, 2, false) }, "ldc"},
+		{"packed negative", func() { NewPackedB(-1, 2, buf, 2) }, "negative"},
+		{"packed short b", func() { NewPackedB(11, 10, buf, 10) }, "len(b)"},
+		{"packed nil", func() { new(Workspace).SgemmPacked(1, buf, 1, nil, buf, 1, false) }, "nil"},
+		{"packed short a", func() { new(Workspace).SgemmPacked(11, buf, 10, NewPackedB(10, 2, buf, 2), buf, 2, false) }, "len(a)"},
+		{"packed negative m", func() { new(Workspace).SgemmPacked(-1, buf, 10, NewPackedB(10, 2, buf, 2), buf, 2, false) }, "negative"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -248,6 +309,17 @@ func BenchmarkSgemm(b *testing.B) {
 	}
 	impls := implsUnderTest(b)
 	for _, s := range shapes {
+		if impl, ok := impls["asm"]; ok {
+			b.Run(fmt.Sprintf("%dx%dx%d/asm-prepacked", s.m, s.n, s.k), func(b *testing.B) {
+				rng := rand.New(rand.NewSource(5))
+				p := newProblem(rng, s.m, s.n, s.k, 0, 0, 0)
+				pb := newPackedB(impl, p.k, p.n, p.b, p.ldb)
+				ws := new(Workspace)
+				benchGFLOPS(b, 2*float64(s.m)*float64(s.n)*float64(s.k), func() {
+					ws.SgemmPacked(p.m, p.a, p.lda, pb, p.c0, p.ldc, false)
+				})
+			})
+		}
 		for _, name := range []string{"asm", "generic"} {
 			impl, ok := impls[name]
 			if !ok {
