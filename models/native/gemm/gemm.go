@@ -26,7 +26,10 @@
 // initialisation and read-only afterwards.
 package gemm
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // Cache blocking parameters. blockK bounds the depth of the packed B panels
 // so that one B micro-panel (blockK×nr) stays in L1 and the block of A
@@ -133,7 +136,7 @@ func newPackedB(impl kernelImpl, k, n int, b []float32, ldb int) *PackedB {
 		return p
 	}
 	kcMax := splitK(k)
-	p.data = make([]float32, k*roundUp(n, impl.nr))
+	p.data = alignedFloats(k * roundUp(n, impl.nr))
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += kcMax {
@@ -213,12 +216,29 @@ func checkC(m, n int, c []float32, ldc int) {
 }
 
 // grow returns s resliced to length n, reallocating if its capacity is too
-// small. The contents are unspecified.
+// small. The contents are unspecified. New buffers are cache-line aligned.
 func grow(s []float32, n int) []float32 {
 	if cap(s) < n {
-		return make([]float32, n)
+		return alignedFloats(n)
 	}
 	return s[:n]
+}
+
+// cacheLine is the alignment, in bytes, of packed buffers.
+const cacheLine = 64
+
+// alignedFloats returns a zeroed slice of n float32 values whose first
+// element is aligned to cacheLine bytes, so that the rows of packed B
+// panels (64 bytes for the AVX2 kernel) never straddle two cache lines and
+// performance does not depend on where the allocator placed the buffer.
+func alignedFloats(n int) []float32 {
+	const pad = cacheLine / 4
+	s := make([]float32, n+pad)
+	off := 0
+	if addr := uintptr(unsafe.Pointer(&s[0])); addr%cacheLine != 0 {
+		off = int(cacheLine-addr%cacheLine) / 4
+	}
+	return s[off : off+n : off+n]
 }
 
 // splitK returns the depth of the K blocks: K is split into equal blocks of

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 // implsUnderTest returns every micro-kernel that can run on this machine,
@@ -258,6 +259,15 @@ func TestSgemmNoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("Workspace.SgemmPacked allocated %v times per call", allocs)
+	}
+}
+
+func TestAlignedFloats(t *testing.T) {
+	for n := 1; n < 100; n += 7 {
+		s := alignedFloats(n)
+		if len(s) != n || cap(s) != n || uintptr(unsafe.Pointer(&s[0]))%cacheLine != 0 {
+			t.Fatalf("alignedFloats(%d): len %d cap %d addr %p", n, len(s), cap(s), &s[0])
+		}
 	}
 }
 
