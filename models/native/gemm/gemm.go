@@ -17,13 +17,19 @@
 //
 // All functions are deterministic: for the same inputs on the same machine
 // and build they produce bit-identical outputs, because the order of the
-// floating-point operations depends only on the matrix dimensions. Results of
-// the assembly and the portable path differ in the last bits, because the
-// assembly path uses fused multiply-add instructions.
+// floating-point operations depends only on k and on the column position,
+// never on buffer addresses, workspaces or timing. In particular each row of
+// C depends only on the same row of A (and on B and k), not on m or on the
+// row's position, so splitting the rows of a product across several calls
+// (for example across worker goroutines) gives exactly the same result as
+// one call. Results of the assembly and the portable path differ in the
+// last bits, because the assembly path uses fused multiply-add instructions
+// (and the Go compiler may fuse the portable kernel's operations on some
+// architectures, such as arm64).
 //
-// The package keeps no mutable global state. The only package-level
-// variable is the CPU feature check, which is computed once at
-// initialisation and read-only afterwards.
+// The package keeps no mutable global state: its package-level variables
+// (the CPU feature check, computed once at initialisation, and the kernel
+// descriptors) are never modified after initialisation.
 package gemm
 
 import (
