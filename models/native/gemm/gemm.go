@@ -66,8 +66,8 @@ type kernelImpl struct {
 // genericImpl is the portable Go micro-kernel.
 var genericImpl = kernelImpl{mr: 2, nr: 4, tile: tileGeneric2x4, packB: packPanel4}
 
-// Workspace holds the packing buffers used by Sgemm so that repeated calls
-// do not allocate. The zero value is ready to use. A Workspace must not be
+// Workspace holds the scratch buffers used by Sgemm and SgemmPacked so that
+// repeated calls do not allocate. The zero value is ready to use. A Workspace must not be
 // used by more than one goroutine at a time; give each worker goroutine its
 // own Workspace.
 type Workspace struct {
