@@ -2,26 +2,40 @@
 // (SGEMM) for row-major matrices.
 //
 // The implementation follows the classic packed, cache-blocked design: the
-// K dimension is split into blocks of at most blockK, B is packed into
+// K dimension is split into equal blocks of at most blockK, B is packed into
 // zero-padded column panels that are nr columns wide, and a register-blocked
 // micro-kernel computes one mr×nr tile of C at a time, reading mr rows of A
 // in place (only a trailing group of fewer than mr rows is copied into a
 // zero-padded buffer). On x86-64 CPUs with AVX2 and FMA the micro-kernel is
 // written in assembly (6×16 tiles); elsewhere, or when built with the
-// "purego" build tag, a portable Go micro-kernel (4×4 tiles) is used.
+// "purego" build tag, a portable Go micro-kernel (2×4 tiles) is used.
+//
+// Sgemm packs B on every call. When the same B (for example a weight
+// matrix) is multiplied many times, pack it once with NewPackedB and call
+// Workspace.SgemmPacked instead; a PackedB is read-only and can be shared by
+// goroutines that each own a Workspace.
 //
 // All functions are deterministic: for the same inputs on the same machine
 // and build they produce bit-identical outputs, because the order of the
-// floating-point operations depends only on the matrix dimensions. Results of
-// the assembly and the portable path differ in the last bits, because the
-// assembly path uses fused multiply-add instructions.
+// floating-point operations depends only on k and on the column position,
+// never on buffer addresses, workspaces or timing. In particular each row of
+// C depends only on the same row of A (and on B and k), not on m or on the
+// row's position, so splitting the rows of a product across several calls
+// (for example across worker goroutines) gives exactly the same result as
+// one call. Results of the assembly and the portable path differ in the
+// last bits, because the assembly path uses fused multiply-add instructions
+// (and the Go compiler may fuse the portable kernel's operations on some
+// architectures, such as arm64).
 //
-// The package keeps no mutable global state. The only package-level
-// variable is the CPU feature check, which is computed once at
-// initialisation and read-only afterwards.
+// The package keeps no mutable global state: its package-level variables
+// (the CPU feature check, computed once at initialisation, and the kernel
+// descriptors) are never modified after initialisation.
 package gemm
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // Cache blocking parameters. blockK bounds the depth of the packed B panels
 // so that one B micro-panel (blockK×nr) stays in L1 and the block of A
@@ -29,7 +43,7 @@ import "fmt"
 // width of the packed B block. blockM and blockN must be multiples of every
 // supported mr and nr.
 const (
-	blockK = 256
+	blockK = 384
 	blockM = 144
 	blockN = 4096
 )
@@ -44,13 +58,16 @@ type kernelImpl struct {
 	// adding to the existing contents when accumulate is true. a and c must
 	// hold mr full rows (of kc and cols values); 1 <= cols <= nr; kc >= 1.
 	tile func(kc int, a []float32, lda int, b, c []float32, ldc, cols int, accumulate bool)
+	// packB copies the kc×nr block of B at b (row stride ldb) into dst
+	// (kc rows of nr values); b must hold kc full rows of nr values.
+	packB func(kc int, b []float32, ldb int, dst []float32)
 }
 
 // genericImpl is the portable Go micro-kernel.
-var genericImpl = kernelImpl{mr: 4, nr: 4, tile: tileGeneric4x4}
+var genericImpl = kernelImpl{mr: 2, nr: 4, tile: tileGeneric2x4, packB: packPanel4}
 
-// Workspace holds the packing buffers used by Sgemm so that repeated calls
-// do not allocate. The zero value is ready to use. A Workspace must not be
+// Workspace holds the scratch buffers used by Sgemm and SgemmPacked so that
+// repeated calls do not allocate. The zero value is ready to use. A Workspace must not be
 // used by more than one goroutine at a time; give each worker goroutine its
 // own Workspace.
 type Workspace struct {
@@ -89,11 +106,87 @@ func (w *Workspace) Sgemm(m, n, k int, a []float32, lda int, b []float32, ldb in
 	w.sgemm(bestImpl(), m, n, k, a, lda, b, ldb, c, ldc, accumulate)
 }
 
+// PackedB is a k×n matrix B stored in the panel layout that the
+// micro-kernel reads. Packing B once and reusing it saves the packing pass
+// that Sgemm performs on every call, which matters when B (for example a
+// weight matrix) is multiplied many times or by several goroutines. A
+// PackedB is immutable after NewPackedB returns and may be used
+// concurrently by any number of goroutines.
+type PackedB struct {
+	k, n int
+	impl kernelImpl
+	data []float32
+}
+
+// NewPackedB packs the row-major k×n matrix B (row stride ldb) for use with
+// Workspace.SgemmPacked. It panics with a descriptive message if k or n is
+// negative, ldb < n, or len(b) < (k-1)*ldb+n (when k, n > 0). Later changes
+// to b do not affect the PackedB.
+func NewPackedB(k, n int, b []float32, ldb int) *PackedB {
+	return newPackedB(bestImpl(), k, n, b, ldb)
+}
+
+// K returns the number of rows of the packed matrix.
+func (p *PackedB) K() int { return p.k }
+
+// N returns the number of columns of the packed matrix.
+func (p *PackedB) N() int { return p.n }
+
+func newPackedB(impl kernelImpl, k, n int, b []float32, ldb int) *PackedB {
+	if k < 0 || n < 0 {
+		panic(fmt.Sprintf("gemm: negative dimension k=%d n=%d", k, n))
+	}
+	checkB(k, n, b, ldb)
+	p := &PackedB{k: k, n: n, impl: impl}
+	if k == 0 || n == 0 {
+		return p
+	}
+	kcMax := splitK(k)
+	p.data = alignedFloats(k * roundUp(n, impl.nr))
+	for jc := 0; jc < n; jc += blockN {
+		nc := min(blockN, n-jc)
+		for pc := 0; pc < k; pc += kcMax {
+			kc := min(kcMax, k-pc)
+			packPanelsB(p.block(jc, pc, nc, kc), b[pc*ldb+jc:], ldb, kc, nc, impl.nr, impl.packB)
+		}
+	}
+	return p
+}
+
+// block returns the packed kc×nc block of B that starts at row pc and
+// column jc. Blocks are stored column block by column block, and within a
+// column block in increasing pc.
+func (p *PackedB) block(jc, pc, nc, kc int) []float32 {
+	w := roundUp(nc, p.impl.nr)
+	off := jc*p.k + pc*w
+	return p.data[off : off+w*kc]
+}
+
+// SgemmPacked computes C = A·B (accumulate=false) or C += A·B
+// (accumulate=true) like Sgemm, for the m×k matrix A (row stride lda), the
+// pre-packed k×n matrix b and the m×n matrix C (row stride ldc). It gives
+// bit-identical results to Sgemm with the unpacked B. It panics with a
+// descriptive message on a negative m, a nil b, too small strides or too
+// short slices (see Sgemm).
+func (w *Workspace) SgemmPacked(m int, a []float32, lda int, b *PackedB, c []float32, ldc int, accumulate bool) {
+	if b == nil {
+		panic("gemm: nil PackedB")
+	}
+	w.run(b.impl, m, b.n, b.k, a, lda, nil, 0, b, c, ldc, accumulate)
+}
+
 // checkArgs panics if the dimensions, strides or slice lengths are invalid.
 func checkArgs(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
 	}
+	checkA(m, k, a, lda)
+	checkB(k, n, b, ldb)
+	checkC(m, n, c, ldc)
+}
+
+// checkA panics if A (m×k, row stride lda) does not fit in a.
+func checkA(m, k int, a []float32, lda int) {
 	if m > 0 && k > 0 {
 		if lda < k {
 			panic(fmt.Sprintf("gemm: lda=%d < k=%d", lda, k))
@@ -102,6 +195,10 @@ func checkArgs(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 			panic(fmt.Sprintf("gemm: len(a)=%d < %d needed for m=%d k=%d lda=%d", len(a), need, m, k, lda))
 		}
 	}
+}
+
+// checkB panics if B (k×n, row stride ldb) does not fit in b.
+func checkB(k, n int, b []float32, ldb int) {
 	if k > 0 && n > 0 {
 		if ldb < n {
 			panic(fmt.Sprintf("gemm: ldb=%d < n=%d", ldb, n))
@@ -110,6 +207,10 @@ func checkArgs(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 			panic(fmt.Sprintf("gemm: len(b)=%d < %d needed for k=%d n=%d ldb=%d", len(b), need, k, n, ldb))
 		}
 	}
+}
+
+// checkC panics if C (m×n, row stride ldc) does not fit in c.
+func checkC(m, n int, c []float32, ldc int) {
 	if m > 0 && n > 0 {
 		if ldc < n {
 			panic(fmt.Sprintf("gemm: ldc=%d < n=%d", ldc, n))
@@ -121,17 +222,54 @@ func checkArgs(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 }
 
 // grow returns s resliced to length n, reallocating if its capacity is too
-// small. The contents are unspecified.
+// small. The contents are unspecified. New buffers are cache-line aligned.
 func grow(s []float32, n int) []float32 {
 	if cap(s) < n {
-		return make([]float32, n)
+		return alignedFloats(n)
 	}
 	return s[:n]
 }
 
-// sgemm is the blocked driver shared by all micro-kernels.
+// cacheLine is the alignment, in bytes, of packed buffers.
+const cacheLine = 64
+
+// alignedFloats returns a zeroed slice of n float32 values whose first
+// element is aligned to cacheLine bytes, so that the rows of packed B
+// panels (64 bytes for the AVX2 kernel) never straddle two cache lines and
+// performance does not depend on where the allocator placed the buffer.
+func alignedFloats(n int) []float32 {
+	const pad = cacheLine / 4
+	s := make([]float32, n+pad)
+	off := 0
+	if addr := uintptr(unsafe.Pointer(&s[0])); addr%cacheLine != 0 {
+		off = int(cacheLine-addr%cacheLine) / 4
+	}
+	return s[off : off+n : off+n]
+}
+
+// splitK returns the depth of the K blocks: K is split into equal blocks of
+// at most blockK so that no block is much shorter than the others.
+func splitK(k int) int {
+	nk := (k + blockK - 1) / blockK
+	return (k + nk - 1) / nk
+}
+
+// sgemm validates the arguments and runs the blocked driver with B packed
+// on the fly.
 func (w *Workspace) sgemm(impl kernelImpl, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
 	checkArgs(m, n, k, a, lda, b, ldb, c, ldc)
+	w.run(impl, m, n, k, a, lda, b, ldb, nil, c, ldc, accumulate)
+}
+
+// run is the blocked driver shared by all micro-kernels. B is taken from pb
+// if it is not nil, and otherwise packed block by block from b (row stride
+// ldb) into the workspace.
+func (w *Workspace) run(impl kernelImpl, m, n, k int, a []float32, lda int, b []float32, ldb int, pb *PackedB, c []float32, ldc int, accumulate bool) {
+	if m < 0 {
+		panic(fmt.Sprintf("gemm: negative dimension m=%d", m))
+	}
+	checkA(m, k, a, lda)
+	checkC(m, n, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
@@ -145,22 +283,26 @@ func (w *Workspace) sgemm(impl kernelImpl, m, n, k int, a []float32, lda int, b 
 	}
 	mr, nr := impl.mr, impl.nr
 
-	// Split K into equal blocks of at most blockK so that no block is
-	// much shorter than the others.
-	nk := (k + blockK - 1) / blockK
-	kcMax := (k + nk - 1) / nk
-	ncMax := min(roundUp(n, nr), blockN)
+	kcMax := splitK(k)
 	w.packA = grow(w.packA, mr*kcMax)
-	w.packB = grow(w.packB, kcMax*ncMax)
+	if pb == nil {
+		w.packB = grow(w.packB, kcMax*min(roundUp(n, nr), blockN))
+	}
 	w.tile = grow(w.tile, mr*nr)
-	packA, packB, tile := w.packA, w.packB, w.tile
+	packA, tile := w.packA, w.tile
 
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += kcMax {
 			kc := min(kcMax, k-pc)
 			acc := accumulate || pc > 0
-			packPanelsB(packB, b[pc*ldb+jc:], ldb, kc, nc, nr)
+			var packB []float32
+			if pb != nil {
+				packB = pb.block(jc, pc, nc, kc)
+			} else {
+				packB = w.packB[:roundUp(nc, nr)*kc]
+				packPanelsB(packB, b[pc*ldb+jc:], ldb, kc, nc, nr, impl.packB)
+			}
 			for ic := 0; ic < m; ic += blockM {
 				mc := min(blockM, m-ic)
 				for jr := 0; jr < nc; jr += nr {
@@ -207,18 +349,29 @@ func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
 // packPanelsB packs the kc×nc block of B starting at b[0] (row stride ldb)
 // into dst as consecutive panels of nr columns. Panel j holds kc rows of nr
-// values each; columns beyond nc are zero.
-func packPanelsB(dst, b []float32, ldb, kc, nc, nr int) {
-	for j := 0; j < nc; j += nr {
-		w := min(nr, nc-j)
-		panel := dst[j*kc : (j+nr)*kc]
+// values each; columns beyond nc are zero. Full-width panels are copied by
+// packFull (see kernelImpl); the last, partial panel is copied here.
+func packPanelsB(dst, b []float32, ldb, kc, nc, nr int, packFull func(kc int, b []float32, ldb int, dst []float32)) {
+	full := nc - nc%nr // columns covered by full-width panels
+	for j := 0; j < full; j += nr {
+		packFull(kc, b[j:], ldb, dst[j*kc:j*kc+nr*kc])
+	}
+	if full < nc {
+		panel := dst[full*kc : full*kc+nr*kc]
 		for p := 0; p < kc; p++ {
-			row := panel[p*nr : p*nr+nr]
-			src := b[p*ldb+j : p*ldb+j+w]
-			copy(row, src)
-			if w < nr {
-				clear(row[w:])
-			}
+			row := panel[nr*p : nr*p+nr]
+			n := copy(row, b[p*ldb+full:p*ldb+nc])
+			clear(row[n:])
 		}
+	}
+}
+
+// packPanel4 copies the kc×4 panel of B at b (row stride ldb) into dst.
+func packPanel4(kc int, b []float32, ldb int, dst []float32) {
+	dst = dst[:4*kc]
+	for p := 0; p < kc; p++ {
+		s := b[p*ldb : p*ldb+4 : p*ldb+4]
+		d := dst[4*p : 4*p+4 : 4*p+4]
+		d[0], d[1], d[2], d[3] = s[0], s[1], s[2], s[3]
 	}
 }

