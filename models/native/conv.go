@@ -3,6 +3,8 @@ package native
 import (
 	"fmt"
 	"math"
+
+	"github.com/deepdream-go/deepdream/models/native/gemm"
 )
 
 // conv2d is Conv2D (NHWC, HWIO filter) with an optional fused bias and ReLU.
@@ -14,8 +16,8 @@ type conv2d struct {
 	kh, kw, cin, cout int
 	sh, sw            int
 	same              bool
-	w                 []float32 // K×cout, K = kh*kw*cin (the HWIO layout)
-	wt                []float32 // cout×K
+	w                 *gemm.PackedB // K×cout, K = kh*kw*cin (the HWIO layout), packed once
+	wt                *gemm.PackedB // cout×K, for the input gradient
 	bias              []float32
 	relu              bool
 }
@@ -29,7 +31,8 @@ func newConv2D(f *tensor, sh, sw int, same bool) *conv2d {
 			wt[o*k+i] = f.data[i*cout+o]
 		}
 	}
-	return &conv2d{kh: kh, kw: kw, cin: cin, cout: cout, sh: sh, sw: sw, same: same, w: f.data, wt: wt}
+	return &conv2d{kh: kh, kw: kw, cin: cin, cout: cout, sh: sh, sw: sw, same: same,
+		w: gemm.NewPackedB(k, cout, f.data, cout), wt: gemm.NewPackedB(cout, k, wt, k)}
 }
 
 func (c *conv2d) keep() (bool, bool) { return false, c.relu }
@@ -108,7 +111,7 @@ func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 	if c.pointwise() {
 		m := g.ho * g.wo
 		p.forRangeW(m, 256, func(lo, hi, worker int) {
-			p.ws[worker].Sgemm(hi-lo, c.cout, k, x[lo*k:], k, c.w, c.cout, y[lo*c.cout:], c.cout, false)
+			p.ws[worker].SgemmPacked(hi-lo, x[lo*k:], k, c.w, y[lo*c.cout:], c.cout, false)
 			c.epilogue(y[lo*c.cout : hi*c.cout])
 		})
 		return nil, nil
@@ -126,7 +129,7 @@ func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 		col := cols[worker][:m*k]
 		c.im2col(g, x, r0, r1, col)
 		dst := y[r0*g.wo*c.cout : r1*g.wo*c.cout]
-		p.ws[worker].Sgemm(m, c.cout, k, col, k, c.w, c.cout, dst, c.cout, false)
+		p.ws[worker].SgemmPacked(m, col, k, c.w, dst, c.cout, false)
 		c.epilogue(dst)
 	})
 	return nil, nil
@@ -249,7 +252,7 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 	if c.pointwise() {
 		m := g.ho * g.wo
 		p.forRangeW(m, 256, func(lo, hi, worker int) {
-			p.ws[worker].Sgemm(hi-lo, k, c.cout, dy[lo*c.cout:], c.cout, c.wt, k, dx[lo*k:], k, true)
+			p.ws[worker].SgemmPacked(hi-lo, dy[lo*c.cout:], c.cout, c.wt, dx[lo*k:], k, true)
 		})
 		return nil
 	}
@@ -267,7 +270,7 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 				cols[worker] = make([]float32, rows*g.wo*k)
 			}
 			col := cols[worker][:m*k]
-			p.ws[worker].Sgemm(m, k, c.cout, dy[r0*g.wo*c.cout:], c.cout, c.wt, k, col, k, false)
+			p.ws[worker].SgemmPacked(m, dy[r0*g.wo*c.cout:], c.cout, c.wt, col, k, false)
 			c.col2im(g, col, r0, r1, dx)
 		})
 	}
