@@ -291,3 +291,28 @@ func TestBadInputsAndOutputs(t *testing.T) {
 		}
 	})
 }
+
+func TestGIFOutput(t *testing.T) {
+	in := clip(t, "flower.mp4")
+	out := filepath.Join(t.TempDir(), "loop.gif")
+	opt := toyOptions(in, out)
+	opt.Decode.MaxFrames = 6
+	opt.GIFWidth = 64
+	if _, err := RunVideo(context.Background(), toyNet(t), opt); err != nil {
+		t.Fatal(err)
+	}
+	info, err := media.ProbeWith(context.Background(), out, media.ProbeOptions{CountFrames: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.VideoCodec != "gif" || info.Width != 64 || info.Frames != 6 || len(info.Audio) != 0 {
+		t.Fatalf("GIF: codec %s, width %d, %d frames, %d audio streams; want gif, 64, 6, 0", info.VideoCodec, info.Width, info.Frames, len(info.Audio))
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("NETSCAPE2.0")) {
+		t.Error("GIF has no looping extension; it would play once")
+	}
+}
