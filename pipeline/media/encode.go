@@ -80,9 +80,11 @@ type EncodeOptions struct {
 	CRF int
 	// Preset is the libx264 preset; "" means "medium".
 	Preset string
-	// Audio, when not nil and the format has audio, is muxed in: streams are
-	// copied when the container accepts their codec and re-encoded (AAC for
-	// MP4/MOV, Opus for WebM) otherwise.
+	// Audio, when not nil and the format has audio, is muxed in: all its
+	// streams, in order. A stream is copied when the container accepts its
+	// codec (AAC in MP4/MOV, Opus/Vorbis in WebM, anything in MKV) and the
+	// cut starts at 0; otherwise it is re-encoded (AAC for MP4/MOV, Opus for
+	// WebM, AAC or Opus for MKV), which also trims it exactly.
 	Audio *AudioSource
 	// GIFWidth scales GIF output to this width (aspect kept); 0: frame width.
 	GIFWidth int
@@ -259,7 +261,7 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 		src := ffmpeg.Input(a.Path, aKw)
 		for i, s := range a.Streams {
 			streams = append(streams, src.Get(strconv.Itoa(s.Index)))
-			codec, bitrate := audioCodec(format, s)
+			codec, bitrate := audioCodec(format, s, a.Start > 0)
 			outKw["c:a:"+strconv.Itoa(i)] = codec
 			if bitrate != "" {
 				outKw["b:a:"+strconv.Itoa(i)] = bitrate
@@ -271,18 +273,29 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 
 // audioCodec decides, for one source audio stream, whether the container
 // takes it as is ("copy") or which encoder and bitrate to use.
-func audioCodec(format Format, s AudioStream) (codec, bitrate string) {
+//
+// A stream cut at a start time is always re-encoded: stream copy after an
+// input seek starts at the demuxer's seek point (a video keyframe, possibly
+// seconds earlier), which would put the audio out of sync; decoding trims
+// it exactly.
+func audioCodec(format Format, s AudioStream, trimmed bool) (codec, bitrate string) {
 	ch := max(s.Channels, 1)
 	switch format {
 	case FormatMKV:
-		return "copy", ""
-	case FormatWebM:
+		if !trimmed {
+			return "copy", ""
+		}
 		if s.Codec == "opus" || s.Codec == "vorbis" {
+			return "libopus", strconv.Itoa(min(64*ch, 510)) + "k"
+		}
+		return "aac", strconv.Itoa(min(96*ch, 640)) + "k"
+	case FormatWebM:
+		if !trimmed && (s.Codec == "opus" || s.Codec == "vorbis") {
 			return "copy", ""
 		}
 		return "libopus", strconv.Itoa(min(64*ch, 510)) + "k"
 	default: // MP4, MOV
-		if s.Codec == "aac" {
+		if !trimmed && s.Codec == "aac" {
 			return "copy", ""
 		}
 		return "aac", strconv.Itoa(min(96*ch, 640)) + "k"
