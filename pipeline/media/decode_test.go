@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -201,6 +202,7 @@ func TestDecodeTruncated(t *testing.T) {
 func TestDecodeCancel(t *testing.T) {
 	needFFmpeg(t)
 	path := clip(t, "bulkwater.mov")
+	base := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	d, err := NewDecoder(ctx, path, DecodeOptions{})
@@ -255,5 +257,19 @@ func TestDecodeCancel(t *testing.T) {
 	}
 	if d2.proc.cmd.ProcessState == nil {
 		t.Error("process not reaped after Close")
+	}
+	d.Close()
+	checkGoroutines(t, base)
+}
+
+// checkGoroutines fails if more goroutines than base remain (after a grace
+// period for the runtime to retire finished ones).
+func checkGoroutines(t *testing.T, base int) {
+	t.Helper()
+	for i := 0; i < 50 && runtime.NumGoroutine() > base; i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > base {
+		t.Errorf("%d goroutines left, %d before", n, base)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -214,6 +215,7 @@ func TestEncodeFormatOverride(t *testing.T) {
 // Close report the cancellation promptly.
 func TestEncodeCancel(t *testing.T) {
 	needFFmpeg(t)
+	base := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e, err := NewEncoder(ctx, filepath.Join(t.TempDir(), "x.mp4"), EncodeOptions{Width: 320, Height: 240, FrameRate: Rational{25, 1}})
@@ -244,6 +246,7 @@ func TestEncodeCancel(t *testing.T) {
 	if e.proc.cmd.ProcessState == nil {
 		t.Error("ffmpeg not reaped")
 	}
+	checkGoroutines(t, base)
 }
 
 // TestEncodeBadFrame: a wrong-sized frame is refused; an encoder that

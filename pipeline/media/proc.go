@@ -156,13 +156,13 @@ func (p *proc) wasKilled() bool {
 }
 
 // failure describes why the (already reaped) process failed, or returns
-// nil if it exited cleanly. Context cancellation takes precedence.
+// nil if it exited cleanly. If the context was cancelled, that is the reason.
 func (p *proc) failure() error {
+	if p.waitErr == nil {
+		return nil // finished before any cancellation took effect
+	}
 	if err := p.ctx.Err(); err != nil {
 		return err
-	}
-	if p.waitErr == nil {
-		return nil
 	}
 	if line := lastLine(p.stderr.String()); line != "" {
 		return fmt.Errorf("ffmpeg: %s (%w)", line, p.waitErr)
