@@ -25,7 +25,8 @@ type DecodeOptions struct {
 	// duplicated or dropped). Zero: the source rate; a variable-rate source
 	// is always resampled to Info.FrameRate (its average rate).
 	FrameRate Rational
-	// Start skips to this time in the source (accurate seek).
+	// Start skips to this time in the source (accurate seek), moved forward
+	// to the next frame boundary; AudioSource uses the same start.
 	Start time.Duration
 	// Duration limits the decoded span; zero: to the end.
 	Duration time.Duration
@@ -90,10 +91,11 @@ func NewDecoder(ctx context.Context, path string, opts DecodeOptions) (*Decoder,
 		d.rate, resample = opts.FrameRate.Reduce(), true
 	}
 	d.expected = d.expectedFrames()
+	d.start = snapStart(opts.Start, info.FrameRate)
 
 	inKw := ffmpeg.KwArgs{}
-	if opts.Start > 0 {
-		inKw["ss"] = seconds(opts.Start)
+	if d.start > 0 {
+		inKw["ss"] = seconds(d.start)
 	}
 	if opts.Duration > 0 {
 		inKw["t"] = seconds(opts.Duration)
@@ -125,6 +127,21 @@ func NewDecoder(ctx context.Context, path string, opts DecodeOptions) (*Decoder,
 		return nil, fmt.Errorf("media: decode %s: start ffmpeg: %w", path, err)
 	}
 	return d, nil
+}
+
+// snapStart moves a start time forward to the next frame boundary of the
+// source (a grid of the given rate from 0), less 0.1 ms so that ffmpeg's
+// accurate seek keeps the frame on the boundary. The audio is cut at the
+// same time, so the first decoded frame and the first audio sample belong
+// to the same instant; an unsnapped start would put the audio up to a frame
+// ahead of the picture.
+func snapStart(start time.Duration, rate Rational) time.Duration {
+	if start <= 0 || !rate.Valid() {
+		return start
+	}
+	k := math.Ceil(start.Seconds()*rate.Float64() - 1e-6)
+	snapped := time.Duration(k * float64(rate.Den) / float64(rate.Num) * float64(time.Second))
+	return max(snapped-100*time.Microsecond, 0)
 }
 
 // fitSize returns the output size for a display size dw×dh and a request.
