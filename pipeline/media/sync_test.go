@@ -101,3 +101,37 @@ func beepTime(t *testing.T, path string) float64 {
 	t.Fatal("no beep in the output")
 	return 0
 }
+
+// TestAVSyncVFR does the same with a variable-frame-rate source (frame
+// intervals alternating 50 ms / 30 ms): resampled to its average rate, the
+// flash stays within one frame of the beep.
+func TestAVSyncVFR(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "vfr.mkv")
+	gen := exec.Command("ffmpeg", "-v", "error",
+		"-f", "lavfi", "-i", "color=c=black:s=160x90:r=25:d=3,settb=1/1000,setpts='(N*0.04+mod(N,2)*0.01)/TB',drawbox=c=white:t=fill:enable='between(t,1.59,1.61)'",
+		"-f", "lavfi", "-i", "aevalsrc='if(between(t,1.6,1.7),0.8*sin(2*PI*1000*t),0)':s=48000:d=3",
+		"-vsync", "passthrough", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "libopus", src)
+	if b, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("make test clip: %v %s", err, b)
+	}
+	info, err := Probe(testCtx(t), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.VFR {
+		t.Errorf("VFR not detected: r_frame_rate %v, avg %v", info.RFrameRate, info.AvgFrameRate)
+	}
+	out := filepath.Join(dir, "out.mp4")
+	d, n := transcode(t, src, out, DecodeOptions{Info: info}, EncodeOptions{Preset: "ultrafast"})
+	flash, beep := flashTime(t, out), beepTime(t, out)
+	frame := 1 / d.FrameRate().Float64()
+	t.Logf("rate %v (r %v), %d frames, flash %.3f s, beep %.3f s", d.FrameRate(), info.RFrameRate, n, flash, beep)
+	if math.Abs(flash-1.6) > frame+0.001 || math.Abs(beep-1.6) > 0.025 {
+		t.Errorf("flash at %.3f s, beep at %.3f s, want 1.6 s (±1 frame = %.3f s)", flash, beep, frame)
+	}
+	if v := ffprobeVerify(t, out); math.Abs(v.VDur-3) > frame+0.001 || v.Frames != n {
+		t.Errorf("output %.3f s, %d frames; want 3 s, %d frames", v.VDur, v.Frames, n)
+	}
+}
