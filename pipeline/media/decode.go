@@ -90,8 +90,8 @@ func NewDecoder(ctx context.Context, path string, opts DecodeOptions) (*Decoder,
 	if opts.FrameRate.Valid() {
 		d.rate, resample = opts.FrameRate.Reduce(), true
 	}
-	d.expected = d.expectedFrames()
 	d.start = snapStart(opts.Start, info.FrameRate)
+	d.expected = d.expectedFrames()
 
 	inKw := ffmpeg.KwArgs{}
 	if d.start > 0 {
@@ -264,7 +264,7 @@ func (d *Decoder) finish(n int, readErr error) error {
 		return &FrameError{Op: "decode", Path: d.path, Frame: d.frame, Err: cause}
 	}
 	if d.proc.wasKilled() {
-		return fmt.Errorf("media: decode %s: %w", d.path, errClosed)
+		return fmt.Errorf("media: decode %s: %w", d.path, ErrClosed)
 	}
 	if err := d.proc.failure(); err != nil {
 		return fail(err)
@@ -297,8 +297,6 @@ func stderrSuffix(p *proc) string {
 	}
 	return ""
 }
-
-var errClosed = errors.New("decoder closed")
 
 // Close stops the ffmpeg process (if it is still running) and releases it.
 // It is safe to call more than once and from another goroutine.

@@ -2,7 +2,6 @@ package media
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -109,7 +108,8 @@ type Encoder struct {
 	proc   *proc
 	in     io.WriteCloser
 	frame  int
-	err    error
+	err    error // sticky failure
+	closed bool  // Close succeeded
 }
 
 // NewEncoder starts an ffmpeg process writing path in opts.Format. For
@@ -312,6 +312,9 @@ func (e *Encoder) Frames() int { return e.frame }
 // failed, the error is a *FrameError with the frame index and ffmpeg's
 // last error line.
 func (e *Encoder) WriteFrame(frame []byte) error {
+	if e.closed {
+		return fmt.Errorf("media: encode %s: %w", e.path, ErrClosed)
+	}
 	if e.err != nil {
 		return e.err
 	}
@@ -321,6 +324,10 @@ func (e *Encoder) WriteFrame(frame []byte) error {
 	if _, err := e.in.Write(frame); err != nil {
 		_ = e.in.Close()
 		_ = e.proc.wait()
+		if e.proc.wasKilled() {
+			e.err = fmt.Errorf("media: encode %s: aborted: %w", e.path, ErrClosed)
+			return e.err
+		}
 		cause := e.proc.failure()
 		if cause == nil {
 			cause = fmt.Errorf("ffmpeg stopped reading: %w%s", err, stderrSuffix(e.proc))
@@ -333,18 +340,18 @@ func (e *Encoder) WriteFrame(frame []byte) error {
 }
 
 // Close ends the input, waits for ffmpeg to finish writing the output and
-// reports its failure, if any.
+// reports its failure, if any. A second Close returns the first's result.
 func (e *Encoder) Close() error {
+	if e.closed {
+		return nil
+	}
 	if e.err != nil {
-		if errors.Is(e.err, errClosed) {
-			return nil
-		}
 		return e.err
 	}
 	_ = e.in.Close()
 	_ = e.proc.wait()
 	if e.proc.wasKilled() {
-		e.err = fmt.Errorf("media: encode %s: aborted", e.path)
+		e.err = fmt.Errorf("media: encode %s: aborted: %w", e.path, ErrClosed)
 		return e.err
 	}
 	if err := e.proc.failure(); err != nil {
@@ -355,7 +362,7 @@ func (e *Encoder) Close() error {
 		e.err = fmt.Errorf("media: encode %s: no frames written", e.path)
 		return e.err
 	}
-	e.err = fmt.Errorf("media: encode %s: %w", e.path, errClosed)
+	e.closed = true
 	return nil
 }
 

@@ -273,3 +273,58 @@ func TestEncodeErrors(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestClosedStates: after Close or Abort, writes and reads report
+// ErrClosed, and Close after Abort is not a success.
+func TestClosedStates(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	opts := EncodeOptions{Width: 32, Height: 18, FrameRate: Rational{25, 1}}
+	frame := make([]byte, 32*18*3)
+
+	e, err := NewEncoder(testCtx(t), filepath.Join(dir, "a.mp4"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.WriteFrame(frame); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := e.WriteFrame(frame); !errors.Is(err, ErrClosed) {
+		t.Errorf("write after Close: %v", err)
+	}
+
+	e, err = NewEncoder(testCtx(t), filepath.Join(dir, "b.mp4"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.WriteFrame(frame); err != nil {
+		t.Fatal(err)
+	}
+	e.Abort()
+	if err := e.Close(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Close after Abort: %v, want ErrClosed", err)
+	}
+
+	d, err := NewDecoder(testCtx(t), clip(t, "chaplin.mp4"), DecodeOptions{Width: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, d.FrameSize())
+	if err := d.Next(buf); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	var nerr error
+	for i := 0; i < 300 && nerr == nil; i++ {
+		nerr = d.Next(buf)
+	}
+	if !errors.Is(nerr, ErrClosed) {
+		t.Errorf("Next after Close: %v", nerr)
+	}
+}

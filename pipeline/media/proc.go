@@ -21,6 +21,10 @@ var ErrToolNotFound = errors.New("not found")
 // files with a video stream (text files, audio-only files, ...).
 var ErrNotVideo = errors.New("not a video")
 
+// ErrClosed is wrapped by the error Decoder.Next returns after Close, and
+// by the one Encoder.WriteFrame returns after Close or Abort.
+var ErrClosed = errors.New("closed")
+
 // FrameError reports a failure tied to a frame: Frame is the 0-based index
 // of the frame that could not be decoded or encoded.
 type FrameError struct {
