@@ -100,7 +100,7 @@ func NewDecoder(ctx context.Context, path string, opts DecodeOptions) (*Decoder,
 	if opts.Duration > 0 {
 		inKw["t"] = seconds(opts.Duration)
 	}
-	v := ffmpeg.Input(path, inKw).Get(strconv.Itoa(info.VideoStream))
+	v := ffmpeg.Input(localPath(path), inKw).Get(strconv.Itoa(info.VideoStream))
 	if resample {
 		v = v.Filter("fps", nil, ffmpeg.KwArgs{"fps": d.rate.String()})
 	}

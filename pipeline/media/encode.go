@@ -159,7 +159,7 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 	v := in.Get("0")
 	outKw := ffmpeg.KwArgs{}
 	streams := []*ffmpeg.Stream{}
-	target := path
+	target := localPath(path)
 	withAudio := false
 
 	switch format {
@@ -241,7 +241,7 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 		outKw["pix_fmt"] = "rgb24"
 		outKw["start_number"] = "1"
 		// image2 expands %-patterns: escape any % in the directory name.
-		target = filepath.Join(strings.ReplaceAll(path, "%", "%%"), "frame_%06d.png")
+		target = filepath.Join(strings.ReplaceAll(localPath(path), "%", "%%"), "frame_%06d.png")
 	default:
 		return nil, fmt.Errorf("media: encode %s: unknown format %q", path, format)
 	}
@@ -258,7 +258,7 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 		if a.Duration > 0 {
 			aKw["t"] = seconds(a.Duration)
 		}
-		src := ffmpeg.Input(a.Path, aKw)
+		src := ffmpeg.Input(localPath(a.Path), aKw)
 		for i, s := range a.Streams {
 			streams = append(streams, src.Get(strconv.Itoa(s.Index)))
 			codec, bitrate := audioCodec(format, s, a.Start > 0)
@@ -268,7 +268,12 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 			}
 		}
 	}
-	return compileArgs(ffmpeg.Output(streams, target, outKw).OverWriteOutput())
+	args, err := compileArgs(ffmpeg.Output(streams, target, outKw))
+	if err != nil {
+		return nil, err
+	}
+	// The caller chose the path (often a temporary name): overwrite it.
+	return append([]string{"-y"}, args...), nil
 }
 
 // audioCodec decides, for one source audio stream, whether the container

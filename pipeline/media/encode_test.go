@@ -328,3 +328,45 @@ func TestClosedStates(t *testing.T) {
 		t.Errorf("Next after Close: %v", nerr)
 	}
 }
+
+// TestAwkwardNames: relative names that look like options or protocols
+// ("-dash.mp4", "a:b.webm") can be written, probed and decoded, and a PNG
+// directory with a % in its name works.
+func TestAwkwardNames(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	src, err := filepath.Abs(clip(t, "mouse_mjpeg.avi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chdir(dir); err != nil { // not parallel: the test owns the cwd
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	for _, name := range []string{"-dash.mp4", "a:b.webm", "100%frames"} {
+		format, _ := FormatFromPath(name)
+		transcode(t, src, name, DecodeOptions{Width: 64, MaxFrames: 3}, EncodeOptions{Format: format})
+		if name == "100%frames" {
+			if _, err := os.Stat(filepath.Join(dir, name, "frame_000003.png")); err != nil {
+				t.Error(err)
+			}
+			continue
+		}
+		if v := ffprobeVerify(t, filepath.Join(dir, name)); v.Frames != 3 {
+			t.Errorf("%s: %+v", name, v)
+		}
+		// And read back through Probe and the Decoder by the relative name.
+		d, err := NewDecoder(testCtx(t), name, DecodeOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n, err := decodeAll(d, nil); n != 3 || err != nil {
+			t.Errorf("%s: decoded %d frames, %v", name, n, err)
+		}
+		d.Close()
+	}
+}

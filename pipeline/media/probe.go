@@ -160,7 +160,7 @@ func ProbeWith(ctx context.Context, path string, opts ProbeOptions) (*Info, erro
 		args = append(args, "-count_frames")
 	}
 	var pj probeJSON
-	if err := runProbe(ctx, opts.Logger, bin, append(args, "-i", path), &pj); err != nil {
+	if err := runProbe(ctx, opts.Logger, bin, append(args, "-i", localPath(path)), &pj); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("media: probe %s: %w", path, ctx.Err())
 		}
@@ -318,7 +318,7 @@ func buildInfo(path string, pj *probeJSON) (*Info, error) {
 func irregularTimestamps(ctx context.Context, log *slog.Logger, bin, path string, stream int, tb Rational) (bool, float64, error) {
 	var pj probeJSON
 	args := []string{"-v", "error", "-of", "json", "-select_streams", strconv.Itoa(stream),
-		"-show_entries", "packet=pts", "-read_intervals", "%+#240", "-i", path}
+		"-show_entries", "packet=pts", "-read_intervals", "%+#240", "-i", localPath(path)}
 	if err := runProbe(ctx, log, bin, args, &pj); err != nil {
 		if ctx.Err() != nil {
 			return false, 0, fmt.Errorf("media: probe %s: %w", path, ctx.Err())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -176,6 +177,15 @@ func (p *proc) failure() error {
 
 // stderrLine returns ffmpeg's last meaningful stderr line (may be empty).
 func (p *proc) stderrLine() string { return lastLine(p.stderr.String()) }
+
+// localPath keeps ffmpeg from reading a relative file name as an option
+// ("-x.mp4") or a protocol ("clip:1.mp4") by prefixing "./".
+func localPath(p string) string {
+	if !filepath.IsAbs(p) && (strings.HasPrefix(p, "-") || strings.Contains(p, ":")) {
+		return "." + string(filepath.Separator) + p
+	}
+	return p
+}
 
 // seconds formats d for ffmpeg's -ss/-t options.
 func seconds(d time.Duration) string {
