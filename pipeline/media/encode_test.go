@@ -98,6 +98,9 @@ func TestRoundTrip(t *testing.T) {
 			if v.SAR != "" && v.SAR != "1:1" && v.SAR != "N/A" {
 				t.Errorf("SAR %s, want square pixels", v.SAR)
 			}
+			if v.Rotation != 0 {
+				t.Errorf("output carries rotation %v: players would turn the upright frames again", v.Rotation)
+			}
 			if v.Frames != n {
 				t.Errorf("%d frames in the output, %d encoded", v.Frames, n)
 			}
