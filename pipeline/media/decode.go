@@ -32,6 +32,11 @@ type DecodeOptions struct {
 	Duration time.Duration
 	// MaxFrames stops after this many frames; zero: no limit.
 	MaxFrames int
+	// Strict stops at the first damaged packet or frame (ffmpeg -xerror
+	// -err_detect explode) with a *FrameError. By default ffmpeg conceals
+	// damage and decoding goes on; Warning then reports the last problem. A
+	// source that ends early is an error either way.
+	Strict bool
 	// Info is the probe result for the file; nil: the decoder probes it.
 	Info *Info
 	// FFmpegPath is the ffmpeg binary; "" looks up "ffmpeg" in PATH.
@@ -100,6 +105,9 @@ func NewDecoder(ctx context.Context, path string, opts DecodeOptions) (*Decoder,
 	if opts.Duration > 0 {
 		inKw["t"] = seconds(opts.Duration)
 	}
+	if opts.Strict {
+		inKw["err_detect"] = "explode"
+	}
 	v := ffmpeg.Input(localPath(path), inKw).Get(strconv.Itoa(info.VideoStream))
 	if resample {
 		v = v.Filter("fps", nil, ffmpeg.KwArgs{"fps": d.rate.String()})
@@ -117,6 +125,9 @@ func NewDecoder(ctx context.Context, path string, opts DecodeOptions) (*Decoder,
 	args, err := compileArgs(ffmpeg.Output([]*ffmpeg.Stream{v}, "pipe:1", outKw))
 	if err != nil {
 		return nil, err
+	}
+	if opts.Strict {
+		args = append([]string{"-xerror"}, args...)
 	}
 	d.proc = newProc(ctx, opts.Logger, bin, args)
 	d.out, err = d.proc.cmd.StdoutPipe()
@@ -213,6 +224,10 @@ func (d *Decoder) Info() *Info { return d.info }
 // ExpectedFrames returns the number of frames the decode should deliver
 // according to the probe (an estimate for some containers), or -1.
 func (d *Decoder) ExpectedFrames() int { return d.expected }
+
+// Warning returns the last error line ffmpeg has printed so far, or "".
+// With Strict off, damaged frames are concealed and only reported here.
+func (d *Decoder) Warning() string { return d.proc.stderrLine() }
 
 // Frame returns the number of frames delivered so far; it is also the
 // index of the frame the next call to Next will fill.
