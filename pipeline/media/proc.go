@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -77,22 +78,49 @@ func (t *tailBuffer) String() string {
 }
 
 // lastLine returns the last meaningful line of ffmpeg's stderr output:
-// blank lines, progress lines and generic trailers are skipped.
+// blank lines, progress lines and generic trailers are skipped, and when
+// the last line is a generic verdict ("Invalid data found when processing
+// input") the specific line before it is put in front. Pointer addresses
+// ("[h264 @ 0x55d5a85cfa80]") are dropped.
 func lastLine(stderr string) string {
 	lines := strings.Split(strings.ReplaceAll(stderr, "\r", "\n"), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
+	var picked []string
+	for i := len(lines) - 1; i >= 0 && len(picked) < 2; i-- {
 		l := strings.TrimSpace(lines[i])
 		switch {
 		case l == "",
 			strings.HasPrefix(l, "frame="), strings.HasPrefix(l, "size="),
 			strings.HasPrefix(l, "Conversion failed"),
 			strings.HasPrefix(l, "Exiting normally"),
-			strings.HasPrefix(l, "Press [q]"):
+			strings.HasPrefix(l, "Press [q]"),
+			strings.HasPrefix(l, "Last message repeated"):
 			continue
 		}
-		return l
+		picked = append(picked, ffmpegAddr.ReplaceAllString(l, "[$1]"))
+		if len(picked) == 1 && !isGeneric(l) {
+			break
+		}
 	}
-	return ""
+	switch len(picked) {
+	case 0:
+		return ""
+	case 1:
+		return picked[0]
+	default:
+		return picked[1] + "; " + picked[0]
+	}
+}
+
+var ffmpegAddr = regexp.MustCompile(`\[([^\]@]+?) @ 0x[0-9a-f]+\]`)
+
+func isGeneric(line string) bool {
+	for _, g := range []string{"Invalid data found when processing input", "Error opening input",
+		"Error while decoding stream", "Error initializing output stream"} {
+		if strings.Contains(line, g) {
+			return true
+		}
+	}
+	return false
 }
 
 // compileArgs turns an ffmpeg-go output stream into an argument list,
