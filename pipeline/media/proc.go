@@ -36,10 +36,12 @@ type FrameError struct {
 	Err   error  // the cause; its text includes ffmpeg's last error line
 }
 
+// Error formats the failure on one line: op, path, frame index and cause.
 func (e *FrameError) Error() string {
 	return fmt.Sprintf("media: %s %s: frame %d: %v", e.Op, e.Path, e.Frame, e.Err)
 }
 
+// Unwrap returns the cause, so errors.Is(err, context.Canceled) works.
 func (e *FrameError) Unwrap() error { return e.Err }
 
 // lookTool resolves an ffmpeg tool binary, with an install hint on failure.
