@@ -25,12 +25,18 @@ type DecodeOptions struct {
 	// duplicated or dropped). Zero: the source rate; a variable-rate source
 	// is always resampled to Info.FrameRate (its average rate).
 	FrameRate Rational
-	// Start skips to this time in the source (accurate seek).
+	// Start skips to this time in the source (accurate seek), moved forward
+	// to the next frame boundary; AudioSource uses the same start.
 	Start time.Duration
 	// Duration limits the decoded span; zero: to the end.
 	Duration time.Duration
 	// MaxFrames stops after this many frames; zero: no limit.
 	MaxFrames int
+	// Strict stops at the first damaged packet or frame (ffmpeg -xerror
+	// -err_detect explode) with a *FrameError. By default ffmpeg conceals
+	// damage and decoding goes on; Warning then reports the last problem. A
+	// source that ends early is an error either way.
+	Strict bool
 	// Info is the probe result for the file; nil: the decoder probes it.
 	Info *Info
 	// FFmpegPath is the ffmpeg binary; "" looks up "ffmpeg" in PATH.
@@ -89,16 +95,20 @@ func NewDecoder(ctx context.Context, path string, opts DecodeOptions) (*Decoder,
 	if opts.FrameRate.Valid() {
 		d.rate, resample = opts.FrameRate.Reduce(), true
 	}
+	d.start = snapStart(opts.Start, info.FrameRate)
 	d.expected = d.expectedFrames()
 
 	inKw := ffmpeg.KwArgs{}
-	if opts.Start > 0 {
-		inKw["ss"] = seconds(opts.Start)
+	if d.start > 0 {
+		inKw["ss"] = seconds(d.start)
 	}
 	if opts.Duration > 0 {
 		inKw["t"] = seconds(opts.Duration)
 	}
-	v := ffmpeg.Input(path, inKw).Get(strconv.Itoa(info.VideoStream))
+	if opts.Strict {
+		inKw["err_detect"] = "explode"
+	}
+	v := ffmpeg.Input(localPath(path), inKw).Get(strconv.Itoa(info.VideoStream))
 	if resample {
 		v = v.Filter("fps", nil, ffmpeg.KwArgs{"fps": d.rate.String()})
 	}
@@ -116,6 +126,9 @@ func NewDecoder(ctx context.Context, path string, opts DecodeOptions) (*Decoder,
 	if err != nil {
 		return nil, err
 	}
+	if opts.Strict {
+		args = append([]string{"-xerror"}, args...)
+	}
 	d.proc = newProc(ctx, opts.Logger, bin, args)
 	d.out, err = d.proc.cmd.StdoutPipe()
 	if err != nil {
@@ -125,6 +138,21 @@ func NewDecoder(ctx context.Context, path string, opts DecodeOptions) (*Decoder,
 		return nil, fmt.Errorf("media: decode %s: start ffmpeg: %w", path, err)
 	}
 	return d, nil
+}
+
+// snapStart moves a start time forward to the next frame boundary of the
+// source (a grid of the given rate from 0), less 0.1 ms so that ffmpeg's
+// accurate seek keeps the frame on the boundary. The audio is cut at the
+// same time, so the first decoded frame and the first audio sample belong
+// to the same instant; an unsnapped start would put the audio up to a frame
+// ahead of the picture.
+func snapStart(start time.Duration, rate Rational) time.Duration {
+	if start <= 0 || !rate.Valid() {
+		return start
+	}
+	k := math.Ceil(start.Seconds()*rate.Float64() - 1e-6)
+	snapped := time.Duration(k * float64(rate.Den) / float64(rate.Num) * float64(time.Second))
+	return max(snapped-100*time.Microsecond, 0)
 }
 
 // fitSize returns the output size for a display size dw×dh and a request.
@@ -197,6 +225,10 @@ func (d *Decoder) Info() *Info { return d.info }
 // according to the probe (an estimate for some containers), or -1.
 func (d *Decoder) ExpectedFrames() int { return d.expected }
 
+// Warning returns the last error line ffmpeg has printed so far, or "".
+// With Strict off, damaged frames are concealed and only reported here.
+func (d *Decoder) Warning() string { return d.proc.stderrLine() }
+
 // Frame returns the number of frames delivered so far; it is also the
 // index of the frame the next call to Next will fill.
 func (d *Decoder) Frame() int { return d.frame }
@@ -247,7 +279,7 @@ func (d *Decoder) finish(n int, readErr error) error {
 		return &FrameError{Op: "decode", Path: d.path, Frame: d.frame, Err: cause}
 	}
 	if d.proc.wasKilled() {
-		return fmt.Errorf("media: decode %s: %w", d.path, errClosed)
+		return fmt.Errorf("media: decode %s: %w", d.path, ErrClosed)
 	}
 	if err := d.proc.failure(); err != nil {
 		return fail(err)
@@ -280,8 +312,6 @@ func stderrSuffix(p *proc) string {
 	}
 	return ""
 }
-
-var errClosed = errors.New("decoder closed")
 
 // Close stops the ffmpeg process (if it is still running) and releases it.
 // It is safe to call more than once and from another goroutine.

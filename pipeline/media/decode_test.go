@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -194,6 +195,60 @@ func TestDecodeTruncated(t *testing.T) {
 		t.Errorf("decoded %d, error %q", n, err)
 	}
 	t.Log(err)
+
+	// With the index (moov) at the end, a truncated MP4 cannot be opened at
+	// all: the error says why, on one line.
+	src, err = os.ReadFile(clip(t, "chaplin.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(t.TempDir(), "no_moov.mp4")
+	if err := os.WriteFile(path, src[:len(src)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewDecoder(testCtx(t), path, DecodeOptions{})
+	if !errors.Is(err, ErrNotVideo) || !strings.Contains(err.Error(), "moov atom not found") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestDecodeCorrupt: a clip with damaged data in the middle decodes to the
+// end with concealment and a Warning by default, and stops with a
+// FrameError naming the frame in Strict mode.
+func TestDecodeCorrupt(t *testing.T) {
+	needFFmpeg(t)
+	src, err := os.ReadFile(clip(t, "flower.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(src) / 2; i < len(src)/2+20000; i++ {
+		src[i] = src[i]*7 + 13
+	}
+	path := filepath.Join(t.TempDir(), "corrupt.mp4")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDecoder(testCtx(t), path, DecodeOptions{Width: 160})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := decodeAll(d, nil)
+	d.Close()
+	if err != nil || n < 140 || d.Warning() == "" {
+		t.Errorf("lenient: %d frames, err %v, warning %q; want ~150 frames, no error, a warning", n, err, d.Warning())
+	}
+
+	d, err = NewDecoder(testCtx(t), path, DecodeOptions{Width: 160, Strict: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	n, err = decodeAll(d, nil)
+	var fe *FrameError
+	if !errors.As(err, &fe) || fe.Frame != n || n == 0 || n >= 150 {
+		t.Fatalf("strict: %d frames, err %v; want a FrameError inside the clip", n, err)
+	}
+	t.Log(err)
 }
 
 // TestDecodeCancel: cancelling the context stops ffmpeg promptly, and
@@ -201,6 +256,7 @@ func TestDecodeTruncated(t *testing.T) {
 func TestDecodeCancel(t *testing.T) {
 	needFFmpeg(t)
 	path := clip(t, "bulkwater.mov")
+	base := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	d, err := NewDecoder(ctx, path, DecodeOptions{})
@@ -255,5 +311,19 @@ func TestDecodeCancel(t *testing.T) {
 	}
 	if d2.proc.cmd.ProcessState == nil {
 		t.Error("process not reaped after Close")
+	}
+	d.Close()
+	checkGoroutines(t, base)
+}
+
+// checkGoroutines fails if more goroutines than base remain (after a grace
+// period for the runtime to retire finished ones).
+func checkGoroutines(t *testing.T, base int) {
+	t.Helper()
+	for i := 0; i < 50 && runtime.NumGoroutine() > base; i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > base {
+		t.Errorf("%d goroutines left, %d before", n, base)
 	}
 }

@@ -37,8 +37,34 @@
 // duration, and the audio, cut with the same start and duration, stays in
 // sync within one frame. Encoders write the frames at that rate.
 //
+// A start time is moved forward to the next frame boundary, and the audio
+// is cut at that same instant, so the first frame and the first audio
+// sample coincide.
+//
+// # Outputs
+//
+//   - MP4/MOV/MKV: libx264, yuv420p, CRF 18, preset medium, BT.709 tagged;
+//     MP4/MOV get +faststart. WebM: libvpx-vp9 (CRF 32, constrained
+//     quality). yuv420p needs even sizes: an odd last row or column is
+//     cropped (one pixel, invisible; padding would add a black line).
+//   - Audio: all audio streams of the source are muxed in, in order (5.1
+//     stays 5.1). A stream is copied when the container accepts its codec
+//     and the cut starts at 0; otherwise it is re-encoded (AAC for MP4/MOV,
+//     Opus for WebM): stream copy after a seek would start at the demuxer's
+//     seek point, out of sync. Copying AAC into MKV keeps its 21 ms encoder
+//     priming audible as a delay (an ffmpeg limitation). Global metadata of
+//     the source (e.g. a phone's GPS location) is not copied.
+//   - GIF: one ffmpeg run with split → palettegen → paletteuse (dithered),
+//     looping forever. ffmpeg holds every frame until the palette is known,
+//     so memory grows with the GIF's length: keep GIFs small and short.
+//   - PNG: a directory of frame_000001.png, frame_000002.png, ... (rgb24).
+//
+// Still images (PNG, JPEG) probe as one-frame videos with Info.StillImage
+// set; callers that need a clip should reject them.
+//
 // # Requirements
 //
-// ffmpeg and ffprobe must be on PATH (or named in the options). The
-// commands use options available from FFmpeg 4.x through 7.x.
+// ffmpeg and ffprobe must be on PATH (or named in the options). Developed
+// and tested with FFmpeg 5.1; the options used (-vsync passthrough, fps,
+// palettegen/paletteuse, libx264, libvpx-vp9, libopus) exist from 4.x on.
 package media

@@ -2,7 +2,6 @@ package media
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -80,9 +79,11 @@ type EncodeOptions struct {
 	CRF int
 	// Preset is the libx264 preset; "" means "medium".
 	Preset string
-	// Audio, when not nil and the format has audio, is muxed in: streams are
-	// copied when the container accepts their codec and re-encoded (AAC for
-	// MP4/MOV, Opus for WebM) otherwise.
+	// Audio, when not nil and the format has audio, is muxed in: all its
+	// streams, in order. A stream is copied when the container accepts its
+	// codec (AAC in MP4/MOV, Opus/Vorbis in WebM, anything in MKV) and the
+	// cut starts at 0; otherwise it is re-encoded (AAC for MP4/MOV, Opus for
+	// WebM, AAC or Opus for MKV), which also trims it exactly.
 	Audio *AudioSource
 	// GIFWidth scales GIF output to this width (aspect kept); 0: frame width.
 	GIFWidth int
@@ -107,7 +108,8 @@ type Encoder struct {
 	proc   *proc
 	in     io.WriteCloser
 	frame  int
-	err    error
+	err    error // sticky failure
+	closed bool  // Close succeeded
 }
 
 // NewEncoder starts an ffmpeg process writing path in opts.Format. For
@@ -157,7 +159,7 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 	v := in.Get("0")
 	outKw := ffmpeg.KwArgs{}
 	streams := []*ffmpeg.Stream{}
-	target := path
+	target := localPath(path)
 	withAudio := false
 
 	switch format {
@@ -239,7 +241,7 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 		outKw["pix_fmt"] = "rgb24"
 		outKw["start_number"] = "1"
 		// image2 expands %-patterns: escape any % in the directory name.
-		target = filepath.Join(strings.ReplaceAll(path, "%", "%%"), "frame_%06d.png")
+		target = filepath.Join(strings.ReplaceAll(localPath(path), "%", "%%"), "frame_%06d.png")
 	default:
 		return nil, fmt.Errorf("media: encode %s: unknown format %q", path, format)
 	}
@@ -256,33 +258,49 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 		if a.Duration > 0 {
 			aKw["t"] = seconds(a.Duration)
 		}
-		src := ffmpeg.Input(a.Path, aKw)
+		src := ffmpeg.Input(localPath(a.Path), aKw)
 		for i, s := range a.Streams {
 			streams = append(streams, src.Get(strconv.Itoa(s.Index)))
-			codec, bitrate := audioCodec(format, s)
+			codec, bitrate := audioCodec(format, s, a.Start > 0)
 			outKw["c:a:"+strconv.Itoa(i)] = codec
 			if bitrate != "" {
 				outKw["b:a:"+strconv.Itoa(i)] = bitrate
 			}
 		}
 	}
-	return compileArgs(ffmpeg.Output(streams, target, outKw).OverWriteOutput())
+	args, err := compileArgs(ffmpeg.Output(streams, target, outKw))
+	if err != nil {
+		return nil, err
+	}
+	// The caller chose the path (often a temporary name): overwrite it.
+	return append([]string{"-y"}, args...), nil
 }
 
 // audioCodec decides, for one source audio stream, whether the container
 // takes it as is ("copy") or which encoder and bitrate to use.
-func audioCodec(format Format, s AudioStream) (codec, bitrate string) {
+//
+// A stream cut at a start time is always re-encoded: stream copy after an
+// input seek starts at the demuxer's seek point (a video keyframe, possibly
+// seconds earlier), which would put the audio out of sync; decoding trims
+// it exactly.
+func audioCodec(format Format, s AudioStream, trimmed bool) (codec, bitrate string) {
 	ch := max(s.Channels, 1)
 	switch format {
 	case FormatMKV:
-		return "copy", ""
-	case FormatWebM:
+		if !trimmed {
+			return "copy", ""
+		}
 		if s.Codec == "opus" || s.Codec == "vorbis" {
+			return "libopus", strconv.Itoa(min(64*ch, 510)) + "k"
+		}
+		return "aac", strconv.Itoa(min(96*ch, 640)) + "k"
+	case FormatWebM:
+		if !trimmed && (s.Codec == "opus" || s.Codec == "vorbis") {
 			return "copy", ""
 		}
 		return "libopus", strconv.Itoa(min(64*ch, 510)) + "k"
 	default: // MP4, MOV
-		if s.Codec == "aac" {
+		if !trimmed && s.Codec == "aac" {
 			return "copy", ""
 		}
 		return "aac", strconv.Itoa(min(96*ch, 640)) + "k"
@@ -299,6 +317,9 @@ func (e *Encoder) Frames() int { return e.frame }
 // failed, the error is a *FrameError with the frame index and ffmpeg's
 // last error line.
 func (e *Encoder) WriteFrame(frame []byte) error {
+	if e.closed {
+		return fmt.Errorf("media: encode %s: %w", e.path, ErrClosed)
+	}
 	if e.err != nil {
 		return e.err
 	}
@@ -308,6 +329,10 @@ func (e *Encoder) WriteFrame(frame []byte) error {
 	if _, err := e.in.Write(frame); err != nil {
 		_ = e.in.Close()
 		_ = e.proc.wait()
+		if e.proc.wasKilled() {
+			e.err = fmt.Errorf("media: encode %s: aborted: %w", e.path, ErrClosed)
+			return e.err
+		}
 		cause := e.proc.failure()
 		if cause == nil {
 			cause = fmt.Errorf("ffmpeg stopped reading: %w%s", err, stderrSuffix(e.proc))
@@ -320,18 +345,18 @@ func (e *Encoder) WriteFrame(frame []byte) error {
 }
 
 // Close ends the input, waits for ffmpeg to finish writing the output and
-// reports its failure, if any.
+// reports its failure, if any. A second Close returns the first's result.
 func (e *Encoder) Close() error {
+	if e.closed {
+		return nil
+	}
 	if e.err != nil {
-		if errors.Is(e.err, errClosed) {
-			return nil
-		}
 		return e.err
 	}
 	_ = e.in.Close()
 	_ = e.proc.wait()
 	if e.proc.wasKilled() {
-		e.err = fmt.Errorf("media: encode %s: aborted", e.path)
+		e.err = fmt.Errorf("media: encode %s: aborted: %w", e.path, ErrClosed)
 		return e.err
 	}
 	if err := e.proc.failure(); err != nil {
@@ -342,7 +367,7 @@ func (e *Encoder) Close() error {
 		e.err = fmt.Errorf("media: encode %s: no frames written", e.path)
 		return e.err
 	}
-	e.err = fmt.Errorf("media: encode %s: %w", e.path, errClosed)
+	e.closed = true
 	return nil
 }
 

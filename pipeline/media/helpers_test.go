@@ -47,6 +47,7 @@ type verified struct {
 	Width    int
 	Height   int
 	SAR      string
+	Rotation float64 // display matrix of the video stream; must be 0 (frames are upright)
 	Rate     Rational
 	Frames   int
 	VDur     float64
@@ -83,6 +84,15 @@ func ffprobeVerify(t *testing.T, path string) verified {
 			h, _ := s["height"].(float64)
 			v.Width, v.Height = int(w), int(h)
 			v.SAR = str(s, "sample_aspect_ratio")
+			if sd, ok := s["side_data_list"].([]any); ok {
+				for _, e := range sd {
+					if m, ok := e.(map[string]any); ok {
+						if r, ok := m["rotation"].(float64); ok {
+							v.Rotation = r
+						}
+					}
+				}
+			}
 			v.Rate, _ = ParseRational(str(s, "avg_frame_rate"))
 			v.Frames, _ = strconv.Atoi(str(s, "nb_read_frames"))
 			v.VDur = num(s, "duration")

@@ -42,8 +42,10 @@ type Info struct {
 	Width, Height int
 
 	// FrameRate is the exact rate the pipeline works at: the stream's
-	// r_frame_rate when it agrees with avg_frame_rate, else avg_frame_rate
-	// (variable-rate sources are resampled to it on decode).
+	// r_frame_rate when it agrees with avg_frame_rate, else avg_frame_rate.
+	// When both agree but the timestamps of the first packets are irregular,
+	// it is their measured average (snapped to a standard rate within 0.2%).
+	// Variable-rate sources are resampled to it on decode.
 	FrameRate Rational
 	// RFrameRate and AvgFrameRate are ffprobe's raw figures.
 	RFrameRate, AvgFrameRate Rational
@@ -65,6 +67,8 @@ type Info struct {
 	FullRange  bool   // pc range, or a yuvj* pixel format
 
 	Audio []AudioStream // audio streams in file order; empty when none
+
+	timeBase Rational // of the video stream
 }
 
 // AudioStream describes one audio stream of a source.
@@ -134,7 +138,7 @@ type probeJSON struct {
 		Duration   string `json:"duration"`
 	} `json:"format"`
 	Packets []struct {
-		PTS string `json:"pts"`
+		PTS *int64 `json:"pts"` // a JSON number; absent when unknown
 	} `json:"packets"`
 }
 
@@ -156,7 +160,7 @@ func ProbeWith(ctx context.Context, path string, opts ProbeOptions) (*Info, erro
 		args = append(args, "-count_frames")
 	}
 	var pj probeJSON
-	if err := runProbe(ctx, opts.Logger, bin, append(args, "-i", path), &pj); err != nil {
+	if err := runProbe(ctx, opts.Logger, bin, append(args, "-i", localPath(path)), &pj); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("media: probe %s: %w", path, ctx.Err())
 		}
@@ -167,11 +171,20 @@ func ProbeWith(ctx context.Context, path string, opts ProbeOptions) (*Info, erro
 		return nil, err
 	}
 	if !opts.SkipTimestampCheck && !info.VFR && !info.StillImage {
-		irregular, err := irregularTimestamps(ctx, opts.Logger, bin, path, info.VideoStream)
+		irregular, avg, err := irregularTimestamps(ctx, opts.Logger, bin, path, info.VideoStream, info.timeBase)
 		if err != nil {
 			return nil, err
 		}
-		info.VFR = irregular
+		if irregular {
+			// The header claims a constant rate that the timestamps deny
+			// (Matroska, for one, derives both rates from a few frames):
+			// work at the measured average rate.
+			info.VFR = true
+			info.FrameRate = niceRate(avg)
+			if !info.FramesExact && info.Duration > 0 {
+				info.Frames = int(math.Round(info.Duration.Seconds() * info.FrameRate.Float64()))
+			}
+		}
 	}
 	return info, nil
 }
@@ -229,6 +242,7 @@ func buildInfo(path string, pj *probeJSON) (*Info, error) {
 				r, _ := strconv.Atoi(s.Tags["rotate"])
 				info.Rotation = -r
 			}
+			info.timeBase, _ = ParseRational(s.TimeBase)
 			info.RFrameRate, _ = ParseRational(s.RFrameRate)
 			info.AvgFrameRate, _ = ParseRational(s.AvgFrameRate)
 			info.Duration = streamDuration(s.Duration, s.Tags)
@@ -299,25 +313,26 @@ func buildInfo(path string, pj *probeJSON) (*Info, error) {
 
 // irregularTimestamps reads the presentation timestamps of the first
 // packets of the video stream and reports whether the frame intervals vary
-// by more than 10% (a variable frame rate hidden behind a regular header).
-func irregularTimestamps(ctx context.Context, log *slog.Logger, bin, path string, stream int) (bool, error) {
+// by more than 10% (a variable frame rate hidden behind a regular header),
+// with the average rate of those packets in frames per second.
+func irregularTimestamps(ctx context.Context, log *slog.Logger, bin, path string, stream int, tb Rational) (bool, float64, error) {
 	var pj probeJSON
 	args := []string{"-v", "error", "-of", "json", "-select_streams", strconv.Itoa(stream),
-		"-show_entries", "packet=pts", "-read_intervals", "%+#240", "-i", path}
+		"-show_entries", "packet=pts", "-read_intervals", "%+#240", "-i", localPath(path)}
 	if err := runProbe(ctx, log, bin, args, &pj); err != nil {
 		if ctx.Err() != nil {
-			return false, fmt.Errorf("media: probe %s: %w", path, ctx.Err())
+			return false, 0, fmt.Errorf("media: probe %s: %w", path, ctx.Err())
 		}
-		return false, nil // timestamps unreadable: keep the header's verdict
+		return false, 0, nil // timestamps unreadable: keep the header's verdict
 	}
 	var pts []int64
 	for _, p := range pj.Packets {
-		if v, err := strconv.ParseInt(p.PTS, 10, 64); err == nil {
-			pts = append(pts, v)
+		if p.PTS != nil {
+			pts = append(pts, *p.PTS)
 		}
 	}
-	if len(pts) < 8 {
-		return false, nil
+	if len(pts) < 8 || !tb.Valid() {
+		return false, 0, nil
 	}
 	sort.Slice(pts, func(i, j int) bool { return pts[i] < pts[j] })
 	var d []int64
@@ -327,13 +342,27 @@ func irregularTimestamps(ctx context.Context, log *slog.Logger, bin, path string
 		}
 	}
 	if len(d) < 4 {
-		return false, nil
+		return false, 0, nil
 	}
+	span := float64(pts[len(pts)-1]-pts[0]) * tb.Float64()
+	avg := float64(len(pts)-1) / span
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 	med := float64(d[len(d)/2])
 	// Ignore the extreme 5% at each end (a stray last packet, rounding).
 	lo, hi := float64(d[len(d)*5/100]), float64(d[(len(d)-1)*95/100])
-	return (hi-lo)/med > 0.10, nil
+	return (hi-lo)/med > 0.10, avg, nil
+}
+
+// niceRate turns a measured rate into an exact one: a standard rate when
+// within 0.2%, else the measurement in thousandths of a frame per second.
+func niceRate(fps float64) Rational {
+	for _, r := range []Rational{{24000, 1001}, {24, 1}, {25, 1}, {30000, 1001}, {30, 1},
+		{48, 1}, {50, 1}, {60000, 1001}, {60, 1}, {15, 1}, {12, 1}, {10, 1}} {
+		if math.Abs(r.Float64()-fps)/fps < 0.002 {
+			return r
+		}
+	}
+	return Rational{int(math.Round(fps * 1000)), 1000}.Reduce()
 }
 
 func parseSeconds(s string) float64 {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +23,10 @@ var ErrToolNotFound = errors.New("not found")
 // files with a video stream (text files, audio-only files, ...).
 var ErrNotVideo = errors.New("not a video")
 
+// ErrClosed is wrapped by the error Decoder.Next returns after Close, and
+// by the one Encoder.WriteFrame returns after Close or Abort.
+var ErrClosed = errors.New("closed")
+
 // FrameError reports a failure tied to a frame: Frame is the 0-based index
 // of the frame that could not be decoded or encoded.
 type FrameError struct {
@@ -30,10 +36,12 @@ type FrameError struct {
 	Err   error  // the cause; its text includes ffmpeg's last error line
 }
 
+// Error formats the failure on one line: op, path, frame index and cause.
 func (e *FrameError) Error() string {
 	return fmt.Sprintf("media: %s %s: frame %d: %v", e.Op, e.Path, e.Frame, e.Err)
 }
 
+// Unwrap returns the cause, so errors.Is(err, context.Canceled) works.
 func (e *FrameError) Unwrap() error { return e.Err }
 
 // lookTool resolves an ffmpeg tool binary, with an install hint on failure.
@@ -72,22 +80,49 @@ func (t *tailBuffer) String() string {
 }
 
 // lastLine returns the last meaningful line of ffmpeg's stderr output:
-// blank lines, progress lines and generic trailers are skipped.
+// blank lines, progress lines and generic trailers are skipped, and when
+// the last line is a generic verdict ("Invalid data found when processing
+// input") the specific line before it is put in front. Pointer addresses
+// ("[h264 @ 0x55d5a85cfa80]") are dropped.
 func lastLine(stderr string) string {
 	lines := strings.Split(strings.ReplaceAll(stderr, "\r", "\n"), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
+	var picked []string
+	for i := len(lines) - 1; i >= 0 && len(picked) < 2; i-- {
 		l := strings.TrimSpace(lines[i])
 		switch {
 		case l == "",
 			strings.HasPrefix(l, "frame="), strings.HasPrefix(l, "size="),
 			strings.HasPrefix(l, "Conversion failed"),
 			strings.HasPrefix(l, "Exiting normally"),
-			strings.HasPrefix(l, "Press [q]"):
+			strings.HasPrefix(l, "Press [q]"),
+			strings.HasPrefix(l, "Last message repeated"):
 			continue
 		}
-		return l
+		picked = append(picked, ffmpegAddr.ReplaceAllString(l, "[$1]"))
+		if len(picked) == 1 && !isGeneric(l) {
+			break
+		}
 	}
-	return ""
+	switch len(picked) {
+	case 0:
+		return ""
+	case 1:
+		return picked[0]
+	default:
+		return picked[1] + "; " + picked[0]
+	}
+}
+
+var ffmpegAddr = regexp.MustCompile(`\[([^\]@]+?) @ 0x[0-9a-f]+\]`)
+
+func isGeneric(line string) bool {
+	for _, g := range []string{"Invalid data found when processing input", "Error opening input",
+		"Error while decoding stream", "Error initializing output stream"} {
+		if strings.Contains(line, g) {
+			return true
+		}
+	}
+	return false
 }
 
 // compileArgs turns an ffmpeg-go output stream into an argument list,
@@ -156,13 +191,13 @@ func (p *proc) wasKilled() bool {
 }
 
 // failure describes why the (already reaped) process failed, or returns
-// nil if it exited cleanly. Context cancellation takes precedence.
+// nil if it exited cleanly. If the context was cancelled, that is the reason.
 func (p *proc) failure() error {
+	if p.waitErr == nil {
+		return nil // finished before any cancellation took effect
+	}
 	if err := p.ctx.Err(); err != nil {
 		return err
-	}
-	if p.waitErr == nil {
-		return nil
 	}
 	if line := lastLine(p.stderr.String()); line != "" {
 		return fmt.Errorf("ffmpeg: %s (%w)", line, p.waitErr)
@@ -172,6 +207,15 @@ func (p *proc) failure() error {
 
 // stderrLine returns ffmpeg's last meaningful stderr line (may be empty).
 func (p *proc) stderrLine() string { return lastLine(p.stderr.String()) }
+
+// localPath keeps ffmpeg from reading a relative file name as an option
+// ("-x.mp4") or a protocol ("clip:1.mp4") by prefixing "./".
+func localPath(p string) string {
+	if !filepath.IsAbs(p) && (strings.HasPrefix(p, "-") || strings.Contains(p, ":")) {
+		return "." + string(filepath.Separator) + p
+	}
+	return p
+}
 
 // seconds formats d for ffmpeg's -ss/-t options.
 func seconds(d time.Duration) string {
