@@ -56,6 +56,9 @@ func inverseSearch(lv *patchLevel, u, v *plane, ps, stride, iters int) {
 	maxMove := float32(ps)
 	pad := lv.i1.pad
 	lim := float32(pad) - 1
+	// wts holds, for every patch, the densification weight of each of its
+	// pixels: 1/max(1, |B(x+d) - A(x)|) at the displacement d found.
+	wts := make([]float32, nx*ny*n)
 	parallelRows(ny, 1, func(lo, hi int) {
 		tpl := make([]float32, n)
 		gxs := make([]float32, n)
@@ -63,47 +66,95 @@ func inverseSearch(lv *patchLevel, u, v *plane, ps, stride, iters int) {
 		for j := lo; j < hi; j++ {
 			py := ys[j]
 			for i, px := range xs {
+				k := j*nx + i
 				c := (py+ps/2)*w + px + ps/2
-				u0, v0 := u.p[c], v.p[c]
-				pu[j*nx+i], pv[j*nx+i] = searchPatch(lv, px, py, ps, u0, v0, iters, maxMove, lim, tpl, gxs, gys)
+				du, dv := searchPatch(lv, px, py, ps, u.p[c], v.p[c], iters, maxMove, lim, tpl, gxs, gys)
+				pu[k], pv[k] = du, dv
+				patchWeights(lv, px, py, ps, du, dv, lim, wts[k*n:(k+1)*n])
 			}
 		}
 	})
 	// Densification: every pixel averages the displacements of the patches
-	// covering it, each weighted by how well it explains the pixel.
-	xlo, xhi := coverRanges(xs, w, ps)
-	ylo, yhi := coverRanges(ys, h, ps)
+	// covering it, weighted by how well each explains the pixel. Rows are
+	// split between goroutines; each pixel sums its patches in (j, i) order,
+	// so the result does not depend on the split.
 	parallelRows(h, 8, func(lo, hi int) {
-		for y := lo; y < hi; y++ {
-			fy := float32(y)
-			for x := 0; x < w; x++ {
-				i0 := lv.i0.p[y*w+x]
-				fx := float32(x)
-				var su, sv, sw float32
-				for j := ylo[y]; j < yhi[y]; j++ {
-					for i := xlo[x]; i < xhi[x]; i++ {
-						k := int(j)*nx + int(i)
-						du, dv := pu[k], pv[k]
-						d := lv.i1.sample(fx+du, fy+dv) - i0
-						if d < 0 {
-							d = -d
-						}
-						wt := float32(1)
-						if d > 1 {
-							wt = 1 / d
-						}
-						su += wt * du
-						sv += wt * dv
-						sw += wt
+		su := make([]float32, (hi-lo)*w)
+		sv := make([]float32, (hi-lo)*w)
+		sw := make([]float32, (hi-lo)*w)
+		for j, py := range ys {
+			r0, r1 := py, py+ps
+			if r0 < lo {
+				r0 = lo
+			}
+			if r1 > hi {
+				r1 = hi
+			}
+			if r0 >= r1 {
+				continue
+			}
+			for i, px := range xs {
+				k := j*nx + i
+				du, dv := pu[k], pv[k]
+				blk := wts[k*n : (k+1)*n]
+				for y := r0; y < r1; y++ {
+					o := (y-lo)*w + px
+					wr := blk[(y-py)*ps : (y-py+1)*ps]
+					au := su[o : o+len(wr)]
+					av := sv[o : o+len(wr)]
+					aw := sw[o : o+len(wr)]
+					for c, wt := range wr {
+						au[c] += wt * du
+						av[c] += wt * dv
+						aw[c] += wt
 					}
 				}
-				if sw > 0 {
-					u.p[y*w+x] = su / sw
-					v.p[y*w+x] = sv / sw
+			}
+		}
+		for y := lo; y < hi; y++ {
+			for x := 0; x < w; x++ {
+				o := (y-lo)*w + x
+				if sw[o] > 0 {
+					u.p[y*w+x] = su[o] / sw[o]
+					v.p[y*w+x] = sv[o] / sw[o]
 				}
 			}
 		}
 	})
+}
+
+// patchWeights fills out with the densification weights of the patch at
+// (px, py) displaced by (du, dv).
+func patchWeights(lv *patchLevel, px, py, ps int, du, dv, lim float32, out []float32) {
+	i1 := lv.i1
+	w := lv.i0.w
+	s := i1.stride
+	x := clampf(float32(px)+du, -lim, float32(w-ps)+lim-1e-3)
+	y := clampf(float32(py)+dv, -lim, float32(i1.h-ps)+lim-1e-3)
+	x0 := float32(math.Floor(float64(x)))
+	y0 := float32(math.Floor(float64(y)))
+	ax, ay := x-x0, y-y0
+	base := (int(y0)+i1.pad)*s + int(x0) + i1.pad
+	for r := 0; r < ps; r++ {
+		o := base + r*s
+		row0 := i1.p[o : o+ps+1]
+		row1 := i1.p[o+s : o+s+ps+1]
+		t := lv.i0.p[(py+r)*w+px:][:ps]
+		dst := out[r*ps : (r+1)*ps]
+		for c := range dst {
+			a := row0[c] + ax*(row0[c+1]-row0[c])
+			b := row1[c] + ax*(row1[c+1]-row1[c])
+			d := a + ay*(b-a) - t[c]
+			if d < 0 {
+				d = -d
+			}
+			wt := float32(1)
+			if d > 1 {
+				wt = 1 / d
+			}
+			dst[c] = wt
+		}
+	}
 }
 
 // searchPatch runs the Gauss–Newton iterations for the patch with top-left
@@ -170,14 +221,15 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 		base := (int(y0)+i1.pad)*s + int(x0) + i1.pad
 		var bx, by, sr, sr2 float32
 		for r := 0; r < ps; r++ {
-			row0 := i1.p[base+r*s : base+r*s+ps+1]
-			row1 := i1.p[base+(r+1)*s : base+(r+1)*s+ps+1]
+			o := base + r*s
 			t := tpl[r*ps : (r+1)*ps]
-			gx := gxs[r*ps : (r+1)*ps]
-			gy := gys[r*ps : (r+1)*ps]
-			for c := 0; c < ps; c++ {
+			row0 := i1.p[o : o+len(t)+1]
+			row1 := i1.p[o+s : o+s+len(t)+1]
+			gx := gxs[r*ps:][:len(t)]
+			gy := gys[r*ps:][:len(t)]
+			for c, tv := range t {
 				val := w00*row0[c] + w01*row0[c+1] + w10*row1[c] + w11*row1[c+1]
-				d := val - t[c]
+				d := val - tv
 				bx += gx[c] * d
 				by += gy[c] * d
 				sr += d

@@ -54,30 +54,8 @@ func tuneVariants() []tuneVariant {
 		f(&o)
 		out = append(out, tuneVariant{name, o})
 	}
-	add("medium-nobelow", func(o *Options) { o.RefineBelowFinest = false })
-	add("m-grey", func(o *Options) { o.RefineBelowFinest = false; o.Color = false })
-	add("m-grey-s4", func(o *Options) { o.RefineBelowFinest = false; o.Color = false; o.PatchStride = 4 })
-	add("m-grey-s4-it12", func(o *Options) {
-		o.RefineBelowFinest = false
-		o.Color = false
-		o.PatchStride = 4
-		o.SearchIterations = 12
-	})
-	add("m-grey-fp3", func(o *Options) { o.RefineBelowFinest = false; o.Color = false; o.RefineIterations = 3 })
-	add("m-grey-fp2sor8", func(o *Options) {
-		o.RefineBelowFinest = false
-		o.Color = false
-		o.RefineIterations = 2
-		o.SORIterations = 8
-	})
-	add("m-grey-fp1sor10", func(o *Options) {
-		o.RefineBelowFinest = false
-		o.Color = false
-		o.RefineIterations = 1
-		o.SORIterations = 10
-	})
-	add("m-grey-norefine", func(o *Options) { o.RefineBelowFinest = false; o.Color = false; o.RefineIterations = 0 })
+	add("medium", func(o *Options) {})
 	add("fast", func(o *Options) { *o = Fast() })
-	add("fast-norefine", func(o *Options) { *o = Fast(); o.RefineIterations = 0 })
+	add("m-norefine", func(o *Options) { o.RefineIterations = 0 })
 	return out
 }

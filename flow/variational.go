@@ -107,7 +107,8 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 	psi := make([]float32, n)
 
 	for fp := 0; fp < p.fixedIters; fp++ {
-		// Data term: robust weights and the per-pixel normal equations.
+		// Data term (robust weights and per-pixel normal equations) and the
+		// robust smoothness weight per pixel (forward differences).
 		parallelRows(h, 16, func(lo, hi int) {
 			for y := lo; y < hi; y++ {
 				for x := 0; x < w; x++ {
@@ -127,16 +128,8 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 						t2 += ps * iy * iz
 					}
 					a11[i], a12[j], a22[i], b1[i], b2[i] = s11, s12, s22, t1, t2
-				}
-			}
-		})
-		// Smoothness term: robust weight per pixel from forward differences.
-		parallelRows(h, 16, func(lo, hi int) {
-			for y := lo; y < hi; y++ {
-				for x := 0; x < w; x++ {
-					i := y*w + x
-					j := (y+1)*pw + x + 1
-					cu, cv := u.p[i]+du[j], v.p[i]+dv[j]
+
+					cu, cv := u.p[i]+d1, v.p[i]+d2
 					var ux, vx, uy, vy float32
 					if x+1 < w {
 						ux = u.p[i+1] + du[j+1] - cu
@@ -150,45 +143,42 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 				}
 			}
 		})
+		// Edge weights and the constant parts of the linear system for this
+		// fixed-point step. Each pixel writes its own right and down edges and
+		// recomputes its left and up edges from psi.
 		parallelRows(h, 16, func(lo, hi int) {
 			for y := lo; y < hi; y++ {
 				for x := 0; x < w; x++ {
 					i := y*w + x
 					j := (y+1)*pw + x + 1
-					if x+1 < w {
-						wx[j] = 0.5 * (psi[i] + psi[i+1])
-					}
-					if y+1 < h {
-						wy[j] = 0.5 * (psi[i] + psi[i+w])
-					}
-				}
-			}
-		})
-		// Constant parts of the linear system for this fixed-point step.
-		parallelRows(h, 16, func(lo, hi int) {
-			for y := lo; y < hi; y++ {
-				for x := 0; x < w; x++ {
-					i := y*w + x
-					j := (y+1)*pw + x + 1
-					el, er, eu, ed := wx[j-1], wx[j], wy[j-pw], wy[j]
-					ws := el + er + eu + ed
+					pc := psi[i]
 					cu, cv := u.p[i], v.p[i]
-					var su, sv float32
+					var ws, su, sv float32
 					if x > 0 {
-						su += el * (u.p[i-1] - cu)
-						sv += el * (v.p[i-1] - cv)
+						e := 0.5 * (psi[i-1] + pc)
+						ws += e
+						su += e * (u.p[i-1] - cu)
+						sv += e * (v.p[i-1] - cv)
 					}
 					if x+1 < w {
-						su += er * (u.p[i+1] - cu)
-						sv += er * (v.p[i+1] - cv)
+						e := 0.5 * (pc + psi[i+1])
+						wx[j] = e
+						ws += e
+						su += e * (u.p[i+1] - cu)
+						sv += e * (v.p[i+1] - cv)
 					}
 					if y > 0 {
-						su += eu * (u.p[i-w] - cu)
-						sv += eu * (v.p[i-w] - cv)
+						e := 0.5 * (psi[i-w] + pc)
+						ws += e
+						su += e * (u.p[i-w] - cu)
+						sv += e * (v.p[i-w] - cv)
 					}
 					if y+1 < h {
-						su += ed * (u.p[i+w] - cu)
-						sv += ed * (v.p[i+w] - cv)
+						e := 0.5 * (pc + psi[i+w])
+						wy[j] = e
+						ws += e
+						su += e * (u.p[i+w] - cu)
+						sv += e * (v.p[i+w] - cv)
 					}
 					c1[j] = su - b1[i]
 					c2[j] = sv - b2[i]
