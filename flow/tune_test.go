@@ -63,14 +63,10 @@ func tuneVariants() []tuneVariant {
 		f(&o)
 		out = append(out, tuneVariant{name, o})
 	}
+	add("fast", func(o *Options) { *o = Fast() })
+	add("fast-rb1", func(o *Options) { *o = Fast(); o.RefineBelow = 1 })
+	add("fast-rb1-fp3", func(o *Options) { *o = Fast(); o.RefineBelow = 1; o.RefineIterations = 3 })
+	add("fast-rb1-fp2", func(o *Options) { *o = Fast(); o.RefineBelow = 1; o.RefineIterations = 2 })
 	add("medium", func(o *Options) {})
-	add("m-it12", func(o *Options) { o.SearchIterations = 12 })
-	add("m-it16", func(o *Options) { o.SearchIterations = 16 })
-	add("m-gamma0", func(o *Options) { o.Gamma = 0 })
-	add("m-delta0", func(o *Options) { o.Delta = 0 })
-	add("m-it16-fp2-sor6", func(o *Options) { o.SearchIterations = 16; o.RefineIterations = 2; o.SORIterations = 6 })
-	add("m-it16-alpha15", func(o *Options) { o.SearchIterations = 16; o.Alpha = 15 })
-	add("m-it16-alpha30", func(o *Options) { o.SearchIterations = 16; o.Alpha = 30 })
-	add("m-it16-ps10s4", func(o *Options) { o.SearchIterations = 16; o.PatchSize = 10; o.PatchStride = 4 })
 	return out
 }
