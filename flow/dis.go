@@ -51,7 +51,7 @@ type Options struct {
 func Fast() Options {
 	return Options{
 		PatchSize: 8, PatchStride: 4, CoarsestLevel: -1, FinestLevel: 2,
-		SearchIterations: 16, RefineIterations: 5, SORIterations: 5,
+		SearchIterations: 8, RefineIterations: 5, SORIterations: 5,
 		Alpha: 20, Delta: 5, Gamma: 10,
 	}
 }
@@ -60,7 +60,7 @@ func Fast() Options {
 func Medium() Options {
 	return Options{
 		PatchSize: 8, PatchStride: 3, CoarsestLevel: -1, FinestLevel: 1,
-		SearchIterations: 25, RefineIterations: 3, SORIterations: 5,
+		SearchIterations: 12, RefineIterations: 3, SORIterations: 5,
 		Alpha: 20, Delta: 5, Gamma: 10,
 	}
 }
@@ -70,7 +70,7 @@ func Medium() Options {
 func Accurate() Options {
 	return Options{
 		PatchSize: 8, PatchStride: 4, CoarsestLevel: -1, FinestLevel: 0,
-		SearchIterations: 25, RefineIterations: 3, SORIterations: 5,
+		SearchIterations: 12, RefineIterations: 3, SORIterations: 5,
 		Alpha: 20, Delta: 5, Gamma: 10,
 	}
 }

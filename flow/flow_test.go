@@ -441,7 +441,14 @@ func TestColorize(t *testing.T) {
 	if c := img.RGBAAt(3, 0); c.R != 0 || c.G != 0 || c.B != 0 || c.A != 255 {
 		t.Errorf("unknown flow = %v, want opaque black", c)
 	}
-	if len(wheel) != 55 {
-		t.Errorf("colour wheel has %d entries, want 55", len(wheel))
+	// The wheel is continuous: neighbouring hues differ by less than a
+	// quarter of the range, including the wrap from magenta back to red.
+	for k := 0; k < wheelSize; k++ {
+		a, b := wheelEntry(k), wheelEntry((k+1)%wheelSize)
+		for c := 0; c < 3; c++ {
+			if d := math.Abs(float64(a[c] - b[c])); d > 64 {
+				t.Errorf("hues %d and %d differ by %v in channel %d", k, (k+1)%wheelSize, d, c)
+			}
+		}
 	}
 }

@@ -64,9 +64,11 @@ func tuneVariants() []tuneVariant {
 		out = append(out, tuneVariant{name, o})
 	}
 	add("fast", func(o *Options) { *o = Fast() })
-	add("fast-rb1", func(o *Options) { *o = Fast(); o.RefineBelow = 1 })
-	add("fast-rb1-fp3", func(o *Options) { *o = Fast(); o.RefineBelow = 1; o.RefineIterations = 3 })
-	add("fast-rb1-fp2", func(o *Options) { *o = Fast(); o.RefineBelow = 1; o.RefineIterations = 2 })
+	add("fast-it8", func(o *Options) { *o = Fast(); o.SearchIterations = 8 })
 	add("medium", func(o *Options) {})
+	add("m-it12", func(o *Options) { o.SearchIterations = 12 })
+	add("m-it10", func(o *Options) { o.SearchIterations = 10 })
+	add("accurate", func(o *Options) { *o = Accurate() })
+	add("a-it12", func(o *Options) { *o = Accurate(); o.SearchIterations = 12 })
 	return out
 }
