@@ -60,17 +60,14 @@ func inverseSearch(lv *patchLevel, u, v *plane, ps, stride, iters int) {
 	// pixels: 1/max(1, |B(x+d) - A(x)|) at the displacement d found.
 	wts := make([]float32, nx*ny*n)
 	parallelRows(ny, 1, func(lo, hi int) {
-		tpl := make([]float32, n)
-		gxs := make([]float32, n)
-		gys := make([]float32, n)
+		sc := newSearchScratch(n)
 		for j := lo; j < hi; j++ {
 			py := ys[j]
 			for i, px := range xs {
 				k := j*nx + i
 				c := (py+ps/2)*w + px + ps/2
-				du, dv := searchPatch(lv, px, py, ps, u.p[c], v.p[c], iters, maxMove, lim, tpl, gxs, gys)
+				du, dv := searchPatch(lv, px, py, ps, u.p[c], v.p[c], iters, maxMove, lim, sc, wts[k*n:(k+1)*n])
 				pu[k], pv[k] = du, dv
-				patchWeights(lv, px, py, ps, du, dv, lim, wts[k*n:(k+1)*n])
 			}
 		}
 	})
@@ -157,10 +154,22 @@ func patchWeights(lv *patchLevel, px, py, ps int, du, dv, lim float32, out []flo
 	}
 }
 
+// searchScratch is per-goroutine scratch space for searchPatch.
+type searchScratch struct {
+	tpl, gxs, gys, cur, best []float32
+}
+
+func newSearchScratch(n int) *searchScratch {
+	b := make([]float32, 5*n)
+	return &searchScratch{tpl: b[:n], gxs: b[n : 2*n], gys: b[2*n : 3*n], cur: b[3*n : 4*n], best: b[4*n:]}
+}
+
 // searchPatch runs the Gauss–Newton iterations for the patch with top-left
-// corner (px, py) starting at displacement (u0, v0) and returns the
-// displacement found. tpl, gxs and gys are scratch space of ps*ps values.
-func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxMove, lim float32, tpl, gxs, gys []float32) (float32, float32) {
+// corner (px, py) starting at displacement (u0, v0), returns the
+// displacement found and writes the patch's densification weights into wout.
+func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxMove, lim float32, sc *searchScratch, wout []float32) (float32, float32) {
+	tpl, gxs, gys := sc.tpl, sc.gxs, sc.gys
+	cur, bestRes := sc.cur, sc.best
 	w := lv.i0.w
 	n := ps * ps
 	var mt, mgx, mgy float32
@@ -195,6 +204,7 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 	hyy += reg
 	det := hxx*hyy - hxy*hxy
 	if !(det > 1e-9) {
+		patchWeights(lv, px, py, ps, u0, v0, lim, wout)
 		return u0, v0
 	}
 	ixx, ixy, iyy := hyy/det, -hxy/det, hxx/det
@@ -227,9 +237,11 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 			row1 := i1.p[o+s : o+s+len(t)+1]
 			gx := gxs[r*ps:][:len(t)]
 			gy := gys[r*ps:][:len(t)]
+			res := cur[r*ps:][:len(t)]
 			for c, tv := range t {
 				val := w00*row0[c] + w01*row0[c+1] + w10*row1[c] + w11*row1[c+1]
 				d := val - tv
+				res[c] = d
 				bx += gx[c] * d
 				by += gy[c] * d
 				sr += d
@@ -241,6 +253,7 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 			break
 		}
 		best, bestU, bestV = ssd, uu, vv
+		cur, bestRes = bestRes, cur
 		dx := ixx*bx + ixy*by
 		dy := ixy*bx + iyy*by
 		uu -= dx
@@ -249,8 +262,22 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 			break
 		}
 	}
-	if du, dv := bestU-u0, bestV-v0; du*du+dv*dv > maxMove*maxMove {
+	if du, dv := bestU-u0, bestV-v0; best == math.MaxFloat32 || du*du+dv*dv > maxMove*maxMove {
+		patchWeights(lv, px, py, ps, u0, v0, lim, wout)
 		return u0, v0
+	}
+	// The residuals at the accepted position are B(x+d) - (A(x) - mean A),
+	// so |B(x+d) - A(x)| = |residual - mean A|.
+	for k, d := range bestRes[:n] {
+		d -= mt
+		if d < 0 {
+			d = -d
+		}
+		wt := float32(1)
+		if d > 1 {
+			wt = 1 / d
+		}
+		wout[k] = wt
 	}
 	return bestU, bestV
 }
