@@ -142,14 +142,7 @@ func patchWeights(lv *patchLevel, px, py, ps int, du, dv, lim float32, out []flo
 			a := row0[c] + ax*(row0[c+1]-row0[c])
 			b := row1[c] + ax*(row1[c+1]-row1[c])
 			d := a + ay*(b-a) - t[c]
-			if d < 0 {
-				d = -d
-			}
-			wt := float32(1)
-			if d > 1 {
-				wt = 1 / d
-			}
-			dst[c] = wt
+			dst[c] = 1 / max(float32(math.Abs(float64(d))), 1)
 		}
 	}
 }
@@ -269,15 +262,7 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 	// The residuals at the accepted position are B(x+d) - (A(x) - mean A),
 	// so |B(x+d) - A(x)| = |residual - mean A|.
 	for k, d := range bestRes[:n] {
-		d -= mt
-		if d < 0 {
-			d = -d
-		}
-		wt := float32(1)
-		if d > 1 {
-			wt = 1 / d
-		}
-		wout[k] = wt
+		wout[k] = 1 / max(float32(math.Abs(float64(d-mt))), 1)
 	}
 	return bestU, bestV
 }
