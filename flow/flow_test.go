@@ -65,6 +65,24 @@ func TestComputeDeterministic(t *testing.T) {
 	}
 }
 
+func TestComputeBidirectional(t *testing.T) {
+	a, b := translatedPair(70, 50, 2, -1)
+	fwd, bwd, err := ComputeBidirectional(context.Background(), a, b, Medium())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f2, _ := Compute(context.Background(), a, b, Medium())
+	b2, _ := Compute(context.Background(), b, a, Medium())
+	for i := range fwd.U {
+		if fwd.U[i] != f2.U[i] || fwd.V[i] != f2.V[i] || bwd.U[i] != b2.U[i] || bwd.V[i] != b2.V[i] {
+			t.Fatalf("pixel %d: bidirectional result differs from two Compute calls", i)
+		}
+	}
+	if i := 25*70 + 35; math.Abs(float64(bwd.U[i])+2) > 0.1 || math.Abs(float64(bwd.V[i])-1) > 0.1 {
+		t.Errorf("backward flow at the centre (%v, %v), want (-2, 1)", bwd.U[i], bwd.V[i])
+	}
+}
+
 func TestComputeOddAndTinySizes(t *testing.T) {
 	sizes := [][2]int{{1, 1}, {2, 1}, {1, 2}, {1, 7}, {7, 5}, {5, 7}, {8, 8}, {9, 9}, {17, 3}, {33, 17}, {3, 200}, {257, 129}}
 	for _, sz := range sizes {
