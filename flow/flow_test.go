@@ -470,3 +470,85 @@ func TestColorize(t *testing.T) {
 		}
 	}
 }
+
+// TestConsistencyComputedFlow runs the whole chain on a synthetic scene: a
+// textured background translating by (1, 0) and a textured square moving by
+// (6, 2) over it. The background that the square covers in B must come out
+// occluded, the rest of the background not.
+func TestConsistencyComputedFlow(t *testing.T) {
+	const w, h = 96, 80
+	const sx, sy, side = 30, 28, 24 // square in A
+	const fdx, fdy = 6, 2           // square motion
+	const bdx = 1                   // background motion
+	inSq := func(x, y, ox, oy int) bool { return x >= ox && x < ox+side && y >= oy && y < oy+side }
+	render := func(b bool) *Image {
+		pix := make([]float32, w*h*3)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				ox, oy, shift := sx, sy, 0.0
+				if b {
+					ox, oy, shift = sx+fdx, sy+fdy, bdx
+				}
+				for c := 0; c < 3; c++ {
+					var v float64
+					if inSq(x, y, ox, oy) {
+						v = texture(float64(x-ox)*1.7+200+float64(c)*9, float64(y-oy)*1.3+50)
+					} else {
+						v = texture(float64(x)-shift+float64(c)*17, float64(y)-float64(c)*17)
+					}
+					pix[(y*w+x)*3+c] = float32(v)
+				}
+			}
+		}
+		m, _ := FromRGB(pix, w, h)
+		return m
+	}
+	a, b := render(false), render(true)
+	fwd, bwd, err := ComputeBidirectional(context.Background(), a, b, Medium())
+	if err != nil {
+		t.Fatal(err)
+	}
+	weights, occ, _, err := Consistency(fwd, bwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nOcc, hitOcc, masked, nFar, falseOcc int
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if inSq(x, y, sx, sy) {
+				continue
+			}
+			switch {
+			case inSq(x+bdx, y, sx+fdx, sy+fdy):
+				nOcc++
+				if occ[i] {
+					hitOcc++
+				}
+				if weights[i] == 0 {
+					masked++
+				}
+			case x >= 4 && x < w-4 && y >= 4 && y < h-4 &&
+				!inSq(x, y, sx-6, sy-6) && !inSq(x, y, sx+6, sy-6) && !inSq(x, y, sx-6, sy+6) && !inSq(x, y, sx+6, sy+6) &&
+				!inSq(x, y, sx+fdx+6, sy+fdy+6):
+				nFar++
+				if occ[i] || weights[i] < 0.5 {
+					falseOcc++
+				}
+			}
+		}
+	}
+	// The flow is smooth across the square's edges, so part of the covered
+	// background is caught by the motion-boundary test instead; either way
+	// its weight must be 0.
+	if masked*10 < nOcc*8 {
+		t.Errorf("only %d of %d covered background pixels have weight 0", masked, nOcc)
+	}
+	if hitOcc*10 < nOcc*3 {
+		t.Errorf("only %d of %d covered background pixels detected as occluded", hitOcc, nOcc)
+	}
+	if falseOcc*20 > nFar {
+		t.Errorf("%d of %d background pixels far from the square flagged or down-weighted", falseOcc, nFar)
+	}
+	t.Logf("covered background: %d/%d occluded, %d/%d weight 0; far background: %d/%d flagged", hitOcc, nOcc, masked, nOcc, falseOcc, nFar)
+}

@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"os"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +18,9 @@ func TestTune(t *testing.T) {
 	pairs := loadMiddlebury(t)
 	only := os.Getenv("FLOW_TUNE_ONLY")
 	reps := 3
+	if r, err := strconv.Atoi(os.Getenv("FLOW_TUNE_REPS")); err == nil && r > 0 {
+		reps = r
+	}
 	cpuNow := func() time.Duration {
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
@@ -63,12 +67,10 @@ func tuneVariants() []tuneVariant {
 		f(&o)
 		out = append(out, tuneVariant{name, o})
 	}
-	add("fast", func(o *Options) { *o = Fast() })
-	add("fast-it8", func(o *Options) { *o = Fast(); o.SearchIterations = 8 })
 	add("medium", func(o *Options) {})
-	add("m-it12", func(o *Options) { o.SearchIterations = 12 })
-	add("m-it10", func(o *Options) { o.SearchIterations = 10 })
-	add("accurate", func(o *Options) { *o = Accurate() })
-	add("a-it12", func(o *Options) { *o = Accurate(); o.SearchIterations = 12 })
+	add("m-s4", func(o *Options) { o.PatchStride = 4 })
+	add("m-delta0", func(o *Options) { o.Delta = 0 })
+	add("m-s4-delta0", func(o *Options) { o.Delta = 0; o.PatchStride = 4 })
+	add("medium", func(o *Options) {})
 	return out
 }
