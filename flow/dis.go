@@ -40,6 +40,11 @@ type Options struct {
 	// Alpha weights the smoothness term, Delta the brightness constancy and
 	// Gamma the gradient constancy term of the refinement.
 	Alpha, Delta, Gamma float32
+	// EdgeScale, if positive, makes the smoothness image-edge aware: its
+	// weight at a pixel is Alpha / (1 + |∇A|²/EdgeScale²), with |∇A| the
+	// luminance gradient of frame A (grey levels per pixel), so that flow
+	// discontinuities can follow object edges. 0 disables it.
+	EdgeScale float32
 	// Color uses every channel of 3-channel frames in the brightness
 	// constancy term of the refinement (the patch search always uses
 	// luminance).
@@ -52,7 +57,7 @@ func Fast() Options {
 	return Options{
 		PatchSize: 8, PatchStride: 4, CoarsestLevel: -1, FinestLevel: 2,
 		SearchIterations: 8, RefineIterations: 5, SORIterations: 5,
-		Alpha: 20, Delta: 5, Gamma: 10,
+		Alpha: 25, Delta: 5, Gamma: 10, EdgeScale: 15,
 	}
 }
 
@@ -61,7 +66,7 @@ func Medium() Options {
 	return Options{
 		PatchSize: 8, PatchStride: 3, CoarsestLevel: -1, FinestLevel: 1,
 		SearchIterations: 12, RefineIterations: 3, SORIterations: 5,
-		Alpha: 20, Delta: 5, Gamma: 10,
+		Alpha: 25, Delta: 5, Gamma: 10, EdgeScale: 15,
 	}
 }
 
@@ -71,7 +76,7 @@ func Accurate() Options {
 	return Options{
 		PatchSize: 8, PatchStride: 4, CoarsestLevel: -1, FinestLevel: 0,
 		SearchIterations: 12, RefineIterations: 3, SORIterations: 5,
-		Alpha: 20, Delta: 5, Gamma: 10,
+		Alpha: 30, Delta: 5, Gamma: 10, EdgeScale: 15,
 	}
 }
 
@@ -89,7 +94,7 @@ func (o Options) validate() error {
 		return fmt.Errorf("CoarsestLevel %d > 30", o.CoarsestLevel)
 	case o.SearchIterations < 0 || o.RefineIterations < 0 || o.SORIterations < 0 || o.RefineBelow < 0:
 		return fmt.Errorf("negative iteration count")
-	case !(o.Alpha >= 0) || !(o.Delta >= 0) || !(o.Gamma >= 0):
+	case !(o.Alpha >= 0) || !(o.Delta >= 0) || !(o.Gamma >= 0) || !(o.EdgeScale >= 0):
 		return fmt.Errorf("negative or NaN refinement weight")
 	}
 	return nil
@@ -234,7 +239,9 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 	vp := varParams{
 		alpha: opt.Alpha, delta: opt.Delta, gamma: opt.Gamma,
 		fixedIters: opt.RefineIterations, sorIters: opt.SORIterations, omega: 1.6,
+		edge: opt.EdgeScale,
 	}
+
 	var u, v *plane
 	for k := coarsest; k >= 0; k-- {
 		lw, lh := g0[k].w, g0[k].h

@@ -18,9 +18,9 @@
 // Presets and their average endpoint error on the eight Middlebury pairs
 // with public ground truth (see TestMiddleburyEPE):
 //
-//	Fast      0.61 px   patches down to 1/4 resolution, then upsampling
-//	Medium    0.45 px   patches down to 1/2 resolution (the default)
-//	Accurate  0.37 px   patches at full resolution, about 3x Medium's time
+//	Fast      0.59 px   patches down to 1/4 resolution, then upsampling
+//	Medium    0.43 px   patches down to 1/2 resolution (the default)
+//	Accurate  0.36 px   patches at full resolution, about 3x Medium's time
 //
 // For video, ComputeBidirectional gives the forward and backward flow of a
 // frame pair at once; Consistency turns them into occlusion and

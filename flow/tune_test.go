@@ -68,9 +68,13 @@ func tuneVariants() []tuneVariant {
 		out = append(out, tuneVariant{name, o})
 	}
 	add("medium", func(o *Options) {})
-	add("m-s4", func(o *Options) { o.PatchStride = 4 })
-	add("m-delta0", func(o *Options) { o.Delta = 0 })
-	add("m-s4-delta0", func(o *Options) { o.Delta = 0; o.PatchStride = 4 })
-	add("medium", func(o *Options) {})
+	add("m-a25", func(o *Options) { o.Alpha = 25 })
+	add("m-a30", func(o *Options) { o.Alpha = 30 })
+	add("m-a40", func(o *Options) { o.Alpha = 40 })
+	add("fast", func(o *Options) { *o = Fast() })
+	add("fast-a25", func(o *Options) { *o = Fast(); o.Alpha = 25 })
+	add("fast-a30", func(o *Options) { *o = Fast(); o.Alpha = 30 })
+	add("accurate", func(o *Options) { *o = Accurate() })
+	add("accurate-a30", func(o *Options) { *o = Accurate(); o.Alpha = 30 })
 	return out
 }

@@ -10,6 +10,7 @@ type varParams struct {
 	fixedIters int     // outer fixed-point iterations (robust weights)
 	sorIters   int     // inner red-black SOR sweeps
 	omega      float32 // SOR relaxation
+	edge       float32 // >0: smoothness weight falls off across image edges of this gradient scale
 }
 
 const (
@@ -22,7 +23,8 @@ const (
 //	sum  delta*Psi(colour constancy) + gamma*Psi(gradient constancy)
 //	   + alpha*Psi(|grad u|^2 + |grad v|^2)
 //
-// with Psi(s^2) = sqrt(s^2 + eps^2), linearised around the current flow,
+// with Psi(s^2) = sqrt(s^2 + eps^2) (alpha optionally lowered at image
+// edges, see varParams.edge), linearised around the current flow,
 // solved by lagged-nonlinearity fixed-point iterations with red-black SOR.
 // col0/col1 are the channels for colour constancy, g0/g1 the grey images for
 // gradient constancy (all of the level's size).
@@ -95,6 +97,20 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 	duv := make([]float32, 2*pn)
 	coef := make([]float32, 9*pn)
 	psi := make([]float32, n)
+	// Optional image-edge-aware smoothness: alpha * 1/(1 + |grad A|^2/edge^2).
+	alpha := make([]float32, n)
+	{
+		ex, ey := gradients(g0)
+		inv := float32(0)
+		if p.edge > 0 {
+			inv = 1 / (p.edge * p.edge)
+		}
+		parallelRows(h, 16, func(lo, hi int) {
+			for i := lo * w; i < hi*w; i++ {
+				alpha[i] = p.alpha / (1 + (ex.p[i]*ex.p[i]+ey.p[i]*ey.p[i])*inv)
+			}
+		})
+	}
 
 	for fp := 0; fp < p.fixedIters; fp++ {
 		// Data term (robust weights and per-pixel normal equations, stored
@@ -131,7 +147,7 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 						uy = u.p[i+w] + duv[2*(j+pw)] - cu
 						vy = v.p[i+w] + duv[2*(j+pw)+1] - cv
 					}
-					psi[i] = p.alpha / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
+					psi[i] = alpha[i] / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
 				}
 			}
 		})
