@@ -11,7 +11,8 @@
 // regular grid of small patches by inverse-compositional Gauss–Newton,
 // densifies the patch displacements by photometrically weighted averaging and
 // refines the dense field with a variational energy (brightness and gradient
-// constancy, optionally on all colour channels, plus robust smoothness).
+// constancy, optionally on all colour channels, plus robust smoothness that
+// can weaken across image edges).
 // Refinement can continue below the finest patch level down to full
 // resolution.
 //
