@@ -223,22 +223,26 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 		w11 := ax * ay
 		base := (int(y0)+i1.pad)*s + int(x0) + i1.pad
 		var bx, by, sr, sr2 float32
-		for r := 0; r < ps; r++ {
-			o := base + r*s
-			t := tpl[r*ps : (r+1)*ps]
-			row0 := i1.p[o : o+len(t)+1]
-			row1 := i1.p[o+s : o+s+len(t)+1]
-			gx := gxs[r*ps:][:len(t)]
-			gy := gys[r*ps:][:len(t)]
-			res := cur[r*ps:][:len(t)]
-			for c, tv := range t {
-				val := w00*row0[c] + w01*row0[c+1] + w10*row1[c] + w11*row1[c+1]
-				d := val - tv
-				res[c] = d
-				bx += gx[c] * d
-				by += gy[c] * d
-				sr += d
-				sr2 += d * d
+		if ps == 8 {
+			bx, by, sr, sr2 = residuals8(i1.p, base, s, w00, w01, w10, w11, tpl, gxs, gys, cur)
+		} else {
+			for r := 0; r < ps; r++ {
+				o := base + r*s
+				t := tpl[r*ps : (r+1)*ps]
+				row0 := i1.p[o : o+len(t)+1]
+				row1 := i1.p[o+s : o+s+len(t)+1]
+				gx := gxs[r*ps:][:len(t)]
+				gy := gys[r*ps:][:len(t)]
+				res := cur[r*ps:][:len(t)]
+				for c, tv := range t {
+					val := w00*row0[c] + w01*row0[c+1] + w10*row1[c] + w11*row1[c+1]
+					d := val - tv
+					res[c] = d
+					bx += gx[c] * d
+					by += gy[c] * d
+					sr += d
+					sr2 += d * d
+				}
 			}
 		}
 		ssd := sr2 - sr*sr*inv
@@ -265,4 +269,31 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 		wout[k] = 1 / max(float32(math.Abs(float64(d-mt))), 1)
 	}
 	return bestU, bestV
+}
+
+// residuals8 is the inner loop of searchPatch for 8x8 patches (the common
+// case), written with fixed-size arrays so that the compiler drops the
+// bounds checks. It stores the residuals of the patch warped with the
+// bilinear weights w00..w11 at offset base of img (row stride s) into res
+// and returns the gradient-weighted sums and the first two moments.
+func residuals8(img []float32, base, s int, w00, w01, w10, w11 float32, tpl, gxs, gys, res []float32) (bx, by, sr, sr2 float32) {
+	t := (*[64]float32)(tpl)
+	gx := (*[64]float32)(gxs)
+	gy := (*[64]float32)(gys)
+	rs := (*[64]float32)(res)
+	for r := 0; r < 8; r++ {
+		row0 := (*[9]float32)(img[base+r*s:])
+		row1 := (*[9]float32)(img[base+(r+1)*s:])
+		for c := 0; c < 8; c++ {
+			k := r*8 + c
+			val := w00*row0[c] + w01*row0[c+1] + w10*row1[c] + w11*row1[c+1]
+			d := val - t[k&63]
+			rs[k&63] = d
+			bx += gx[k&63] * d
+			by += gy[k&63] * d
+			sr += d
+			sr2 += d * d
+		}
+	}
+	return bx, by, sr, sr2
 }

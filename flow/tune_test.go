@@ -67,14 +67,8 @@ func tuneVariants() []tuneVariant {
 		f(&o)
 		out = append(out, tuneVariant{name, o})
 	}
-	add("medium", func(o *Options) {})
-	add("m-a25", func(o *Options) { o.Alpha = 25 })
-	add("m-a30", func(o *Options) { o.Alpha = 30 })
-	add("m-a40", func(o *Options) { o.Alpha = 40 })
 	add("fast", func(o *Options) { *o = Fast() })
-	add("fast-a25", func(o *Options) { *o = Fast(); o.Alpha = 25 })
-	add("fast-a30", func(o *Options) { *o = Fast(); o.Alpha = 30 })
+	add("medium", func(o *Options) {})
 	add("accurate", func(o *Options) { *o = Accurate() })
-	add("accurate-a30", func(o *Options) { *o = Accurate(); o.Alpha = 30 })
 	return out
 }

@@ -222,13 +222,13 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 func sorRow(y, x0, w, pw int, duv, coef []float32, omega float32) {
 	base := (y + 1) * pw
 	for j := base + 1 + x0; j < base+1+w; j += 2 {
-		cf := coef[9*j:][:9]
+		cf := (*[9]float32)(coef[9*j:])
+		l := (*[2]float32)(duv[2*(j-1):])
+		r := (*[2]float32)(duv[2*(j+1):])
+		up := (*[2]float32)(duv[2*(j-pw):])
+		dn := (*[2]float32)(duv[2*(j+pw):])
+		c := (*[2]float32)(duv[2*j:])
 		el, er, eu, ed := cf[5], cf[6], cf[7], cf[8]
-		l := duv[2*(j-1):][:2]
-		r := duv[2*(j+1):][:2]
-		up := duv[2*(j-pw):][:2]
-		dn := duv[2*(j+pw):][:2]
-		c := duv[2*j:][:2]
 		su := el*l[0] + er*r[0] + eu*up[0] + ed*dn[0]
 		sv := el*l[1] + er*r[1] + eu*up[1] + ed*dn[1]
 		d := c[0]
