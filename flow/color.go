@@ -7,17 +7,18 @@ import (
 	"math"
 )
 
-// wheel is the Middlebury flow colour wheel (Baker et al., IJCV 2011): hue
-// ramps red→yellow→green→cyan→blue→magenta→red in 15, 6, 4, 11, 13 and 6
-// steps, chosen so that perceptually similar hue changes get similar space.
-var wheel = buildWheel()
+// wheelSize is the number of hues of the Middlebury flow colour wheel
+// (Baker et al., IJCV 2011): red→yellow→green→cyan→blue→magenta→red in 15,
+// 6, 4, 11, 13 and 6 steps, so that perceptually similar hue changes get
+// similar room.
+const wheelSize = 55
 
-func buildWheel() [][3]float32 {
-	type seg struct {
+// wheelEntry returns hue k (0 <= k < wheelSize) of the colour wheel, 0..255.
+func wheelEntry(k int) [3]float32 {
+	segs := [6]struct {
 		n        int
 		from, to [3]float32
-	}
-	segs := []seg{
+	}{
 		{15, [3]float32{255, 0, 0}, [3]float32{255, 255, 0}}, // red → yellow
 		{6, [3]float32{255, 255, 0}, [3]float32{0, 255, 0}},  // yellow → green
 		{4, [3]float32{0, 255, 0}, [3]float32{0, 255, 255}},  // green → cyan
@@ -25,18 +26,19 @@ func buildWheel() [][3]float32 {
 		{13, [3]float32{0, 0, 255}, [3]float32{255, 0, 255}}, // blue → magenta
 		{6, [3]float32{255, 0, 255}, [3]float32{255, 0, 0}},  // magenta → red
 	}
-	var out [][3]float32
 	for _, s := range segs {
-		for i := 0; i < s.n; i++ {
-			t := float32(i) / float32(s.n)
-			var c [3]float32
-			for k := range c {
-				c[k] = float32(math.Floor(float64(s.from[k] + t*(s.to[k]-s.from[k]))))
-			}
-			out = append(out, c)
+		if k >= s.n {
+			k -= s.n
+			continue
 		}
+		t := float32(k) / float32(s.n)
+		var c [3]float32
+		for i := range c {
+			c[i] = float32(math.Floor(float64(s.from[i] + t*(s.to[i]-s.from[i]))))
+		}
+		return c
 	}
-	return out
+	return [3]float32{255, 0, 0}
 }
 
 // MaxMagnitude returns the largest magnitude among the known vectors of f
@@ -89,7 +91,7 @@ func Colorize(f *Field, maxMag float32) (*image.RGBA, error) {
 
 // wheelColor maps a normalised flow vector to its wheel colour.
 func wheelColor(u, v float64) color.RGBA {
-	n := len(wheel)
+	n := wheelSize
 	rad := math.Sqrt(u*u + v*v)
 	ang := math.Atan2(-v, -u) / math.Pi // -1..1
 	fk := (ang + 1) / 2 * float64(n-1)
@@ -99,9 +101,10 @@ func wheelColor(u, v float64) color.RGBA {
 	}
 	k1 := (k0 + 1) % n
 	t := float32(fk - float64(k0))
+	c0, c1 := wheelEntry(k0), wheelEntry(k1)
 	var out [3]uint8
 	for ch := 0; ch < 3; ch++ {
-		c := ((1-t)*wheel[k0][ch] + t*wheel[k1][ch]) / 255
+		c := ((1-t)*c0[ch] + t*c1[ch]) / 255
 		if rad <= 1 {
 			c = 1 - float32(rad)*(1-c)
 		} else {

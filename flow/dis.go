@@ -33,12 +33,18 @@ type Options struct {
 	// SORIterations is the number of red-black SOR sweeps per fixed-point
 	// iteration.
 	SORIterations int
-	// RefineBelowFinest continues the variational refinement on the levels
-	// finer than FinestLevel, down to full resolution.
-	RefineBelowFinest bool
+	// RefineBelow continues the variational refinement on that many levels
+	// finer than FinestLevel (FinestLevel or more: down to full
+	// resolution); 0 refines only the levels searched with patches.
+	RefineBelow int
 	// Alpha weights the smoothness term, Delta the brightness constancy and
 	// Gamma the gradient constancy term of the refinement.
 	Alpha, Delta, Gamma float32
+	// EdgeScale, if positive, makes the smoothness image-edge aware: its
+	// weight at a pixel is Alpha / (1 + |∇A|²/EdgeScale²), with |∇A| the
+	// luminance gradient of frame A (grey levels per pixel), so that flow
+	// discontinuities can follow object edges. 0 disables it.
+	EdgeScale float32
 	// Color uses every channel of 3-channel frames in the brightness
 	// constancy term of the refinement (the patch search always uses
 	// luminance).
@@ -50,8 +56,8 @@ type Options struct {
 func Fast() Options {
 	return Options{
 		PatchSize: 8, PatchStride: 4, CoarsestLevel: -1, FinestLevel: 2,
-		SearchIterations: 16, RefineIterations: 5, SORIterations: 5,
-		Alpha: 20, Delta: 5, Gamma: 10,
+		SearchIterations: 8, RefineIterations: 5, SORIterations: 5,
+		Alpha: 25, Delta: 5, Gamma: 10, EdgeScale: 15,
 	}
 }
 
@@ -59,19 +65,18 @@ func Fast() Options {
 func Medium() Options {
 	return Options{
 		PatchSize: 8, PatchStride: 3, CoarsestLevel: -1, FinestLevel: 1,
-		SearchIterations: 25, RefineIterations: 3, SORIterations: 5,
-		Alpha: 20, Delta: 5, Gamma: 10,
+		SearchIterations: 12, RefineIterations: 3, SORIterations: 5,
+		Alpha: 25, Delta: 5, Gamma: 10, EdgeScale: 15,
 	}
 }
 
-// Accurate adds full-resolution variational refinement on all colour
-// channels to Medium; it is several times slower.
+// Accurate searches patches at full resolution (with a wider stride to
+// keep the cost down); roughly three times slower than Medium.
 func Accurate() Options {
 	return Options{
-		PatchSize: 8, PatchStride: 3, CoarsestLevel: -1, FinestLevel: 1,
-		SearchIterations: 25, RefineIterations: 5, SORIterations: 5,
-		RefineBelowFinest: true,
-		Alpha:             20, Delta: 5, Gamma: 10, Color: true,
+		PatchSize: 8, PatchStride: 4, CoarsestLevel: -1, FinestLevel: 0,
+		SearchIterations: 12, RefineIterations: 3, SORIterations: 5,
+		Alpha: 30, Delta: 5, Gamma: 10, EdgeScale: 15,
 	}
 }
 
@@ -87,9 +92,9 @@ func (o Options) validate() error {
 		return fmt.Errorf("CoarsestLevel %d < FinestLevel %d", o.CoarsestLevel, o.FinestLevel)
 	case o.CoarsestLevel > 30:
 		return fmt.Errorf("CoarsestLevel %d > 30", o.CoarsestLevel)
-	case o.SearchIterations < 0 || o.RefineIterations < 0 || o.SORIterations < 0:
+	case o.SearchIterations < 0 || o.RefineIterations < 0 || o.SORIterations < 0 || o.RefineBelow < 0:
 		return fmt.Errorf("negative iteration count")
-	case !(o.Alpha >= 0) || !(o.Delta >= 0) || !(o.Gamma >= 0):
+	case !(o.Alpha >= 0) || !(o.Delta >= 0) || !(o.Gamma >= 0) || !(o.EdgeScale >= 0):
 		return fmt.Errorf("negative or NaN refinement weight")
 	}
 	return nil
@@ -137,12 +142,48 @@ func (o Options) levels(w, h int) (coarsest, finest int) {
 
 // Compute estimates the dense optical flow from frame a to frame b (pixel
 // (x, y) of a moves to (x+U, y+V) in b). The frames must have the same size
-// and channel count (1 or 3). The result is bit-identical for identical
-// input and options, whatever GOMAXPROCS is. Compute returns ctx.Err()
-// (wrapped) if the context is cancelled while it runs.
+// and channel count (1 or 3); any size works, down to 1x1. The result is
+// bit-identical for identical input and options, whatever GOMAXPROCS is.
+// Compute returns the context's error (wrapped) if ctx is cancelled while it
+// runs.
 func Compute(ctx context.Context, a, b *Image, opt Options) (*Field, error) {
-	if opt == (Options{}) {
-		opt = Medium()
+	p, err := prepare(ctx, a, b, &opt)
+	if err != nil {
+		return nil, err
+	}
+	return p.estimate(ctx, 0, 1, opt)
+}
+
+// ComputeBidirectional returns the forward flow (a to b) and the backward
+// flow (b to a), as Consistency and MeanWarpedDifference need them. It
+// builds the image pyramids once, so it is a little cheaper than two calls
+// of Compute, and gives the same results.
+func ComputeBidirectional(ctx context.Context, a, b *Image, opt Options) (fwd, bwd *Field, err error) {
+	p, err := prepare(ctx, a, b, &opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fwd, err = p.estimate(ctx, 0, 1, opt); err != nil {
+		return nil, nil, err
+	}
+	if bwd, err = p.estimate(ctx, 1, 0, opt); err != nil {
+		return nil, nil, err
+	}
+	return fwd, bwd, nil
+}
+
+// pyramids holds the image pyramids of two frames.
+type pyramids struct {
+	w, h             int
+	coarsest, finest int
+	gray             [2][]*plane   // luminance, level 0 = full resolution
+	color            [2][][]*plane // per level, the 3 colour channels (if used)
+}
+
+// prepare validates the input and builds the pyramids of both frames.
+func prepare(ctx context.Context, a, b *Image, opt *Options) (*pyramids, error) {
+	if *opt == (Options{}) {
+		*opt = Medium()
 	}
 	if err := opt.validate(); err != nil {
 		return nil, fmt.Errorf("flow: invalid options: %w", err)
@@ -159,43 +200,48 @@ func Compute(ctx context.Context, a, b *Image, opt Options) (*Field, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("flow: %w", err)
 	}
-	w, h := a.Width, a.Height
-	coarsest, finest := opt.levels(w, h)
-	refineDown := finest
-	if opt.RefineBelowFinest {
-		refineDown = 0
-	}
-	useColor := opt.Color && a.Channels == 3 && opt.RefineIterations > 0
-
-	// Pyramids of luminance and, if needed, of the colour channels.
-	g0 := []*plane{grayPlane(a)}
-	g1 := []*plane{grayPlane(b)}
-	for k := 1; k <= coarsest; k++ {
-		g0 = append(g0, downsample(g0[k-1]))
-		g1 = append(g1, downsample(g1[k-1]))
-	}
-	var c0, c1 [][]*plane
-	if useColor {
-		c0 = [][]*plane{channelPlanes(a)}
-		c1 = [][]*plane{channelPlanes(b)}
-		for k := 1; k <= coarsest; k++ {
-			var n0, n1 []*plane
-			for c := 0; c < 3; c++ {
-				n0 = append(n0, downsample(c0[k-1][c]))
-				n1 = append(n1, downsample(c1[k-1][c]))
+	p := &pyramids{w: a.Width, h: a.Height}
+	p.coarsest, p.finest = opt.levels(a.Width, a.Height)
+	useColor := opt.Color && a.Channels == 3 && opt.RefineIterations > 0 && opt.Delta > 0
+	for f, m := range [2]*Image{a, b} {
+		g := []*plane{grayPlane(m)}
+		for k := 1; k <= p.coarsest; k++ {
+			g = append(g, downsample(g[k-1]))
+		}
+		p.gray[f] = g
+		if useColor {
+			c := [][]*plane{channelPlanes(m)}
+			for k := 1; k <= p.coarsest; k++ {
+				var next []*plane
+				for _, pl := range c[k-1] {
+					next = append(next, downsample(pl))
+				}
+				c = append(c, next)
 			}
-			c0 = append(c0, n0)
-			c1 = append(c1, n1)
+			p.color[f] = c
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("flow: %w", err)
 	}
+	return p, nil
+}
 
+// estimate computes the flow from frame i0 to frame i1 (0 or 1) of p.
+func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Field, error) {
+	g0, g1 := p.gray[i0], p.gray[i1]
+	c0, c1 := p.color[i0], p.color[i1]
+	coarsest, finest := p.coarsest, p.finest
+	refineDown := finest - opt.RefineBelow
+	if refineDown < 0 {
+		refineDown = 0
+	}
 	vp := varParams{
 		alpha: opt.Alpha, delta: opt.Delta, gamma: opt.Gamma,
 		fixedIters: opt.RefineIterations, sorIters: opt.SORIterations, omega: 1.6,
+		edge: opt.EdgeScale,
 	}
+
 	var u, v *plane
 	for k := coarsest; k >= 0; k-- {
 		lw, lh := g0[k].w, g0[k].h
@@ -205,23 +251,10 @@ func Compute(ctx context.Context, a, b *Image, opt Options) (*Field, error) {
 			u, v = upsampleFlow(u, v, lw, lh)
 		}
 		if k >= finest {
-			ps := opt.PatchSize
-			if ps > lw {
-				ps = lw
-			}
-			if ps > lh {
-				ps = lh
-			}
-			stride := opt.PatchStride
-			if stride > ps {
-				stride = ps
-			}
+			ps := min(opt.PatchSize, lw, lh)
+			stride := min(opt.PatchStride, ps)
 			gx, gy := gradients(g0[k])
-			pad := ps + 2
-			if pad < 16 {
-				pad = 16
-			}
-			lv := &patchLevel{i0: g0[k], gx: gx, gy: gy, i1: newPadded(g1[k], pad)}
+			lv := &patchLevel{i0: g0[k], gx: gx, gy: gy, i1: newPadded(g1[k], max(ps+2, 16))}
 			inverseSearch(lv, u, v, ps, stride, opt.SearchIterations)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
@@ -229,7 +262,7 @@ func Compute(ctx context.Context, a, b *Image, opt Options) (*Field, error) {
 		}
 		if k >= refineDown && opt.RefineIterations > 0 {
 			col0, col1 := g0[k:k+1], g1[k:k+1]
-			if useColor {
+			if c0 != nil {
 				col0, col1 = c0[k], c1[k]
 			}
 			refine(col0, col1, g0[k], g1[k], u, v, vp)
@@ -238,5 +271,5 @@ func Compute(ctx context.Context, a, b *Image, opt Options) (*Field, error) {
 			}
 		}
 	}
-	return &Field{Width: w, Height: h, U: u.p, V: v.p}, nil
+	return &Field{Width: p.w, Height: p.h, U: u.p, V: v.p}, nil
 }

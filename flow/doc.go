@@ -11,9 +11,22 @@
 // regular grid of small patches by inverse-compositional Gauss–Newton,
 // densifies the patch displacements by photometrically weighted averaging and
 // refines the dense field with a variational energy (brightness and gradient
-// constancy, optionally on all colour channels, plus robust smoothness).
+// constancy, optionally on all colour channels, plus robust smoothness that
+// can weaken across image edges).
 // Refinement can continue below the finest patch level down to full
 // resolution.
+//
+// Presets and their average endpoint error on the eight Middlebury pairs
+// with public ground truth (see TestMiddleburyEPE):
+//
+//	Fast      0.59 px   patches down to 1/4 resolution, then upsampling
+//	Medium    0.43 px   patches down to 1/2 resolution (the default)
+//	Accurate  0.36 px   patches at full resolution, about 3x Medium's time
+//
+// For video, ComputeBidirectional gives the forward and backward flow of a
+// frame pair at once; Consistency turns them into occlusion and
+// motion-boundary masks and confidence weights; Warp carries an image (for
+// instance a hallucination layer) from the previous frame to the current one.
 //
 // Everything is pure Go. Work is split over GOMAXPROCS goroutines by rows;
 // every output value is computed by exactly one goroutine in a fixed order,

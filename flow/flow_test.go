@@ -65,6 +65,24 @@ func TestComputeDeterministic(t *testing.T) {
 	}
 }
 
+func TestComputeBidirectional(t *testing.T) {
+	a, b := translatedPair(70, 50, 2, -1)
+	fwd, bwd, err := ComputeBidirectional(context.Background(), a, b, Medium())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f2, _ := Compute(context.Background(), a, b, Medium())
+	b2, _ := Compute(context.Background(), b, a, Medium())
+	for i := range fwd.U {
+		if fwd.U[i] != f2.U[i] || fwd.V[i] != f2.V[i] || bwd.U[i] != b2.U[i] || bwd.V[i] != b2.V[i] {
+			t.Fatalf("pixel %d: bidirectional result differs from two Compute calls", i)
+		}
+	}
+	if i := 25*70 + 35; math.Abs(float64(bwd.U[i])+2) > 0.1 || math.Abs(float64(bwd.V[i])-1) > 0.1 {
+		t.Errorf("backward flow at the centre (%v, %v), want (-2, 1)", bwd.U[i], bwd.V[i])
+	}
+}
+
 func TestComputeOddAndTinySizes(t *testing.T) {
 	sizes := [][2]int{{1, 1}, {2, 1}, {1, 2}, {1, 7}, {7, 5}, {5, 7}, {8, 8}, {9, 9}, {17, 3}, {33, 17}, {3, 200}, {257, 129}}
 	for _, sz := range sizes {
@@ -441,7 +459,96 @@ func TestColorize(t *testing.T) {
 	if c := img.RGBAAt(3, 0); c.R != 0 || c.G != 0 || c.B != 0 || c.A != 255 {
 		t.Errorf("unknown flow = %v, want opaque black", c)
 	}
-	if len(wheel) != 55 {
-		t.Errorf("colour wheel has %d entries, want 55", len(wheel))
+	// The wheel is continuous: neighbouring hues differ by less than a
+	// quarter of the range, including the wrap from magenta back to red.
+	for k := 0; k < wheelSize; k++ {
+		a, b := wheelEntry(k), wheelEntry((k+1)%wheelSize)
+		for c := 0; c < 3; c++ {
+			if d := math.Abs(float64(a[c] - b[c])); d > 64 {
+				t.Errorf("hues %d and %d differ by %v in channel %d", k, (k+1)%wheelSize, d, c)
+			}
+		}
 	}
+}
+
+// TestConsistencyComputedFlow runs the whole chain on a synthetic scene: a
+// textured background translating by (1, 0) and a textured square moving by
+// (6, 2) over it. The background that the square covers in B must come out
+// occluded, the rest of the background not.
+func TestConsistencyComputedFlow(t *testing.T) {
+	const w, h = 96, 80
+	const sx, sy, side = 30, 28, 24 // square in A
+	const fdx, fdy = 6, 2           // square motion
+	const bdx = 1                   // background motion
+	inSq := func(x, y, ox, oy int) bool { return x >= ox && x < ox+side && y >= oy && y < oy+side }
+	render := func(b bool) *Image {
+		pix := make([]float32, w*h*3)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				ox, oy, shift := sx, sy, 0.0
+				if b {
+					ox, oy, shift = sx+fdx, sy+fdy, bdx
+				}
+				for c := 0; c < 3; c++ {
+					var v float64
+					if inSq(x, y, ox, oy) {
+						v = texture(float64(x-ox)*1.7+200+float64(c)*9, float64(y-oy)*1.3+50)
+					} else {
+						v = texture(float64(x)-shift+float64(c)*17, float64(y)-float64(c)*17)
+					}
+					pix[(y*w+x)*3+c] = float32(v)
+				}
+			}
+		}
+		m, _ := FromRGB(pix, w, h)
+		return m
+	}
+	a, b := render(false), render(true)
+	fwd, bwd, err := ComputeBidirectional(context.Background(), a, b, Medium())
+	if err != nil {
+		t.Fatal(err)
+	}
+	weights, occ, _, err := Consistency(fwd, bwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nOcc, hitOcc, masked, nFar, falseOcc int
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if inSq(x, y, sx, sy) {
+				continue
+			}
+			switch {
+			case inSq(x+bdx, y, sx+fdx, sy+fdy):
+				nOcc++
+				if occ[i] {
+					hitOcc++
+				}
+				if weights[i] == 0 {
+					masked++
+				}
+			case x >= 4 && x < w-4 && y >= 4 && y < h-4 &&
+				!inSq(x, y, sx-6, sy-6) && !inSq(x, y, sx+6, sy-6) && !inSq(x, y, sx-6, sy+6) && !inSq(x, y, sx+6, sy+6) &&
+				!inSq(x, y, sx+fdx+6, sy+fdy+6):
+				nFar++
+				if occ[i] || weights[i] < 0.5 {
+					falseOcc++
+				}
+			}
+		}
+	}
+	// The flow is smooth across the square's edges, so part of the covered
+	// background is caught by the motion-boundary test instead; either way
+	// its weight must be 0.
+	if masked*10 < nOcc*8 {
+		t.Errorf("only %d of %d covered background pixels have weight 0", masked, nOcc)
+	}
+	if hitOcc*10 < nOcc*3 {
+		t.Errorf("only %d of %d covered background pixels detected as occluded", hitOcc, nOcc)
+	}
+	if falseOcc*20 > nFar {
+		t.Errorf("%d of %d background pixels far from the square flagged or down-weighted", falseOcc, nFar)
+	}
+	t.Logf("covered background: %d/%d occluded, %d/%d weight 0; far background: %d/%d flagged", hitOcc, nOcc, masked, nOcc, falseOcc, nFar)
 }

@@ -68,11 +68,18 @@ func (m *Image) validate(name string) error {
 	if m.Channels != 1 && m.Channels != 3 {
 		return fmt.Errorf("image %s has %d channels, want 1 or 3", name, m.Channels)
 	}
+	if m.Width > maxSide || m.Height > maxSide {
+		return fmt.Errorf("image %s is too large: %dx%d", name, m.Width, m.Height)
+	}
 	if len(m.Pix) != m.Width*m.Height*m.Channels {
 		return fmt.Errorf("image %s holds %d values, want %d for %dx%dx%d", name, len(m.Pix), m.Width*m.Height*m.Channels, m.Width, m.Height, m.Channels)
 	}
 	return nil
 }
+
+// maxSide bounds the width and height of frames, far above any video size,
+// so that size products cannot overflow.
+const maxSide = 1 << 20
 
 // Field is a dense flow field from frame A to frame B: pixel (x, y) of A
 // moves to (x+U[i], y+V[i]) in B, with i = y*Width+x. Values larger than

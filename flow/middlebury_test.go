@@ -98,14 +98,19 @@ func middleburyEPE(t *testing.T, opt Options) float64 {
 	return avg
 }
 
+// TestMiddleburyEPE checks the average endpoint error of the presets on the
+// eight Middlebury pairs with public ground truth. The brief's target is
+// 0.60 px for Medium (OpenCV 4.6 DIS MEDIUM: 0.606); the bounds below are
+// what the presets reach with a small margin, so that regressions show.
 func TestMiddleburyEPE(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		opt  Options
 		max  float64
 	}{
-		{"Fast", Fast(), 0.65},
-		{"Medium", Medium(), 0.60},
+		{"Fast", Fast(), 0.62},
+		{"Medium", Medium(), 0.47},
+		{"Accurate", Accurate(), 0.39},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if avg := middleburyEPE(t, tc.opt); avg > tc.max {
@@ -115,6 +120,8 @@ func TestMiddleburyEPE(t *testing.T) {
 	}
 }
 
+// BenchmarkMiddlebury times Compute per Middlebury pair (frames already
+// decoded), for each preset and sequence; ms/pair is the mean wall time.
 func BenchmarkMiddlebury(b *testing.B) {
 	pairs := loadMiddlebury(b)
 	for _, preset := range []struct {
@@ -123,7 +130,6 @@ func BenchmarkMiddlebury(b *testing.B) {
 	}{{"Fast", Fast()}, {"Medium", Medium()}, {"Accurate", Accurate()}} {
 		b.Run(preset.name, func(b *testing.B) {
 			ctx := context.Background()
-			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				for _, p := range pairs {
 					if _, err := Compute(ctx, p.a, p.b, preset.opt); err != nil {
@@ -131,7 +137,18 @@ func BenchmarkMiddlebury(b *testing.B) {
 					}
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*len(pairs)), "ms/pair")
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N*len(pairs)), "ms/pair")
 		})
+		for _, p := range pairs {
+			b.Run(preset.name+"/"+p.name, func(b *testing.B) {
+				ctx := context.Background()
+				for i := 0; i < b.N; i++ {
+					if _, err := Compute(ctx, p.a, p.b, preset.opt); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/pair")
+			})
+		}
 	}
 }

@@ -56,60 +56,113 @@ func inverseSearch(lv *patchLevel, u, v *plane, ps, stride, iters int) {
 	maxMove := float32(ps)
 	pad := lv.i1.pad
 	lim := float32(pad) - 1
+	// wts holds, for every patch, the densification weight of each of its
+	// pixels: 1/max(1, |B(x+d) - A(x)|) at the displacement d found.
+	wts := make([]float32, nx*ny*n)
 	parallelRows(ny, 1, func(lo, hi int) {
-		tpl := make([]float32, n)
-		gxs := make([]float32, n)
-		gys := make([]float32, n)
+		sc := newSearchScratch(n)
 		for j := lo; j < hi; j++ {
 			py := ys[j]
 			for i, px := range xs {
+				k := j*nx + i
 				c := (py+ps/2)*w + px + ps/2
-				u0, v0 := u.p[c], v.p[c]
-				pu[j*nx+i], pv[j*nx+i] = searchPatch(lv, px, py, ps, u0, v0, iters, maxMove, lim, tpl, gxs, gys)
+				du, dv := searchPatch(lv, px, py, ps, u.p[c], v.p[c], iters, maxMove, lim, sc, wts[k*n:(k+1)*n])
+				pu[k], pv[k] = du, dv
 			}
 		}
 	})
 	// Densification: every pixel averages the displacements of the patches
-	// covering it, each weighted by how well it explains the pixel.
-	xlo, xhi := coverRanges(xs, w, ps)
-	ylo, yhi := coverRanges(ys, h, ps)
+	// covering it, weighted by how well each explains the pixel. Rows are
+	// split between goroutines; each pixel sums its patches in (j, i) order,
+	// so the result does not depend on the split.
 	parallelRows(h, 8, func(lo, hi int) {
-		for y := lo; y < hi; y++ {
-			fy := float32(y)
-			for x := 0; x < w; x++ {
-				i0 := lv.i0.p[y*w+x]
-				fx := float32(x)
-				var su, sv, sw float32
-				for j := ylo[y]; j < yhi[y]; j++ {
-					for i := xlo[x]; i < xhi[x]; i++ {
-						k := int(j)*nx + int(i)
-						du, dv := pu[k], pv[k]
-						d := lv.i1.sample(fx+du, fy+dv) - i0
-						if d < 0 {
-							d = -d
-						}
-						wt := float32(1)
-						if d > 1 {
-							wt = 1 / d
-						}
-						su += wt * du
-						sv += wt * dv
-						sw += wt
+		su := make([]float32, (hi-lo)*w)
+		sv := make([]float32, (hi-lo)*w)
+		sw := make([]float32, (hi-lo)*w)
+		for j, py := range ys {
+			r0, r1 := py, py+ps
+			if r0 < lo {
+				r0 = lo
+			}
+			if r1 > hi {
+				r1 = hi
+			}
+			if r0 >= r1 {
+				continue
+			}
+			for i, px := range xs {
+				k := j*nx + i
+				du, dv := pu[k], pv[k]
+				blk := wts[k*n : (k+1)*n]
+				for y := r0; y < r1; y++ {
+					o := (y-lo)*w + px
+					wr := blk[(y-py)*ps : (y-py+1)*ps]
+					au := su[o : o+len(wr)]
+					av := sv[o : o+len(wr)]
+					aw := sw[o : o+len(wr)]
+					for c, wt := range wr {
+						au[c] += wt * du
+						av[c] += wt * dv
+						aw[c] += wt
 					}
 				}
-				if sw > 0 {
-					u.p[y*w+x] = su / sw
-					v.p[y*w+x] = sv / sw
+			}
+		}
+		for y := lo; y < hi; y++ {
+			for x := 0; x < w; x++ {
+				o := (y-lo)*w + x
+				if sw[o] > 0 {
+					u.p[y*w+x] = su[o] / sw[o]
+					v.p[y*w+x] = sv[o] / sw[o]
 				}
 			}
 		}
 	})
 }
 
+// patchWeights fills out with the densification weights of the patch at
+// (px, py) displaced by (du, dv).
+func patchWeights(lv *patchLevel, px, py, ps int, du, dv, lim float32, out []float32) {
+	i1 := lv.i1
+	w := lv.i0.w
+	s := i1.stride
+	x := clampf(float32(px)+du, -lim, float32(w-ps)+lim-1e-3)
+	y := clampf(float32(py)+dv, -lim, float32(i1.h-ps)+lim-1e-3)
+	x0 := float32(math.Floor(float64(x)))
+	y0 := float32(math.Floor(float64(y)))
+	ax, ay := x-x0, y-y0
+	base := (int(y0)+i1.pad)*s + int(x0) + i1.pad
+	for r := 0; r < ps; r++ {
+		o := base + r*s
+		row0 := i1.p[o : o+ps+1]
+		row1 := i1.p[o+s : o+s+ps+1]
+		t := lv.i0.p[(py+r)*w+px:][:ps]
+		dst := out[r*ps : (r+1)*ps]
+		for c := range dst {
+			a := row0[c] + ax*(row0[c+1]-row0[c])
+			b := row1[c] + ax*(row1[c+1]-row1[c])
+			d := a + ay*(b-a) - t[c]
+			dst[c] = 1 / max(float32(math.Abs(float64(d))), 1)
+		}
+	}
+}
+
+// searchScratch is per-goroutine scratch space for searchPatch.
+type searchScratch struct {
+	tpl, gxs, gys, cur, best []float32
+}
+
+func newSearchScratch(n int) *searchScratch {
+	b := make([]float32, 5*n)
+	return &searchScratch{tpl: b[:n], gxs: b[n : 2*n], gys: b[2*n : 3*n], cur: b[3*n : 4*n], best: b[4*n:]}
+}
+
 // searchPatch runs the Gauss–Newton iterations for the patch with top-left
-// corner (px, py) starting at displacement (u0, v0) and returns the
-// displacement found. tpl, gxs and gys are scratch space of ps*ps values.
-func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxMove, lim float32, tpl, gxs, gys []float32) (float32, float32) {
+// corner (px, py) starting at displacement (u0, v0), returns the
+// displacement found and writes the patch's densification weights into wout.
+func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxMove, lim float32, sc *searchScratch, wout []float32) (float32, float32) {
+	tpl, gxs, gys := sc.tpl, sc.gxs, sc.gys
+	cur, bestRes := sc.cur, sc.best
 	w := lv.i0.w
 	n := ps * ps
 	var mt, mgx, mgy float32
@@ -144,6 +197,7 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 	hyy += reg
 	det := hxx*hyy - hxy*hxy
 	if !(det > 1e-9) {
+		patchWeights(lv, px, py, ps, u0, v0, lim, wout)
 		return u0, v0
 	}
 	ixx, ixy, iyy := hyy/det, -hxy/det, hxx/det
@@ -169,19 +223,26 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 		w11 := ax * ay
 		base := (int(y0)+i1.pad)*s + int(x0) + i1.pad
 		var bx, by, sr, sr2 float32
-		for r := 0; r < ps; r++ {
-			row0 := i1.p[base+r*s : base+r*s+ps+1]
-			row1 := i1.p[base+(r+1)*s : base+(r+1)*s+ps+1]
-			t := tpl[r*ps : (r+1)*ps]
-			gx := gxs[r*ps : (r+1)*ps]
-			gy := gys[r*ps : (r+1)*ps]
-			for c := 0; c < ps; c++ {
-				val := w00*row0[c] + w01*row0[c+1] + w10*row1[c] + w11*row1[c+1]
-				d := val - t[c]
-				bx += gx[c] * d
-				by += gy[c] * d
-				sr += d
-				sr2 += d * d
+		if ps == 8 {
+			bx, by, sr, sr2 = residuals8(i1.p, base, s, w00, w01, w10, w11, tpl, gxs, gys, cur)
+		} else {
+			for r := 0; r < ps; r++ {
+				o := base + r*s
+				t := tpl[r*ps : (r+1)*ps]
+				row0 := i1.p[o : o+len(t)+1]
+				row1 := i1.p[o+s : o+s+len(t)+1]
+				gx := gxs[r*ps:][:len(t)]
+				gy := gys[r*ps:][:len(t)]
+				res := cur[r*ps:][:len(t)]
+				for c, tv := range t {
+					val := w00*row0[c] + w01*row0[c+1] + w10*row1[c] + w11*row1[c+1]
+					d := val - tv
+					res[c] = d
+					bx += gx[c] * d
+					by += gy[c] * d
+					sr += d
+					sr2 += d * d
+				}
 			}
 		}
 		ssd := sr2 - sr*sr*inv
@@ -189,6 +250,7 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 			break
 		}
 		best, bestU, bestV = ssd, uu, vv
+		cur, bestRes = bestRes, cur
 		dx := ixx*bx + ixy*by
 		dy := ixy*bx + iyy*by
 		uu -= dx
@@ -197,8 +259,41 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 			break
 		}
 	}
-	if du, dv := bestU-u0, bestV-v0; du*du+dv*dv > maxMove*maxMove {
+	if du, dv := bestU-u0, bestV-v0; best == math.MaxFloat32 || du*du+dv*dv > maxMove*maxMove {
+		patchWeights(lv, px, py, ps, u0, v0, lim, wout)
 		return u0, v0
 	}
+	// The residuals at the accepted position are B(x+d) - (A(x) - mean A),
+	// so |B(x+d) - A(x)| = |residual - mean A|.
+	for k, d := range bestRes[:n] {
+		wout[k] = 1 / max(float32(math.Abs(float64(d-mt))), 1)
+	}
 	return bestU, bestV
+}
+
+// residuals8 is the inner loop of searchPatch for 8x8 patches (the common
+// case), written with fixed-size arrays so that the compiler drops the
+// bounds checks. It stores the residuals of the patch warped with the
+// bilinear weights w00..w11 at offset base of img (row stride s) into res
+// and returns the gradient-weighted sums and the first two moments.
+func residuals8(img []float32, base, s int, w00, w01, w10, w11 float32, tpl, gxs, gys, res []float32) (bx, by, sr, sr2 float32) {
+	t := (*[64]float32)(tpl)
+	gx := (*[64]float32)(gxs)
+	gy := (*[64]float32)(gys)
+	rs := (*[64]float32)(res)
+	for r := 0; r < 8; r++ {
+		row0 := (*[9]float32)(img[base+r*s:])
+		row1 := (*[9]float32)(img[base+(r+1)*s:])
+		for c := 0; c < 8; c++ {
+			k := r*8 + c
+			val := w00*row0[c] + w01*row0[c+1] + w10*row1[c] + w11*row1[c+1]
+			d := val - t[k&63]
+			rs[k&63] = d
+			bx += gx[k&63] * d
+			by += gy[k&63] * d
+			sr += d
+			sr2 += d * d
+		}
+	}
+	return bx, by, sr, sr2
 }

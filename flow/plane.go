@@ -160,16 +160,34 @@ func (pl *plane) sampleClamp(x, y float32) float32 {
 }
 
 // upsampleFlow doubles the resolution of a flow field from the coarser level
-// (cu, cv of size cw x ch) to w x h, scaling the vectors by 2.
+// (cu, cv) to w x h, scaling the vectors by 2. Fine pixel x sits at coarse
+// x/2, so even pixels copy and odd ones average two coarse pixels.
 func upsampleFlow(cu, cv *plane, w, h int) (u, v *plane) {
 	u, v = newPlane(w, h), newPlane(w, h)
+	cw, ch := cu.w, cu.h
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
-			sy := 0.5 * float32(y)
-			for x := 0; x < w; x++ {
-				sx := 0.5 * float32(x)
-				u.p[y*w+x] = 2 * cu.sampleClamp(sx, sy)
-				v.p[y*w+x] = 2 * cv.sampleClamp(sx, sy)
+			y0 := y >> 1
+			y1 := y0 + y&1
+			if y1 >= ch {
+				y1 = ch - 1
+			}
+			for k, src := range [2]*plane{cu, cv} {
+				dst := u.p[y*w : (y+1)*w]
+				if k == 1 {
+					dst = v.p[y*w : (y+1)*w]
+				}
+				r0 := src.p[y0*cw : (y0+1)*cw]
+				r1 := src.p[y1*cw : (y1+1)*cw]
+				for x := range dst {
+					x0 := x >> 1
+					x1 := x0 + x&1
+					if x1 >= cw {
+						x1 = cw - 1
+					}
+					// 2 * mean of the (up to) four coarse neighbours.
+					dst[x] = 0.5 * (r0[x0] + r0[x1] + r1[x0] + r1[x1])
+				}
 			}
 		}
 	})

@@ -10,6 +10,7 @@ type varParams struct {
 	fixedIters int     // outer fixed-point iterations (robust weights)
 	sorIters   int     // inner red-black SOR sweeps
 	omega      float32 // SOR relaxation
+	edge       float32 // >0: smoothness weight falls off across image edges of this gradient scale
 }
 
 const (
@@ -17,19 +18,13 @@ const (
 	varEps2  = 0.001 * 0.001 // regulariser of the robust penalty
 )
 
-// dataChan is one linearised constancy assumption, normalised by its
-// gradient magnitude: residual = iz + ix*du + iy*dv.
-type dataChan struct {
-	ix, iy, iz []float32
-	weight     float32
-}
-
 // refine improves the flow (u, v) on one level by minimising
 //
 //	sum  delta*Psi(colour constancy) + gamma*Psi(gradient constancy)
 //	   + alpha*Psi(|grad u|^2 + |grad v|^2)
 //
-// with Psi(s^2) = sqrt(s^2 + eps^2), linearised around the current flow,
+// with Psi(s^2) = sqrt(s^2 + eps^2) (alpha optionally lowered at image
+// edges, see varParams.edge), linearised around the current flow,
 // solved by lagged-nonlinearity fixed-point iterations with red-black SOR.
 // col0/col1 are the channels for colour constancy, g0/g1 the grey images for
 // gradient constancy (all of the level's size).
@@ -52,153 +47,152 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 		}
 	})
 
-	var chans []dataChan
-	addChan := func(a0, a1w *plane, weight float32) {
-		gx0, gy0 := gradients(a0)
-		gx1, gy1 := gradients(a1w)
-		ch := dataChan{ix: gx0.p, iy: gy0.p, iz: make([]float32, n), weight: weight}
-		parallelRows(h, 16, func(lo, hi int) {
-			for i := lo * w; i < hi*w; i++ {
-				if !inside[i] {
-					ch.ix[i], ch.iy[i], ch.iz[i] = 0, 0, 0
-					continue
-				}
-				ix := 0.5 * (gx0.p[i] + gx1.p[i])
-				iy := 0.5 * (gy0.p[i] + gy1.p[i])
-				iz := a1w.p[i] - a0.p[i]
-				s := float32(1 / math.Sqrt(float64(ix*ix+iy*iy+varZeta2)))
-				ch.ix[i], ch.iy[i], ch.iz[i] = ix*s, iy*s, iz*s
-			}
-		})
-		chans = append(chans, ch)
-	}
+	// Linearised constancy terms, interleaved per pixel: for channel k,
+	// dat[(i*K+k)*3 : +3] = (ix, iy, iz), normalised by the gradient
+	// magnitude, so residual = iz + ix*du + iy*dv.
+	var srcs [][2]*plane
+	var cw []float32
 	if p.delta > 0 {
-		cw := p.delta / float32(len(col0))
 		for c := range col0 {
-			addChan(col0[c], warpPlane(col1[c], u, v), cw)
+			srcs = append(srcs, [2]*plane{col0[c], warpPlane(col1[c], u, v)})
+			cw = append(cw, p.delta/float32(len(col0)))
 		}
 	}
 	if p.gamma > 0 {
 		g1w := warpPlane(g1, u, v)
 		gx0, gy0 := gradients(g0)
 		gx1, gy1 := gradients(g1w)
-		addChan(gx0, gx1, p.gamma)
-		addChan(gy0, gy1, p.gamma)
+		srcs = append(srcs, [2]*plane{gx0, gx1}, [2]*plane{gy0, gy1})
+		cw = append(cw, p.gamma, p.gamma)
+	}
+	K := len(srcs)
+	dat := make([]float32, n*3*K)
+	for k, sp := range srcs {
+		a0, a1w := sp[0], sp[1]
+		gx0, gy0 := gradients(a0)
+		gx1, gy1 := gradients(a1w)
+		parallelRows(h, 16, func(lo, hi int) {
+			for i := lo * w; i < hi*w; i++ {
+				if !inside[i] {
+					continue
+				}
+				ix := 0.5 * (gx0.p[i] + gx1.p[i])
+				iy := 0.5 * (gy0.p[i] + gy1.p[i])
+				iz := a1w.p[i] - a0.p[i]
+				s := float32(1 / math.Sqrt(float64(ix*ix+iy*iy+varZeta2)))
+				d := dat[(i*K+k)*3:][:3]
+				d[0], d[1], d[2] = ix*s, iy*s, iz*s
+			}
+		})
 	}
 
-	// The solver works on arrays with a one-pixel border of zeros (stride
-	// pw), so that neighbour access needs no bounds logic: border edges have
-	// weight zero.
+	// The solver works on arrays with a one-pixel border (stride pw), so
+	// that neighbour access needs no bounds logic: edges to the border have
+	// weight zero and the border increments stay zero. duv interleaves the
+	// increments (du, dv); coef holds per pixel the 9 coefficients of its two
+	// equations: c1, c2 (constant parts), a12, inv1, inv2 (inverse
+	// diagonals) and the weights of its left, right, up and down edges.
 	pw := w + 2
 	pn := pw * (h + 2)
-	du := make([]float32, pn)
-	dv := make([]float32, pn)
-	wx := make([]float32, pn) // weight of the edge (x,y)-(x+1,y)
-	wy := make([]float32, pn) // weight of the edge (x,y)-(x,y+1)
-	c1 := make([]float32, pn) // constant part of the u equation
-	c2 := make([]float32, pn)
-	a12 := make([]float32, pn)
-	inv1 := make([]float32, pn) // 1/diagonal of the u equation
-	inv2 := make([]float32, pn)
-	b1 := make([]float32, n)
-	b2 := make([]float32, n)
-	a11 := make([]float32, n)
-	a22 := make([]float32, n)
+	duv := make([]float32, 2*pn)
+	coef := make([]float32, 9*pn)
 	psi := make([]float32, n)
+	// Optional image-edge-aware smoothness: alpha * 1/(1 + |grad A|^2/edge^2).
+	alpha := make([]float32, n)
+	{
+		ex, ey := gradients(g0)
+		inv := float32(0)
+		if p.edge > 0 {
+			inv = 1 / (p.edge * p.edge)
+		}
+		parallelRows(h, 16, func(lo, hi int) {
+			for i := lo * w; i < hi*w; i++ {
+				alpha[i] = p.alpha / (1 + (ex.p[i]*ex.p[i]+ey.p[i]*ey.p[i])*inv)
+			}
+		})
+	}
 
 	for fp := 0; fp < p.fixedIters; fp++ {
-		// Data term: robust weights and the per-pixel normal equations.
+		// Data term (robust weights and per-pixel normal equations, stored
+		// in coef[0:5] for the next pass) and the robust smoothness weight
+		// per pixel (forward differences).
 		parallelRows(h, 16, func(lo, hi int) {
 			for y := lo; y < hi; y++ {
 				for x := 0; x < w; x++ {
 					i := y*w + x
 					j := (y+1)*pw + x + 1
 					var s11, s12, s22, t1, t2 float32
-					d1, d2 := du[j], dv[j]
-					for k := range chans {
-						ch := &chans[k]
-						ix, iy, iz := ch.ix[i], ch.iy[i], ch.iz[i]
+					d1, d2 := duv[2*j], duv[2*j+1]
+					dd := dat[i*K*3:][:K*3]
+					for k, wk := range cw {
+						ix, iy, iz := dd[3*k], dd[3*k+1], dd[3*k+2]
 						r := iz + ix*d1 + iy*d2
-						ps := ch.weight / float32(math.Sqrt(float64(r*r+varEps2)))
+						ps := wk / float32(math.Sqrt(float64(r*r+varEps2)))
 						s11 += ps * ix * ix
 						s12 += ps * ix * iy
 						s22 += ps * iy * iy
 						t1 += ps * ix * iz
 						t2 += ps * iy * iz
 					}
-					a11[i], a12[j], a22[i], b1[i], b2[i] = s11, s12, s22, t1, t2
-				}
-			}
-		})
-		// Smoothness term: robust weight per pixel from forward differences.
-		parallelRows(h, 16, func(lo, hi int) {
-			for y := lo; y < hi; y++ {
-				for x := 0; x < w; x++ {
-					i := y*w + x
-					j := (y+1)*pw + x + 1
-					cu, cv := u.p[i]+du[j], v.p[i]+dv[j]
+					cf := coef[9*j:][:5]
+					cf[0], cf[1], cf[2], cf[3], cf[4] = s11, s22, t1, t2, s12
+
+					cu, cv := u.p[i]+d1, v.p[i]+d2
 					var ux, vx, uy, vy float32
 					if x+1 < w {
-						ux = u.p[i+1] + du[j+1] - cu
-						vx = v.p[i+1] + dv[j+1] - cv
+						ux = u.p[i+1] + duv[2*j+2] - cu
+						vx = v.p[i+1] + duv[2*j+3] - cv
 					}
 					if y+1 < h {
-						uy = u.p[i+w] + du[j+pw] - cu
-						vy = v.p[i+w] + dv[j+pw] - cv
+						uy = u.p[i+w] + duv[2*(j+pw)] - cu
+						vy = v.p[i+w] + duv[2*(j+pw)+1] - cv
 					}
-					psi[i] = p.alpha / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
+					psi[i] = alpha[i] / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
 				}
 			}
 		})
+		// Edge weights and the constant parts of the linear system for this
+		// fixed-point step.
 		parallelRows(h, 16, func(lo, hi int) {
 			for y := lo; y < hi; y++ {
 				for x := 0; x < w; x++ {
 					i := y*w + x
 					j := (y+1)*pw + x + 1
-					if x+1 < w {
-						wx[j] = 0.5 * (psi[i] + psi[i+1])
-					}
-					if y+1 < h {
-						wy[j] = 0.5 * (psi[i] + psi[i+w])
-					}
-				}
-			}
-		})
-		// Constant parts of the linear system for this fixed-point step.
-		parallelRows(h, 16, func(lo, hi int) {
-			for y := lo; y < hi; y++ {
-				for x := 0; x < w; x++ {
-					i := y*w + x
-					j := (y+1)*pw + x + 1
-					el, er, eu, ed := wx[j-1], wx[j], wy[j-pw], wy[j]
-					ws := el + er + eu + ed
+					pc := psi[i]
 					cu, cv := u.p[i], v.p[i]
-					var su, sv float32
+					var el, er, eu, ed, su, sv float32
 					if x > 0 {
+						el = 0.5 * (psi[i-1] + pc)
 						su += el * (u.p[i-1] - cu)
 						sv += el * (v.p[i-1] - cv)
 					}
 					if x+1 < w {
+						er = 0.5 * (pc + psi[i+1])
 						su += er * (u.p[i+1] - cu)
 						sv += er * (v.p[i+1] - cv)
 					}
 					if y > 0 {
+						eu = 0.5 * (psi[i-w] + pc)
 						su += eu * (u.p[i-w] - cu)
 						sv += eu * (v.p[i-w] - cv)
 					}
 					if y+1 < h {
+						ed = 0.5 * (pc + psi[i+w])
 						su += ed * (u.p[i+w] - cu)
 						sv += ed * (v.p[i+w] - cv)
 					}
-					c1[j] = su - b1[i]
-					c2[j] = sv - b2[i]
-					inv1[j], inv2[j] = 0, 0
-					if d := a11[i] + ws; d > 1e-20 {
-						inv1[j] = 1 / d
+					ws := el + er + eu + ed
+					cf := coef[9*j:][:9]
+					a11, a22, b1, b2, a12 := cf[0], cf[1], cf[2], cf[3], cf[4]
+					var inv1, inv2 float32
+					if d := a11 + ws; d > 1e-20 {
+						inv1 = 1 / d
 					}
-					if d := a22[i] + ws; d > 1e-20 {
-						inv2[j] = 1 / d
+					if d := a22 + ws; d > 1e-20 {
+						inv2 = 1 / d
 					}
+					cf[0], cf[1], cf[2], cf[3], cf[4] = su-b1, sv-b2, a12, inv1, inv2
+					cf[5], cf[6], cf[7], cf[8] = el, er, eu, ed
 				}
 			}
 		})
@@ -206,7 +200,7 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 			for color := 0; color < 2; color++ {
 				parallelRows(h, 16, func(lo, hi int) {
 					for y := lo; y < hi; y++ {
-						sorRow(y, (y+color)&1, w, pw, du, dv, wx, wy, c1, c2, a12, inv1, inv2, p.omega)
+						sorRow(y, (y+color)&1, w, pw, duv, coef, p.omega)
 					}
 				})
 			}
@@ -215,26 +209,33 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
 			for x := 0; x < w; x++ {
-				u.p[y*w+x] += du[(y+1)*pw+x+1]
-				v.p[y*w+x] += dv[(y+1)*pw+x+1]
+				j := (y+1)*pw + x + 1
+				u.p[y*w+x] += duv[2*j]
+				v.p[y*w+x] += duv[2*j+1]
 			}
 		}
 	})
 }
 
-// sorRow performs over-relaxed Gauss–Seidel updates of (du, dv) on the
-// pixels x0, x0+2, ... of row y (arrays with a zero border, stride pw).
-func sorRow(y, x0, w, pw int, du, dv, wx, wy, c1, c2, a12, inv1, inv2 []float32, omega float32) {
+// sorRow performs over-relaxed Gauss–Seidel updates of the increments on
+// the pixels x0, x0+2, ... of row y (layout as in refine).
+func sorRow(y, x0, w, pw int, duv, coef []float32, omega float32) {
 	base := (y + 1) * pw
 	for j := base + 1 + x0; j < base+1+w; j += 2 {
-		el, er, eu, ed := wx[j-1], wx[j], wy[j-pw], wy[j]
-		su := el*du[j-1] + er*du[j+1] + eu*du[j-pw] + ed*du[j+pw]
-		d := du[j]
-		d += omega * ((c1[j]+su-a12[j]*dv[j])*inv1[j] - d)
-		du[j] = d
-		sv := el*dv[j-1] + er*dv[j+1] + eu*dv[j-pw] + ed*dv[j+pw]
-		e := dv[j]
-		dv[j] = e + omega*((c2[j]+sv-a12[j]*d)*inv2[j]-e)
+		cf := (*[9]float32)(coef[9*j:])
+		l := (*[2]float32)(duv[2*(j-1):])
+		r := (*[2]float32)(duv[2*(j+1):])
+		up := (*[2]float32)(duv[2*(j-pw):])
+		dn := (*[2]float32)(duv[2*(j+pw):])
+		c := (*[2]float32)(duv[2*j:])
+		el, er, eu, ed := cf[5], cf[6], cf[7], cf[8]
+		su := el*l[0] + er*r[0] + eu*up[0] + ed*dn[0]
+		sv := el*l[1] + er*r[1] + eu*up[1] + ed*dn[1]
+		d := c[0]
+		d += omega * ((cf[0]+su-cf[2]*c[1])*cf[3] - d)
+		c[0] = d
+		e := c[1]
+		c[1] = e + omega*((cf[1]+sv-cf[2]*d)*cf[4]-e)
 	}
 }
 
