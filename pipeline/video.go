@@ -50,14 +50,30 @@ type VideoOptions struct {
 	GIFWidth     int
 	GIFFrameRate media.Rational
 	// Dream is used as is for the first frame (and every frame with
-	// CoherenceNone); later frames run FrameSteps steps per octave.
-	Dream      dream.Params
-	FrameSteps int
+	// CoherenceNone). Later frames start from the carried dream and run
+	// FrameSteps steps per octave (0: none, the carried dream is the frame)
+	// over FrameOctaves octaves (0: Dream.Octaves) with FrameStepSize
+	// (0: Dream.StepSize).
+	Dream         dream.Params
+	FrameSteps    int
+	FrameOctaves  int
+	FrameStepSize float64
 	// Coherence is CoherenceFlow (default), CoherenceBlend or CoherenceNone.
 	Coherence string
 	// Blend scales the carried hallucination (flow) or the share of the
 	// previous dreamed frame (blend), 0..1.
 	Blend float64
+	// Refresh is the share of a later frame's new dreaming kept where the
+	// carried dream is trusted (CoherenceFlow), 0..1. Where the flow
+	// failed (occlusions, motion boundaries, new content) all of it is
+	// kept, so new content is dreamed at full strength while tracked
+	// structures change little from frame to frame.
+	Refresh float64
+	// Keep is how much of the carried dream survives, per frame, where the
+	// flow is not trusted (0 drops it at once, as Ruder et al. do for
+	// style transfer). Noisy footage flags many pixels falsely, so a
+	// gentle fade keeps the dream alive there.
+	Keep float64
 	// Flow tunes the optical flow (zero value: flow.Medium()).
 	Flow flow.Options
 	// ModelID identifies the network, so a checkpoint is never resumed with
@@ -126,8 +142,14 @@ func (o *VideoOptions) validate() error {
 	if !(o.Blend >= 0 && o.Blend <= 1) {
 		return fmt.Errorf("blend %v is outside 0..1", o.Blend)
 	}
-	if o.FrameSteps < 0 {
-		return fmt.Errorf("frame steps %d is negative", o.FrameSteps)
+	if !(o.Keep >= 0 && o.Keep <= 1) {
+		return fmt.Errorf("keep %v is outside 0..1", o.Keep)
+	}
+	if !(o.Refresh >= 0 && o.Refresh <= 1) {
+		return fmt.Errorf("refresh %v is outside 0..1", o.Refresh)
+	}
+	if o.FrameSteps < 0 || o.FrameOctaves < 0 || o.FrameStepSize < 0 {
+		return fmt.Errorf("frame steps, octaves and step size must not be negative")
 	}
 	if err := o.Dream.Validate(); err != nil {
 		return err
@@ -161,18 +183,22 @@ func jobKey(o *VideoOptions, info *media.Info, inputStat os.FileInfo) (string, e
 	d := o.Decode
 	d.Info, d.Logger = nil, nil
 	blob, err := json.Marshal(struct {
-		Input      string
-		Size       int64
-		ModTime    time.Time
-		Decode     media.DecodeOptions
-		Dream      dream.Params
-		Guides     []string
-		FrameSteps int
-		Coherence  string
-		Blend      float64
-		Flow       flow.Options
-		Model      string
-	}{abs, inputStat.Size(), inputStat.ModTime(), d, p, guides, o.FrameSteps, o.Coherence, o.Blend, o.Flow, o.ModelID})
+		Input         string
+		Size          int64
+		ModTime       time.Time
+		Decode        media.DecodeOptions
+		Dream         dream.Params
+		Guides        []string
+		FrameSteps    int
+		FrameOctaves  int
+		FrameStepSize float64
+		Coherence     string
+		Blend         float64
+		Refresh       float64
+		Keep          float64
+		Flow          flow.Options
+		Model         string
+	}{abs, inputStat.Size(), inputStat.ModTime(), d, p, guides, o.FrameSteps, o.FrameOctaves, o.FrameStepSize, o.Coherence, o.Blend, o.Refresh, o.Keep, o.Flow, o.ModelID})
 	if err != nil {
 		return "", err
 	}
@@ -561,20 +587,39 @@ func (r *videoRun) dreamFrame(ctx context.Context, wk *work, prevDream *models.I
 		if err := flow.Warp(carried, layer, r.w, r.h, 3, wk.back, flow.Bilinear); err != nil {
 			return nil, err
 		}
+		keep := float32(r.opt.Keep)
 		for p, wt := range wk.weights {
-			k := blend * wt
+			k := blend * (keep + (1-keep)*wt)
 			for c := 3 * p; c < 3*p+3; c++ {
 				init.Pix[c] = min(max(src.Pix[c]+k*carried[c], 0), 255)
 			}
 		}
 	}
+	if r.opt.FrameSteps == 0 {
+		return init, nil
+	}
 	p := r.opt.Dream
-	if r.opt.FrameSteps > 0 {
-		p.Steps = r.opt.FrameSteps
+	p.Steps = r.opt.FrameSteps
+	if r.opt.FrameOctaves > 0 {
+		p.Octaves = r.opt.FrameOctaves
+	}
+	if r.opt.FrameStepSize > 0 {
+		p.StepSize = r.opt.FrameStepSize
 	}
 	out, err := dream.DreamFrom(ctx, r.net, src, init, p, nil)
 	if err != nil {
 		return nil, fmt.Errorf("frame %d: %w", wk.cur.index, err)
+	}
+	if r.opt.Coherence == CoherenceFlow {
+		// Keep only a share of the new dreaming where the carried dream is
+		// trusted; all of it where the flow failed.
+		refresh := float32(r.opt.Refresh)
+		for p, wt := range wk.weights {
+			m := refresh + (1-refresh)*(1-wt)
+			for c := 3 * p; c < 3*p+3; c++ {
+				out.Pix[c] = init.Pix[c] + m*(out.Pix[c]-init.Pix[c])
+			}
+		}
 	}
 	return out, nil
 }

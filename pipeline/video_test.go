@@ -49,7 +49,7 @@ func toyOptions(in, out string) VideoOptions {
 	return VideoOptions{
 		Input: in, Output: out,
 		Decode: media.DecodeOptions{Width: 96, MaxFrames: 3},
-		Dream:  toyParams(), FrameSteps: 1, Blend: 0.8, ModelID: "toy",
+		Dream:  toyParams(), FrameSteps: 1, Blend: 0.98, Refresh: 0.05, Keep: 0.8, ModelID: "toy",
 	}
 }
 

@@ -151,8 +151,12 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	width := fs.Int("width", 0, "output width; the height follows the aspect unless --height is set too")
 	height := fs.Int("height", 0, "output height")
 	coherence := fs.String("coherence", pipeline.CoherenceFlow, "temporal coherence: flow (carry the dream along the motion), blend (mix in the previous dream) or none")
-	blend := fs.Float64("blend", 0.8, "how much of the previous frame's dream is carried over, 0..1")
-	frameSteps := fs.Int("frame-steps", 4, "steps per octave for frames after the first (which start from the carried dream)")
+	blend := fs.Float64("blend", 0.98, "how much of the previous frame's dream is carried over each frame, 0..1 (default 0.98 with flow, 0.5 with blend)")
+	keep := fs.Float64("keep", 0.8, "with --coherence flow: share of the carried dream kept where the motion is not trusted (occlusions, motion boundaries), 0..1")
+	refresh := fs.Float64("refresh", 0.05, "with --coherence flow: share of each frame's new dreaming kept where the motion is tracked, 0..1 (new content always gets all of it)")
+	frameSteps := fs.Int("frame-steps", 2, "steps per octave for frames after the first, which start from the carried dream (0: only carry it)")
+	frameOctaves := fs.Int("frame-octaves", 0, "octaves for frames after the first (default: --octaves)")
+	frameStepSize := fs.Float64("frame-step-size", 0, "step size for frames after the first (default: --step-size)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
 	stability := fs.Bool("stability", false, "also measure flicker (E_warp of the dream / E_warp of the source; see deepdream stability)")
 	mf := addModelFlags(fs)
@@ -166,11 +170,14 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	if err := of.check(); err != nil {
 		return err
 	}
-	if *frames < 0 || *width < 0 || *height < 0 || *frameSteps < 0 {
-		return usageErrorf("--frames, --width, --height and --frame-steps must not be negative")
+	if *frames < 0 || *width < 0 || *height < 0 || *frameSteps < 0 || *frameOctaves < 0 || *frameStepSize < 0 {
+		return usageErrorf("--frames, --width, --height and the --frame-* flags must not be negative")
 	}
 	if (*width > 0 && *width < 16) || (*height > 0 && *height < 16) {
 		return usageErrorf("--width/--height below 16 pixels cannot be dreamed")
+	}
+	if *coherence == pipeline.CoherenceBlend && !flagGiven(fs, "blend") {
+		*blend = 0.5 // without motion compensation a strong carry smears
 	}
 	var fopt flow.Options
 	switch *flowPreset {
@@ -200,7 +207,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 		Input: in, Output: of.out, Force: of.force, Resume: of.resume,
 		Decode: media.DecodeOptions{Width: *width, Height: *height, FrameRate: fps.r, Start: start.d, Duration: duration.d, MaxFrames: *frames},
 		CRF:    of.crf, GIFWidth: of.gifWidth, GIFFrameRate: of.gifFPS.r,
-		Dream: p, FrameSteps: *frameSteps, Coherence: *coherence, Blend: *blend, Flow: fopt,
+		Dream: p, FrameSteps: *frameSteps, FrameOctaves: *frameOctaves, FrameStepSize: *frameStepSize, Coherence: *coherence, Blend: *blend, Refresh: *refresh, Keep: *keep, Flow: fopt,
 		ModelID: modelID(mf), MeasureStability: *stability,
 		Logger: of.logger(stderr),
 		Progress: func(pr pipeline.VideoProgress) {
@@ -230,6 +237,13 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 			res.Stability.Pairs, res.Stability.Source, res.Stability.Output, res.Stability.Ratio)
 	}
 	return nil
+}
+
+// flagGiven reports whether the user set a flag explicitly.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // modelID names the network for checkpoint compatibility checks.
