@@ -255,7 +255,7 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 			stride := min(opt.PatchStride, ps)
 			gx, gy := gradients(g0[k])
 			lv := &patchLevel{i0: g0[k], gx: gx, gy: gy, i1: newPadded(g1[k], max(ps+2, 16))}
-			inverseSearch(lv, u, v, ps, stride, opt.SearchIterations)
+			inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
 			}
@@ -265,7 +265,7 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 			if c0 != nil {
 				col0, col1 = c0[k], c1[k]
 			}
-			refine(col0, col1, g0[k], g1[k], u, v, vp)
+			refine(ctx, col0, col1, g0[k], g1[k], u, v, vp)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
 			}

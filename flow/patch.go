@@ -1,6 +1,9 @@
 package flow
 
-import "math"
+import (
+	"context"
+	"math"
+)
 
 // patchGrid returns the top-left coordinates of patches of size ps placed
 // every stride pixels along a side of length n, with a last patch flush with
@@ -45,7 +48,10 @@ type patchLevel struct {
 // inverse-compositional Gauss–Newton on the mean-normalised SSD, starting
 // from the dense flow (u, v), then densifies the patch displacements into
 // (u, v) in place by weighted averaging.
-func inverseSearch(lv *patchLevel, u, v *plane, ps, stride, iters int) {
+//
+// If ctx is cancelled it stops early, leaving (u, v) unspecified; the caller
+// checks ctx.Err().
+func inverseSearch(ctx context.Context, lv *patchLevel, u, v *plane, ps, stride, iters int) {
 	w, h := lv.i0.w, lv.i0.h
 	xs := patchGrid(w, ps, stride)
 	ys := patchGrid(h, ps, stride)
@@ -62,6 +68,9 @@ func inverseSearch(lv *patchLevel, u, v *plane, ps, stride, iters int) {
 	parallelRows(ny, 1, func(lo, hi int) {
 		sc := newSearchScratch(n)
 		for j := lo; j < hi; j++ {
+			if ctx.Err() != nil {
+				return
+			}
 			py := ys[j]
 			for i, px := range xs {
 				k := j*nx + i

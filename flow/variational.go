@@ -1,6 +1,9 @@
 package flow
 
-import "math"
+import (
+	"context"
+	"math"
+)
 
 // varParams configures the variational refinement.
 type varParams struct {
@@ -28,7 +31,10 @@ const (
 // solved by lagged-nonlinearity fixed-point iterations with red-black SOR.
 // col0/col1 are the channels for colour constancy, g0/g1 the grey images for
 // gradient constancy (all of the level's size).
-func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
+//
+// If ctx is cancelled it stops early, leaving (u, v) unspecified; the caller
+// checks ctx.Err().
+func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 	w, h := u.w, u.h
 	n := w * h
 	if p.fixedIters <= 0 || p.sorIters <= 0 {
@@ -113,6 +119,9 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 	}
 
 	for fp := 0; fp < p.fixedIters; fp++ {
+		if ctx.Err() != nil {
+			return
+		}
 		// Data term (robust weights and per-pixel normal equations, stored
 		// in coef[0:5] for the next pass) and the robust smoothness weight
 		// per pixel (forward differences).
