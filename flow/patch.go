@@ -19,24 +19,6 @@ func patchGrid(n, ps, stride int) []int {
 	return pos
 }
 
-// coverRanges returns, for every coordinate 0..n-1, the first and one past
-// the last index of the patches in pos (sorted, size ps) covering it.
-func coverRanges(pos []int, n, ps int) (lo, hi []int32) {
-	lo = make([]int32, n)
-	hi = make([]int32, n)
-	a, b := 0, 0
-	for x := 0; x < n; x++ {
-		for a < len(pos) && pos[a]+ps <= x {
-			a++
-		}
-		for b < len(pos) && pos[b] <= x {
-			b++
-		}
-		lo[x], hi[x] = int32(a), int32(b)
-	}
-	return lo, hi
-}
-
 // patchLevel holds what the inverse search needs on one pyramid level.
 type patchLevel struct {
 	i0     *plane  // template image (frame A)
