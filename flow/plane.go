@@ -1,6 +1,5 @@
 package flow
 
-
 // plane is a single-channel float32 image used internally.
 type plane struct {
 	w, h int
@@ -221,6 +220,7 @@ func newPadded(src *plane, pad int) *padded {
 	return out
 }
 
+// clampf clamps x to [lo, hi]; NaN becomes lo.
 func clampf(x, lo, hi float32) float32 {
 	if !(x >= lo) { // NaN goes to lo
 		return lo
