@@ -67,8 +67,12 @@ func tuneVariants() []tuneVariant {
 		f(&o)
 		out = append(out, tuneVariant{name, o})
 	}
-	add("fast", func(o *Options) { *o = Fast() })
 	add("medium", func(o *Options) {})
-	add("accurate", func(o *Options) { *o = Accurate() })
+	add("m-c5", func(o *Options) { o.CoarsestLevel = 5 })
+	add("m-c3", func(o *Options) { o.CoarsestLevel = 3 })
+	add("m-ps12s4", func(o *Options) { o.PatchSize = 12; o.PatchStride = 4 })
+	add("m-sor8", func(o *Options) { o.SORIterations = 8 })
+	add("m-g15", func(o *Options) { o.Gamma = 15 })
+	add("m-d10", func(o *Options) { o.Delta = 10 })
 	return out
 }
