@@ -6,8 +6,8 @@ import (
 	"math"
 )
 
-// Options configures Compute. Start from a preset (Fast, Medium, Accurate)
-// and adjust; the zero Options selects Medium.
+// Options configures Compute and ComputeBidirectional. Start from a preset
+// (Fast, Medium, Accurate) and adjust; the zero Options selects Medium.
 type Options struct {
 	// PatchSize is the side, in pixels of its pyramid level, of the square
 	// patches aligned by the inverse search (it shrinks on levels smaller
@@ -21,8 +21,8 @@ type Options struct {
 	// frame size so that the coarsest level is about 4 patches wide.
 	CoarsestLevel int
 	// FinestLevel is the finest pyramid level searched with patches; 0 is
-	// full resolution. Below it the flow is upsampled (and refined if
-	// RefineBelowFinest is set).
+	// full resolution. Below it the flow is upsampled (and refined on
+	// RefineBelow levels).
 	FinestLevel int
 	// SearchIterations is the maximum number of Gauss–Newton iterations per
 	// patch.
