@@ -6,8 +6,8 @@ import (
 	"math"
 )
 
-// Options configures Compute. Start from a preset (Fast, Medium, Accurate)
-// and adjust; the zero Options selects Medium.
+// Options configures Compute and ComputeBidirectional. Start from a preset
+// (Fast, Medium, Accurate) and adjust; the zero Options selects Medium.
 type Options struct {
 	// PatchSize is the side, in pixels of its pyramid level, of the square
 	// patches aligned by the inverse search (it shrinks on levels smaller
@@ -21,8 +21,8 @@ type Options struct {
 	// frame size so that the coarsest level is about 4 patches wide.
 	CoarsestLevel int
 	// FinestLevel is the finest pyramid level searched with patches; 0 is
-	// full resolution. Below it the flow is upsampled (and refined if
-	// RefineBelowFinest is set).
+	// full resolution. Below it the flow is upsampled (and refined on
+	// RefineBelow levels).
 	FinestLevel int
 	// SearchIterations is the maximum number of Gauss–Newton iterations per
 	// patch.
@@ -255,7 +255,7 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 			stride := min(opt.PatchStride, ps)
 			gx, gy := gradients(g0[k])
 			lv := &patchLevel{i0: g0[k], gx: gx, gy: gy, i1: newPadded(g1[k], max(ps+2, 16))}
-			inverseSearch(lv, u, v, ps, stride, opt.SearchIterations)
+			inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
 			}
@@ -265,7 +265,7 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 			if c0 != nil {
 				col0, col1 = c0[k], c1[k]
 			}
-			refine(col0, col1, g0[k], g1[k], u, v, vp)
+			refine(ctx, col0, col1, g0[k], g1[k], u, v, vp)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
 			}

@@ -19,7 +19,7 @@ func TestComputeTranslation(t *testing.T) {
 	for _, p := range []struct {
 		name string
 		opt  Options
-	}{{"Fast", Fast()}, {"Medium", Medium()}, {"Accurate", Accurate()}} {
+	}{{"Fast", Fast()}, {"Medium", Medium()}, {"Accurate", Accurate()}, {"Color", colorOpts()}} {
 		f, err := Compute(context.Background(), a, b, p.opt)
 		if err != nil {
 			t.Fatal(err)
@@ -39,6 +39,15 @@ func TestComputeTranslation(t *testing.T) {
 			t.Errorf("%s: interior EPE %.3f on a pure translation", p.name, epe)
 		}
 	}
+}
+
+// colorOpts is Medium with the colour data term and refinement down to full
+// resolution, to exercise those paths.
+func colorOpts() Options {
+	o := Medium()
+	o.Color = true
+	o.RefineBelow = 1
+	return o
 }
 
 func TestComputeDeterministic(t *testing.T) {
@@ -88,7 +97,7 @@ func TestComputeOddAndTinySizes(t *testing.T) {
 	for _, sz := range sizes {
 		w, h := sz[0], sz[1]
 		a, b := translatedPair(w, h, 1, 0.5)
-		for _, opt := range []Options{Fast(), Medium(), Accurate(), {}} {
+		for _, opt := range []Options{Fast(), Medium(), Accurate(), colorOpts(), {}} {
 			for _, grey := range []bool{false, true} {
 				ia, ib := a, b
 				if grey {
@@ -551,4 +560,21 @@ func TestConsistencyComputedFlow(t *testing.T) {
 		t.Errorf("%d of %d background pixels far from the square flagged or down-weighted", falseOcc, nFar)
 	}
 	t.Logf("covered background: %d/%d occluded, %d/%d weight 0; far background: %d/%d flagged", hitOcc, nOcc, masked, nOcc, falseOcc, nFar)
+}
+
+// BenchmarkCompute1080p times Compute on a synthetic 1920x1080 RGB pair.
+func BenchmarkCompute1080p(b *testing.B) {
+	fa, fb := translatedPair(1920, 1080, 4.5, -2.25)
+	for _, p := range []struct {
+		name string
+		opt  Options
+	}{{"Fast", Fast()}, {"Medium", Medium()}} {
+		b.Run(p.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := Compute(context.Background(), fa, fb, p.opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

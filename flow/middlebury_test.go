@@ -2,7 +2,6 @@ package flow
 
 import (
 	"context"
-	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -48,8 +47,6 @@ func loadPNGImage(t testing.TB, path string) *Image {
 	}
 	return m
 }
-
-var _ image.Image // image/png registers via image
 
 func loadMiddlebury(t testing.TB) []mbPair {
 	t.Helper()

@@ -1,6 +1,9 @@
 package flow
 
-import "math"
+import (
+	"context"
+	"math"
+)
 
 // patchGrid returns the top-left coordinates of patches of size ps placed
 // every stride pixels along a side of length n, with a last patch flush with
@@ -16,24 +19,6 @@ func patchGrid(n, ps, stride int) []int {
 	return pos
 }
 
-// coverRanges returns, for every coordinate 0..n-1, the first and one past
-// the last index of the patches in pos (sorted, size ps) covering it.
-func coverRanges(pos []int, n, ps int) (lo, hi []int32) {
-	lo = make([]int32, n)
-	hi = make([]int32, n)
-	a, b := 0, 0
-	for x := 0; x < n; x++ {
-		for a < len(pos) && pos[a]+ps <= x {
-			a++
-		}
-		for b < len(pos) && pos[b] <= x {
-			b++
-		}
-		lo[x], hi[x] = int32(a), int32(b)
-	}
-	return lo, hi
-}
-
 // patchLevel holds what the inverse search needs on one pyramid level.
 type patchLevel struct {
 	i0     *plane  // template image (frame A)
@@ -45,7 +30,10 @@ type patchLevel struct {
 // inverse-compositional Gauss–Newton on the mean-normalised SSD, starting
 // from the dense flow (u, v), then densifies the patch displacements into
 // (u, v) in place by weighted averaging.
-func inverseSearch(lv *patchLevel, u, v *plane, ps, stride, iters int) {
+//
+// If ctx is cancelled it stops early, leaving (u, v) unspecified; the caller
+// checks ctx.Err().
+func inverseSearch(ctx context.Context, lv *patchLevel, u, v *plane, ps, stride, iters int) {
 	w, h := lv.i0.w, lv.i0.h
 	xs := patchGrid(w, ps, stride)
 	ys := patchGrid(h, ps, stride)
@@ -62,6 +50,9 @@ func inverseSearch(lv *patchLevel, u, v *plane, ps, stride, iters int) {
 	parallelRows(ny, 1, func(lo, hi int) {
 		sc := newSearchScratch(n)
 		for j := lo; j < hi; j++ {
+			if ctx.Err() != nil {
+				return
+			}
 			py := ys[j]
 			for i, px := range xs {
 				k := j*nx + i

@@ -1,7 +1,5 @@
 package flow
 
-import "math"
-
 // plane is a single-channel float32 image used internally.
 type plane struct {
 	w, h int
@@ -222,21 +220,7 @@ func newPadded(src *plane, pad int) *padded {
 	return out
 }
 
-// sample samples bilinearly at inner coordinates (x, y), clamping the
-// position to the padded area.
-func (pd *padded) sample(x, y float32) float32 {
-	lim := float32(pd.pad) - 1
-	x = clampf(x, -lim, float32(pd.w-1)+lim)
-	y = clampf(y, -lim, float32(pd.h-1)+lim)
-	fx0 := float32(math.Floor(float64(x)))
-	fy0 := float32(math.Floor(float64(y)))
-	fx, fy := x-fx0, y-fy0
-	i := (int(fy0)+pd.pad)*pd.stride + int(fx0) + pd.pad
-	a := pd.p[i] + fx*(pd.p[i+1]-pd.p[i])
-	b := pd.p[i+pd.stride] + fx*(pd.p[i+pd.stride+1]-pd.p[i+pd.stride])
-	return a + fy*(b-a)
-}
-
+// clampf clamps x to [lo, hi]; NaN becomes lo.
 func clampf(x, lo, hi float32) float32 {
 	if !(x >= lo) { // NaN goes to lo
 		return lo

@@ -1,6 +1,9 @@
 package flow
 
-import "math"
+import (
+	"context"
+	"math"
+)
 
 // varParams configures the variational refinement.
 type varParams struct {
@@ -28,7 +31,10 @@ const (
 // solved by lagged-nonlinearity fixed-point iterations with red-black SOR.
 // col0/col1 are the channels for colour constancy, g0/g1 the grey images for
 // gradient constancy (all of the level's size).
-func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
+//
+// If ctx is cancelled it stops early, leaving (u, v) unspecified; the caller
+// checks ctx.Err().
+func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 	w, h := u.w, u.h
 	n := w * h
 	if p.fixedIters <= 0 || p.sorIters <= 0 {
@@ -50,35 +56,46 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 	// Linearised constancy terms, interleaved per pixel: for channel k,
 	// dat[(i*K+k)*3 : +3] = (ix, iy, iz), normalised by the gradient
 	// magnitude, so residual = iz + ix*du + iy*dv.
-	var srcs [][2]*plane
-	var cw []float32
+	type chanSrc struct {
+		a0, a1w            *plane // frame A and warped frame B
+		gx0, gy0, gx1, gy1 *plane // their gradients
+		weight             float32
+	}
+	gx0, gy0 := gradients(g0)
+	g1w := warpPlane(g1, u, v)
+	gx1, gy1 := gradients(g1w)
+	withGrad := func(a0, a1w *plane, weight float32) chanSrc {
+		c := chanSrc{a0: a0, a1w: a1w, weight: weight}
+		c.gx0, c.gy0 = gradients(a0)
+		c.gx1, c.gy1 = gradients(a1w)
+		return c
+	}
+	var srcs []chanSrc
 	if p.delta > 0 {
-		for c := range col0 {
-			srcs = append(srcs, [2]*plane{col0[c], warpPlane(col1[c], u, v)})
-			cw = append(cw, p.delta/float32(len(col0)))
+		if len(col0) == 1 && col0[0] == g0 {
+			srcs = append(srcs, chanSrc{g0, g1w, gx0, gy0, gx1, gy1, p.delta})
+		} else {
+			for c := range col0 {
+				srcs = append(srcs, withGrad(col0[c], warpPlane(col1[c], u, v), p.delta/float32(len(col0))))
+			}
 		}
 	}
 	if p.gamma > 0 {
-		g1w := warpPlane(g1, u, v)
-		gx0, gy0 := gradients(g0)
-		gx1, gy1 := gradients(g1w)
-		srcs = append(srcs, [2]*plane{gx0, gx1}, [2]*plane{gy0, gy1})
-		cw = append(cw, p.gamma, p.gamma)
+		srcs = append(srcs, withGrad(gx0, gx1, p.gamma), withGrad(gy0, gy1, p.gamma))
 	}
 	K := len(srcs)
+	cw := make([]float32, K)
 	dat := make([]float32, n*3*K)
 	for k, sp := range srcs {
-		a0, a1w := sp[0], sp[1]
-		gx0, gy0 := gradients(a0)
-		gx1, gy1 := gradients(a1w)
+		cw[k] = sp.weight
 		parallelRows(h, 16, func(lo, hi int) {
 			for i := lo * w; i < hi*w; i++ {
 				if !inside[i] {
 					continue
 				}
-				ix := 0.5 * (gx0.p[i] + gx1.p[i])
-				iy := 0.5 * (gy0.p[i] + gy1.p[i])
-				iz := a1w.p[i] - a0.p[i]
+				ix := 0.5 * (sp.gx0.p[i] + sp.gx1.p[i])
+				iy := 0.5 * (sp.gy0.p[i] + sp.gy1.p[i])
+				iz := sp.a1w.p[i] - sp.a0.p[i]
 				s := float32(1 / math.Sqrt(float64(ix*ix+iy*iy+varZeta2)))
 				d := dat[(i*K+k)*3:][:3]
 				d[0], d[1], d[2] = ix*s, iy*s, iz*s
@@ -100,7 +117,7 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 	// Optional image-edge-aware smoothness: alpha * 1/(1 + |grad A|^2/edge^2).
 	alpha := make([]float32, n)
 	{
-		ex, ey := gradients(g0)
+		ex, ey := gx0, gy0
 		inv := float32(0)
 		if p.edge > 0 {
 			inv = 1 / (p.edge * p.edge)
@@ -113,6 +130,9 @@ func refine(col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
 	}
 
 	for fp := 0; fp < p.fixedIters; fp++ {
+		if ctx.Err() != nil {
+			return
+		}
 		// Data term (robust weights and per-pixel normal equations, stored
 		// in coef[0:5] for the next pass) and the robust smoothness weight
 		// per pixel (forward differences).
