@@ -46,11 +46,7 @@ func (m *StabilityMeter) Add(ctx context.Context, src, out *models.Image) error 
 		if err != nil {
 			return err
 		}
-		fwd, err := flow.Compute(ctx, a, b, m.Flow)
-		if err != nil {
-			return err
-		}
-		bwd, err := flow.Compute(ctx, b, a, m.Flow)
+		fwd, bwd, err := flow.ComputeBidirectional(ctx, a, b, m.Flow)
 		if err != nil {
 			return err
 		}

@@ -545,11 +545,7 @@ func (r *videoRun) flows(ctx context.Context, cur, prev *srcFrame) (*flow.Field,
 	if err != nil {
 		return nil, nil, err
 	}
-	back, err := flow.Compute(ctx, a, b, r.opt.Flow)
-	if err != nil {
-		return nil, nil, fmt.Errorf("frame %d: %w", cur.index, err)
-	}
-	fwd, err := flow.Compute(ctx, b, a, r.opt.Flow)
+	back, fwd, err := flow.ComputeBidirectional(ctx, a, b, r.opt.Flow)
 	if err != nil {
 		return nil, nil, fmt.Errorf("frame %d: %w", cur.index, err)
 	}
