@@ -61,8 +61,13 @@ func (p *progress) set(done int) {
 		return
 	}
 	p.lastLine = time.Now()
-	el := time.Since(p.start).Round(time.Second)
-	fmt.Fprintf(p.w, "%s: %d/%d (%d%%) after %v\n", p.label, done, p.total, done*100/max(p.total, 1), el)
+	el := time.Since(p.start)
+	line := fmt.Sprintf("%s: %d/%d (%d%%) after %v", p.label, done, p.total, done*100/max(p.total, 1), el.Round(time.Second))
+	if done > 0 && done < p.total {
+		per := el / time.Duration(done)
+		line += fmt.Sprintf(", %.2f/s, about %v left", float64(done)/el.Seconds(), (per * time.Duration(p.total-done)).Round(time.Second))
+	}
+	fmt.Fprintln(p.w, line)
 }
 
 // finish ends the bar (if any).
