@@ -84,7 +84,7 @@ Usage: deepdream COMMAND [flags]     (deepdream help COMMAND for details)
 Commands:
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s  %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s  %s\n", c.name, c.summary)
 	}
 }
 
@@ -102,13 +102,18 @@ func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, allowing flags after positional arguments.
+// parseFlags parses args, allowing flags after positional arguments. The
+// usage text is printed for -h/--help only; a bad flag is a one-line error.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return err // the flag package has printed the usage
+				usage()
+				return err
 			}
 			return usageError{err}
 		}

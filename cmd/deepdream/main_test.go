@@ -278,3 +278,41 @@ func TestFlowCommand(t *testing.T) {
 		t.Fatalf("bad extension: code %d, %q", code, errs)
 	}
 }
+
+func TestVideoBadFlags(t *testing.T) {
+	clip := sharedPath(t, "testdata/video/chaplin.mp4")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "o.mp4")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--coherence", "magic"}, "coherence"},
+		{[]string{"--blend", "2"}, "blend"},
+		{[]string{"--width", "5"}, "width"},
+		{[]string{"--frames", "-1"}, "negative"},
+		{[]string{"--flow", "slow"}, "flow"},
+		{[]string{"--start", "soon"}, "not a time"},
+		{[]string{"--fps", "fast"}, "frame rate"},
+		{[]string{"--crf", "99"}, "crf"},
+	} {
+		args := append([]string{"video", clip, "-o", out}, tc.args...)
+		code, _, errs := runCLI(args...)
+		if code != 2 || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%v: code %d, stderr %q; want code 2 and one line mentioning %q", tc.args, code, errs, tc.want)
+		}
+	}
+	for _, args := range [][]string{
+		{"video", clip, "-o", filepath.Join(dir, "o.avi")},
+		{"video", filepath.Join(dir, "missing.mp4"), "-o", out},
+		{"video", clip, "-o", out, "--start", "60s", "--width", "64"},
+	} {
+		code, _, errs := runCLI(args...)
+		if code == 0 || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%v: code %d, stderr %q; want a one-line error", args[1:], code, errs)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("failed runs left files behind: %v", entries)
+	}
+}

@@ -179,6 +179,16 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	if *coherence == pipeline.CoherenceBlend && !flagGiven(fs, "blend") {
 		*blend = 0.5 // without motion compensation a strong carry smears
 	}
+	switch *coherence {
+	case pipeline.CoherenceFlow, pipeline.CoherenceBlend, pipeline.CoherenceNone:
+	default:
+		return usageErrorf("--coherence %q is not one of flow, blend, none", *coherence)
+	}
+	for name, v := range map[string]float64{"blend": *blend, "keep": *keep, "refresh": *refresh} {
+		if !(v >= 0 && v <= 1) {
+			return usageErrorf("--%s %v is outside 0..1", name, v)
+		}
+	}
 	var fopt flow.Options
 	switch *flowPreset {
 	case "fast":
