@@ -308,6 +308,9 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 		if errors.As(err, &fe) && fe.Op == "decode" {
 			// The input is broken at that frame: resuming cannot help.
 			_ = cp.remove()
+			if fe.Frame == 0 && dopt.Start > 0 && info.Duration > 0 && dopt.Start >= info.Duration {
+				return nil, fmt.Errorf("%s: nothing to dream after %v, the clip is only %v long", opt.Input, dopt.Start, info.Duration.Round(10*time.Millisecond))
+			}
 			return nil, err
 		}
 		if cp.state.Done > 0 {
