@@ -583,7 +583,7 @@ func (r *videoRun) dreamFrame(ctx context.Context, wk *work, prevDream *models.I
 			layer[i] = v - wk.prev.img.Pix[i]
 		}
 		carried := make([]float32, len(layer))
-		if err := flow.Warp(carried, layer, r.w, r.h, 3, wk.back, flow.Bilinear); err != nil {
+		if err := flow.Warp(carried, layer, r.w, r.h, 3, wk.back, flow.Bicubic); err != nil {
 			return nil, err
 		}
 		keep := float32(r.opt.Keep)
