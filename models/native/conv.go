@@ -136,21 +136,29 @@ func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 }
 
 func (c *conv2d) epilogue(y []float32) {
-	if c.bias == nil && !c.relu {
-		return
-	}
-	for i := 0; i < len(y); i += c.cout {
-		row := y[i : i+c.cout]
-		if c.bias != nil {
-			for j, b := range c.bias {
+	switch {
+	case c.bias != nil && c.relu:
+		for i := 0; i < len(y); i += c.cout {
+			row := y[i : i+c.cout]
+			for j, b := range c.bias[:len(row)] {
+				v := row[j] + b
+				if v < 0 {
+					v = 0
+				}
+				row[j] = v
+			}
+		}
+	case c.bias != nil:
+		for i := 0; i < len(y); i += c.cout {
+			row := y[i : i+c.cout]
+			for j, b := range c.bias[:len(row)] {
 				row[j] += b
 			}
 		}
-		if c.relu {
-			for j, v := range row {
-				if v < 0 {
-					row[j] = 0
-				}
+	case c.relu:
+		for i, v := range y {
+			if v < 0 {
+				y[i] = 0
 			}
 		}
 	}

@@ -136,7 +136,11 @@ func outRange(i, stride, pad, k, nOut int) (int, int) {
 	return lo, hi
 }
 
-// backward gathers, for every input cell, the gradients of the windows that
+// backward routes each output gradient to the input cells of its window.
+// Max pooling scatters to the recorded argmax; chunks of output rows that
+// are at least a window apart run in parallel (even chunks, then odd), so
+// no two workers add to the same input row and the order of additions is
+// fixed. Average pooling gathers, for every input cell, the windows that
 // cover it, so rows of the input gradient are independent work items.
 func (q *pool2d) backward(p *pool, _ []*tensor, _ *tensor, aux any, dOut *tensor, dIn []*tensor) error {
 	g, c, err := q.geom(dIn[0].shape)
@@ -144,9 +148,20 @@ func (q *pool2d) backward(p *pool, _ []*tensor, _ *tensor, aux any, dOut *tensor
 		return err
 	}
 	dy, dx := dOut.data, dIn[0].data
-	var arg []int32
 	if q.max {
-		arg = aux.([]int32)
+		arg := aux.([]int32)
+		rows := max((q.kh+q.sh-1)/q.sh, (g.ho+15)/16)
+		chunks := (g.ho + rows - 1) / rows
+		for phase := 0; phase < 2; phase++ {
+			p.forChunks((chunks-phase+1)/2, func(j, _ int) {
+				r0 := (2*j + phase) * rows
+				r1 := min(r0+rows, g.ho)
+				for o := r0 * g.wo * c; o < r1*g.wo*c; o++ {
+					dx[arg[o]] += dy[o]
+				}
+			})
+		}
+		return nil
 	}
 	p.forRange(g.h, 1, func(lo, hi int) {
 		for iy := lo; iy < hi; iy++ {
@@ -156,22 +171,10 @@ func (q *pool2d) backward(p *pool, _ []*tensor, _ *tensor, aux any, dOut *tensor
 				base := (iy*g.w + ix) * c
 				dst := dx[base : base+c]
 				for oy := oy0; oy < oy1; oy++ {
-					var ny int
-					if !q.max {
-						a, b := span(oy, q.sh, g.pt, q.kh, g.h)
-						ny = b - a
-					}
+					a, b := span(oy, q.sh, g.pt, q.kh, g.h)
+					ny := b - a
 					for ox := ox0; ox < ox1; ox++ {
 						o := (oy*g.wo + ox) * c
-						if q.max {
-							a := arg[o : o+c]
-							for ch := range dst {
-								if int(a[ch]) == base+ch {
-									dst[ch] += dy[o+ch]
-								}
-							}
-							continue
-						}
 						a, b := span(ox, q.sw, g.pl, q.kw, g.w)
 						inv := 1 / float32(ny*(b-a))
 						for ch, v := range dy[o : o+c] {
