@@ -559,7 +559,7 @@ func (r *zoomRun) render(ctx context.Context) error {
 			}
 			if r.opt.Progress != nil {
 				r.opt.Progress(VideoProgress{Done: f + 1, Total: T, Resumed: r.resumed, Elapsed: time.Since(r.start),
-					Stages: StageTimes{Dream: r.dreamTime, Flow: r.warpTime}})
+					Stages: StageTimes{Dream: r.dreamTime}})
 			}
 		}
 		key = next

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -286,6 +288,10 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	res, err := pipeline.RunZoom(ctx, exec, opt)
 	bar.finish()
 	if err != nil {
+		var ie *pipeline.InterruptedError
+		if errors.Is(err, context.Canceled) && !errors.As(err, &ie) {
+			return errors.New("interrupted before the first frame was finished; nothing was written")
+		}
 		return jobError(err, "zoom", args)
 	}
 	if !of.quiet {
