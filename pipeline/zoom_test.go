@@ -211,8 +211,15 @@ func TestWarpIdentityAndShift(t *testing.T) {
 	_ = z
 	// The separable path for zooms without rotation matches the 2-D one.
 	v := view{Scale: 1.37, CX: 7.3, CY: 5.1}
-	a := warpSeparable(img, v)
-	b := warpImage(img, v, make([]float32, 20*12), 1)
+	ca, cb := make([]float32, 20*12), make([]float32, 20*12)
+	a := warpSeparable(img, v, ca, 1.5)
+	v.Angle = 1e-12 // forces the 2-D loop
+	b := warpImage(img, v, cb, 1.5)
+	for i := range ca {
+		if math.Abs(float64(ca[i]-cb[i])) > 1e-5 {
+			t.Fatalf("separable coverage differs at %d: %v vs %v", i, ca[i], cb[i])
+		}
+	}
 	for i := range a.Pix {
 		if math.Abs(float64(a.Pix[i]-b.Pix[i])) > 1e-2 {
 			t.Fatalf("separable warp differs at %d: %v vs %v", i, a.Pix[i], b.Pix[i])
@@ -502,3 +509,18 @@ func TestZoomBadOptions(t *testing.T) {
 }
 
 var _ = testnet.Layer
+
+// BenchmarkZoomFrame640x360 renders one in-between frame of a 640x360 zoom
+// (two warps of the 2x canvas, the cross-fade and the area downscale).
+func BenchmarkZoomFrame640x360(b *testing.B) {
+	r := &zoomRun{opt: &ZoomOptions{Width: 640, Height: 360, FrameRate: media.Rational{Num: 30, Den: 1},
+		Zoom: Constant(DefaultZoom), Rotate: Constant(0), CenterX: 0.5, CenterY: 0.5, KeyframeEvery: 3, Supersample: 2, Frames: 10}}
+	r.setup()
+	key := r.noiseCanvas()
+	next := warpImage(key, r.motion(0, 3), nil, 0)
+	rgb := make([]byte, 640*360*3)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.frame(1, 0, key, next, rgb)
+	}
+}

@@ -109,8 +109,8 @@ func warpImage(src *models.Image, v view, cover []float32, feather float64) *mod
 	if v.Angle == 0 {
 		m01, m10 = 0, 0
 	}
-	if v.Angle == 0 && cover == nil {
-		return warpSeparable(src, v)
+	if v.Angle == 0 {
+		return warpSeparable(src, v, cover, feather)
 	}
 	parallelRows(h, func(y0, y1 int) {
 		var wx, wy [2 * warpRadius]float32
@@ -222,9 +222,23 @@ func zoomTaps(n int, scale, c float64, stride int) axisTaps {
 // warpSeparable is warpImage for a view without rotation, where the kernel
 // separates into a pass along x and one along y (24 taps instead of 144).
 // It gives the same result as the 2-D loop up to float rounding.
-func warpSeparable(src *models.Image, v view) *models.Image {
+func warpSeparable(src *models.Image, v view, cover []float32, feather float64) *models.Image {
 	const taps = 2 * warpRadius
 	w, h := src.Width, src.Height
+	if cover != nil {
+		// The sample position is c + (p - c)/scale along each axis.
+		in := func(i, n int, c float64) float64 {
+			q := c + (float64(i)+0.5-c)/v.Scale
+			return min(q, float64(n)-q)
+		}
+		for y := 0; y < h; y++ {
+			dy := in(y, h, v.CY)
+			for x := 0; x < w; x++ {
+				d := min(in(x, w, v.CX), dy)
+				cover[y*w+x] = float32(min(max(d/feather, 0), 1))
+			}
+		}
+	}
 	tx := zoomTaps(w, v.Scale, v.CX, 3)
 	ty := zoomTaps(h, v.Scale, v.CY, 1)
 	// Rows of the source that any output row reads.
