@@ -606,21 +606,46 @@ func (r *zoomRun) outputFrame(i int, rgb, tail []byte) error {
 	if err := r.cp.loadFrame(r.opt.Frames+i, tail); err != nil {
 		return err
 	}
-	a := float64(i+1) / float64(m+1) // weight of the head frame
-	for j := range rgb {
-		v := a*float64(rgb[j]) + (1-a)*float64(tail[j])
-		rgb[j] = byte(math.Round(v))
-	}
+	loopBlend(rgb, tail, float64(i+1)/float64(m+1))
 	return nil
+}
+
+// loopBlend writes a·head + (1-a)·tail into head, with the contrast kept:
+// two unrelated pictures mixed half and half have only 1/√2 of their
+// contrast, which makes the middle of a plain cross-fade look washed out.
+// The mix is scaled about its mean (per channel) by 1/√(a² + (1-a)²), which
+// restores the contrast of uncorrelated inputs and is the identity at
+// a = 0 and a = 1, so the fade still starts and ends on the pure frames.
+func loopBlend(head, tail []byte, a float64) {
+	var mean [3]float64
+	mix := make([]float64, len(head))
+	for j := range head {
+		mix[j] = a*float64(head[j]) + (1-a)*float64(tail[j])
+		mean[j%3] += mix[j]
+	}
+	n := float64(len(head) / 3)
+	for c := range mean {
+		mean[c] /= n
+	}
+	gain := 1 / math.Sqrt(a*a+(1-a)*(1-a))
+	for j, v := range mix {
+		m := mean[j%3]
+		head[j] = byte(math.Round(min(max(m+(v-m)*gain, 0), 255)))
+	}
 }
 
 // gifAttempt is one set of GIF settings tried to meet MaxBytes.
 type gifAttempt struct {
 	fps, width, colours int
+	dither              string // paletteuse dither mode; "" is media's default
 }
 
 func (g gifAttempt) String() string {
-	return fmt.Sprintf("%d fps, %d px wide, %d colours", g.fps, g.width, g.colours)
+	s := fmt.Sprintf("%d fps, %d px wide, %d colours", g.fps, g.width, g.colours)
+	if g.dither != "" {
+		s += ", " + g.dither + " dithering"
+	}
+	return s
 }
 
 // encode writes the output from the checkpointed frames, and for GIFs with
@@ -647,6 +672,7 @@ func (r *zoomRun) encode(ctx context.Context, out *output) (string, error) {
 		eo.GIFFrameRate = media.Rational{Num: g.fps, Den: 1}
 		eo.GIFWidth = g.width
 		eo.GIFColors = g.colours
+		eo.GIFDither = g.dither
 		_ = os.Remove(out.temp)
 		if err := r.encodeOnce(ctx, out.temp, eo); err != nil {
 			return "", err
@@ -680,7 +706,9 @@ func (r *zoomRun) encode(ctx context.Context, out *output) (string, error) {
 
 // shrinkGIF picks the next, smaller GIF settings for a file ratio times
 // too big: first the frame rate down to 15, then the width down to 320,
-// then the palette down to 64 colours, then 10 fps and 160 px.
+// then ordered (Bayer) dithering, which compresses far better than error
+// diffusion on dream textures, then the palette down to 64 colours, then
+// 10 fps and 160 px.
 func shrinkGIF(g gifAttempt, ratio float64) (gifAttempt, bool) {
 	// Aim a little lower than the ratio says: sizes do not scale exactly.
 	ratio *= 1.08
@@ -689,6 +717,8 @@ func shrinkGIF(g gifAttempt, ratio float64) (gifAttempt, bool) {
 		g.fps = max(15, int(float64(g.fps)/ratio))
 	case g.width > 320:
 		g.width = max(320, int(float64(g.width)/math.Sqrt(ratio))) &^ 1
+	case g.dither == "":
+		g.dither = "bayer"
 	case g.colours > 64:
 		g.colours /= 2
 	case g.fps > 10:

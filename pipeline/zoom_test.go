@@ -524,3 +524,33 @@ func BenchmarkZoomFrame640x360(b *testing.B) {
 		r.frame(1, 0, key, next, rgb)
 	}
 }
+
+func TestLoopBlendKeepsContrast(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	head, tail := make([]byte, 3*4096), make([]byte, 3*4096)
+	for i := range head {
+		head[i], tail[i] = byte(64+rng.IntN(128)), byte(64+rng.IntN(128))
+	}
+	std := func(b []byte) float64 {
+		var s, s2 float64
+		for _, v := range b {
+			s += float64(v)
+			s2 += float64(v) * float64(v)
+		}
+		n := float64(len(b))
+		return math.Sqrt(s2/n - (s/n)*(s/n))
+	}
+	for _, a := range []float64{0, 1} {
+		h := append([]byte(nil), head...)
+		loopBlend(h, tail, a)
+		want := map[float64][]byte{0: tail, 1: head}[a]
+		if !bytes.Equal(h, want) {
+			t.Errorf("a = %v does not give the pure frame", a)
+		}
+	}
+	h := append([]byte(nil), head...)
+	loopBlend(h, tail, 0.5)
+	if r := std(h) / std(head); r < 0.95 || r > 1.05 {
+		t.Errorf("half-way blend has %.2f of the contrast, want about 1", r)
+	}
+}
