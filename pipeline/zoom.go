@@ -67,10 +67,18 @@ type ZoomOptions struct {
 	// a schedule; each change cross-fades over LayerFade (0: a hard switch).
 	Layers    []TimedObjective
 	LayerFade time.Duration
-	// Loop makes the last frame flow into the first: LoopFrames extra frames
-	// (0: a quarter of Frames) are rendered past the end and cross-faded onto
-	// the first LoopFrames frames; both move with the same zoom, so the seam
-	// looks like any other frame step.
+	// Loop makes the last frame flow into the first. M = LoopFrames extra
+	// frames (0: a quarter of Frames) are rendered past the end, and output
+	// frame i < M is rendered frame i cross-faded with rendered frame
+	// Frames+i, the head's weight rising from 1/(M+1) to M/(M+1) (see
+	// loopBlend, which keeps the contrast through the fade). So output frame
+	// 0 is mostly frame Frames, the natural successor of the last output
+	// frame Frames-1, and frame M-1 is mostly frame M-1, the natural
+	// predecessor of frame M. Both sequences move with the same zoom and
+	// rotation (when the speeds are constant), so the dissolve moves with
+	// the picture and the seam looks like any other frame step. Matching
+	// the tail to the head by an exact power of the zoom cannot work here:
+	// after a few seconds the dream has replaced the content entirely.
 	Loop       bool
 	LoopFrames int
 	// CRF, GIFWidth and GIFFrameRate tune the encoder (see media.EncodeOptions).
