@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/deepdream-go/deepdream/dream"
@@ -674,8 +675,7 @@ func (r *zoomRun) encode(ctx context.Context, out *output) (string, error) {
 	if o.GIFWidth > 0 {
 		g.width = o.GIFWidth
 	}
-	first := g
-	var firstSize int64
+	var tried []string
 	for attempt := 0; ; attempt++ {
 		eo.GIFFrameRate = media.Rational{Num: g.fps, Den: 1}
 		eo.GIFWidth = g.width
@@ -690,9 +690,6 @@ func (r *zoomRun) encode(ctx context.Context, out *output) (string, error) {
 			return "", fmt.Errorf("encode: %w", err)
 		}
 		size := st.Size()
-		if attempt == 0 {
-			firstSize = size
-		}
 		if o.Logger != nil {
 			o.Logger.Debug("gif attempt", "settings", g.String(), "bytes", size)
 		}
@@ -700,9 +697,10 @@ func (r *zoomRun) encode(ctx context.Context, out *output) (string, error) {
 			if attempt == 0 {
 				return "", nil
 			}
-			return fmt.Sprintf("%s at %s was over the limit of %s; lowered to %s: %s",
-				mb(firstSize), first, mb(o.MaxBytes), g, mb(size)), nil
+			return fmt.Sprintf("over the limit of %s at %s; wrote %s at %s",
+				mb(o.MaxBytes), strings.Join(tried, ", then "), mb(size), g), nil
 		}
+		tried = append(tried, fmt.Sprintf("%s (%s)", g, mb(size)))
 		ratio := float64(size) / float64(o.MaxBytes)
 		ng, ok := shrinkGIF(g, ratio)
 		if !ok || attempt >= 8 {
