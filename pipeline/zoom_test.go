@@ -554,3 +554,29 @@ func TestLoopBlendKeepsContrast(t *testing.T) {
 		t.Errorf("half-way blend has %.2f of the contrast, want about 1", r)
 	}
 }
+
+// TestLayerScheduleRuns checks that an objective schedule reaches the
+// network: the frames after the change differ from a run that keeps the
+// first layer, the frames before it do not.
+func TestLayerScheduleRuns(t *testing.T) {
+	net := toyNet(t)
+	dir := t.TempDir()
+	run := func(name string, sched []TimedObjective) [][]byte {
+		opt := toyZoom(filepath.Join(dir, name))
+		opt.Frames = 9
+		opt.Layers = sched
+		if _, err := RunZoom(context.Background(), net, opt); err != nil {
+			t.Fatal(err)
+		}
+		return readPNGFrames(t, opt.Output)
+	}
+	one := []TimedObjective{{0, models.MeanSquareOf(testnet.Layer)}}
+	two := append(one, TimedObjective{At: 200 * time.Millisecond, Objective: models.MeanSquareOf("conv1/relu")})
+	a, b := run("one", one), run("two", two)
+	if !bytes.Equal(a[3], b[3]) { // keyframes 0 and 3 come before the change at frame 6
+		t.Error("frames before the change differ")
+	}
+	if bytes.Equal(a[8], b[8]) {
+		t.Error("the layer change had no effect")
+	}
+}
