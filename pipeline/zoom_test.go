@@ -405,6 +405,15 @@ func TestGIFMaxBytes(t *testing.T) {
 	if _, err := os.Stat(opt.Output); !os.IsNotExist(err) {
 		t.Error("an over-size GIF was left in place")
 	}
+	// The rendered frames are kept: resuming with a larger limit only encodes.
+	opt.MaxBytes, opt.Resume = res.Bytes, true
+	again, err := RunZoom(context.Background(), net, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Resumed != again.Rendered || again.Keyframes != 0 {
+		t.Errorf("resume re-rendered: %d of %d frames resumed, %d keyframes dreamed", again.Resumed, again.Rendered, again.Keyframes)
+	}
 }
 
 func TestParseSchedule(t *testing.T) {
