@@ -36,7 +36,7 @@ func meanLevel(t *testing.T, path string) (float64, image.Image) {
 	return sum / float64(b.Dx()*b.Dy()), img
 }
 
-func meanAbsDiff(a, b image.Image) float64 {
+func meanImageDiff(a, b image.Image) float64 {
 	bd := a.Bounds()
 	var sum float64
 	for y := bd.Min.Y; y < bd.Max.Y; y++ {
@@ -87,7 +87,7 @@ func TestNoDriftOverLongSlowScene(t *testing.T) {
 	level := func(i int) (float64, float64) {
 		d, dimg := meanLevel(t, filepath.Join(out, frameName(i)))
 		_, simg := meanLevel(t, filepath.Join(dir, "src"+threeDigits(i+1)+".png"))
-		return d, meanAbsDiff(dimg, simg)
+		return d, meanImageDiff(dimg, simg)
 	}
 	l10, h10 := level(10)
 	worst := h10

@@ -34,6 +34,7 @@ func commands() []command {
 	return []command{
 		{"image", "dream over one picture", cmdImage},
 		{"video", "dream over a clip, with its sound and timing", cmdVideo},
+		{"zoom", "render an endless zoom into dream structures (or a looping GIF)", cmdZoom},
 		{"flow", "optical flow between two pictures, as .flo or a colour PNG", cmdFlow},
 		{"layers", "list the layers of a model and their channel counts", cmdLayers},
 		{"models", "list, download and verify models", cmdModels},

@@ -92,6 +92,8 @@ type EncodeOptions struct {
 	GIFFrameRate Rational
 	// GIFDither is paletteuse's dither mode; "" means "sierra2_4a".
 	GIFDither string
+	// GIFColors caps the GIF palette (palettegen max_colors), 2..256; 0: 256.
+	GIFColors int
 	// FFmpegPath is the ffmpeg binary; "" looks up "ffmpeg" in PATH.
 	FFmpegPath string
 	// Logger receives the ffmpeg command line at debug level; nil: none.
@@ -231,7 +233,11 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 		// then paletteuse maps each with that palette. ffmpeg buffers the
 		// frames in between, so keep GIFs small and short.
 		split := v.Split()
-		palette := split.Get("0").Filter("palettegen", nil, ffmpeg.KwArgs{"stats_mode": "full"})
+		pkw := ffmpeg.KwArgs{"stats_mode": "full"}
+		if opts.GIFColors >= 2 && opts.GIFColors < 256 {
+			pkw["max_colors"] = opts.GIFColors
+		}
+		palette := split.Get("0").Filter("palettegen", nil, pkw)
 		v = ffmpeg.Filter([]*ffmpeg.Stream{split.Get("1"), palette}, "paletteuse", nil, ffmpeg.KwArgs{"dither": dither})
 		outKw["f"] = "gif"
 		outKw["loop"] = "0"
