@@ -56,6 +56,24 @@ func prepareOutput(input, final string, force bool) (*output, error) {
 	return o, nil
 }
 
+// prepareJobOutput is prepareOutput for a job that checkpoints: --resume may
+// finish a job whose output was not written yet, but must not silently
+// replace a finished file that has no checkpoint.
+func prepareJobOutput(input, final string, force, resume bool) (*output, error) {
+	out, err := prepareOutput(input, final, force || resume)
+	if err != nil {
+		return nil, err
+	}
+	if resume && !force {
+		if _, err := os.Stat(workDirFor(out.final)); err != nil {
+			if _, err := os.Stat(out.final); err == nil {
+				return nil, fmt.Errorf("output %s exists and there is no checkpoint to resume; use --force to replace it", final)
+			}
+		}
+	}
+	return out, nil
+}
+
 func onlyFrames(entries []os.DirEntry) bool {
 	for _, e := range entries {
 		if !strings.HasPrefix(e.Name(), "frame_") || !strings.HasSuffix(e.Name(), ".png") {

@@ -240,18 +240,9 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	if inStat.IsDir() {
 		return nil, fmt.Errorf("input %s is a folder, not a video", opt.Input)
 	}
-	out, err := prepareOutput(opt.Input, opt.Output, opt.Force || opt.Resume)
+	out, err := prepareJobOutput(opt.Input, opt.Output, opt.Force, opt.Resume)
 	if err != nil {
 		return nil, err
-	}
-	if opt.Resume && !opt.Force {
-		// --resume may finish a job whose output was not yet written, but
-		// must not silently replace a finished file.
-		if _, err := os.Stat(workDirFor(out.final)); err != nil {
-			if _, err := os.Stat(out.final); err == nil {
-				return nil, fmt.Errorf("output %s exists and there is no checkpoint to resume; use --force to replace it", opt.Output)
-			}
-		}
 	}
 	info := opt.Decode.Info
 	if info == nil {

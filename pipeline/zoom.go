@@ -270,16 +270,9 @@ func RunZoom(ctx context.Context, net dream.Network, opt ZoomOptions) (*ZoomResu
 		}
 		fromStat = st
 	}
-	out, err := prepareOutput(opt.From, opt.Output, opt.Force || opt.Resume)
+	out, err := prepareJobOutput(opt.From, opt.Output, opt.Force, opt.Resume)
 	if err != nil {
 		return nil, err
-	}
-	if opt.Resume && !opt.Force {
-		if _, err := os.Stat(workDirFor(out.final)); err != nil {
-			if _, err := os.Stat(out.final); err == nil {
-				return nil, fmt.Errorf("output %s exists and there is no checkpoint to resume; use --force to replace it", opt.Output)
-			}
-		}
 	}
 	r := &zoomRun{opt: &opt, net: net, start: start}
 	r.setup()

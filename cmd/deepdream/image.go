@@ -87,13 +87,7 @@ func cmdImage(args []string, stdout, stderr io.Writer) error {
 		pic.Alpha = resizeAlpha(pic.Alpha, pic.Image.Width, pic.Image.Height, w, h)
 	}
 	bar := newProgress(stderr, "dreaming", "steps", 1, *quiet)
-	result, err := dream.Dream(ctx, exec, img, p, func(pr dream.Progress) {
-		bar.total = pr.Total
-		if bar.bar != nil {
-			bar.bar.ChangeMax(pr.Total)
-		}
-		bar.set(pr.Done)
-	})
+	result, err := dream.Dream(ctx, exec, img, p, func(pr dream.Progress) { bar.update(pr.Done, pr.Total) })
 	bar.finish()
 	if errors.Is(err, context.Canceled) {
 		return errors.New("interrupted; nothing was written")

@@ -70,6 +70,18 @@ func (p *progress) set(done int) {
 	fmt.Fprintln(p.w, line)
 }
 
+// update records progress against a total that may change as a job learns
+// more (a clip's frame count is an estimate until decoding ends).
+func (p *progress) update(done, total int) {
+	if total != p.total {
+		p.total = total
+		if p.bar != nil {
+			p.bar.ChangeMax(total)
+		}
+	}
+	p.set(done)
+}
+
 // finish ends the bar (if any).
 func (p *progress) finish() {
 	if p.bar != nil {

@@ -219,16 +219,8 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 		CRF:    of.crf, GIFWidth: of.gifWidth, GIFFrameRate: of.gifFPS.r,
 		Dream: p, FrameSteps: *frameSteps, FrameOctaves: *frameOctaves, FrameStepSize: *frameStepSize, Coherence: *coherence, Blend: *blend, Refresh: *refresh, Keep: *keep, Flow: fopt,
 		ModelID: modelID(mf), MeasureStability: *stability,
-		Logger: of.logger(stderr),
-		Progress: func(pr pipeline.VideoProgress) {
-			if bar.total != pr.Total {
-				bar.total = pr.Total
-				if bar.bar != nil {
-					bar.bar.ChangeMax(pr.Total)
-				}
-			}
-			bar.set(pr.Done)
-		},
+		Logger:   of.logger(stderr),
+		Progress: func(pr pipeline.VideoProgress) { bar.update(pr.Done, pr.Total) },
 	}
 	res, err := pipeline.RunVideo(ctx, exec, opt)
 	bar.finish()

@@ -275,15 +275,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 		First: first, Dream: p, Layers: sched, LayerFade: fade.d, Loop: *loop, LoopFrames: *loopFrames,
 		CRF: of.crf, GIFWidth: of.gifWidth, GIFFrameRate: of.gifFPS.r, MaxBytes: maxBytes.n,
 		ModelID: modelID(mf), Logger: of.logger(stderr),
-		Progress: func(pr pipeline.VideoProgress) {
-			if bar.total != pr.Total {
-				bar.total = pr.Total
-				if bar.bar != nil {
-					bar.bar.ChangeMax(pr.Total)
-				}
-			}
-			bar.set(pr.Done)
-		},
+		Progress: func(pr pipeline.VideoProgress) { bar.update(pr.Done, pr.Total) },
 	}
 	res, err := pipeline.RunZoom(ctx, exec, opt)
 	bar.finish()
