@@ -186,3 +186,35 @@ func layerNames(l []dream.LayerInfo) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// dreamJob is what every dreaming command sets up first: a context that
+// Ctrl-C cancels, the model and its executor, and the dream parameters.
+type dreamJob struct {
+	ctx    context.Context
+	stop   context.CancelFunc
+	model  *zoo.Model
+	exec   models.Executor
+	params dream.Params
+}
+
+// startDreamJob opens the model and builds the parameters; call close when done.
+func startDreamJob(mf *modelFlags, df *dreamFlags) (*dreamJob, error) {
+	ctx, stop := signalContext()
+	model, exec, err := mf.open()
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	p, err := df.params(ctx, model, exec)
+	if err != nil {
+		exec.Close()
+		stop()
+		return nil, err
+	}
+	return &dreamJob{ctx: ctx, stop: stop, model: model, exec: exec, params: p}, nil
+}
+
+func (j *dreamJob) close() {
+	j.exec.Close()
+	j.stop()
+}

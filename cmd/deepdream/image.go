@@ -69,17 +69,12 @@ func cmdImage(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signalContext()
-	defer stop()
-	model, exec, err := mf.open()
+	job, err := startDreamJob(mf, df)
 	if err != nil {
 		return err
 	}
-	defer exec.Close()
-	p, err := df.params(ctx, model, exec)
-	if err != nil {
-		return err
-	}
+	defer job.close()
+	ctx, exec, p := job.ctx, job.exec, job.params
 	img := pic.Image
 	if s := max(img.Width, img.Height); *maxSize > 0 && s > *maxSize {
 		w, h := max(1, img.Width**maxSize/s), max(1, img.Height**maxSize/s)

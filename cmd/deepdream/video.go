@@ -200,17 +200,12 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usageErrorf("--flow %q is not one of fast, medium, accurate", *flowPreset)
 	}
-	ctx, stop := signalContext()
-	defer stop()
-	model, exec, err := mf.open()
+	job, err := startDreamJob(mf, df)
 	if err != nil {
 		return err
 	}
-	defer exec.Close()
-	p, err := df.params(ctx, model, exec)
-	if err != nil {
-		return err
-	}
+	defer job.close()
+	ctx, exec, p := job.ctx, job.exec, job.params
 	in := fs.Arg(0)
 	bar := newProgress(stderr, "frames", "frames", 0, of.quiet)
 	opt := pipeline.VideoOptions{

@@ -236,17 +236,12 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	if keySteps == 0 {
 		df.steps = 1
 	}
-	ctx, stop := signalContext()
-	defer stop()
-	model, exec, err := mf.open()
+	job, err := startDreamJob(mf, df)
 	if err != nil {
 		return err
 	}
-	defer exec.Close()
-	p, err := df.params(ctx, model, exec)
-	if err != nil {
-		return err
-	}
+	defer job.close()
+	ctx, model, exec, p := job.ctx, job.model, job.exec, job.params
 	if keySteps == 0 {
 		p.Steps = 0
 	} else {
