@@ -90,17 +90,21 @@ func TestNoDriftOverLongSlowScene(t *testing.T) {
 		return d, meanImageDiff(dimg, simg)
 	}
 	l10, h10 := level(10)
-	worst := h10
+	t.Logf("frame 10: level %.1f, hallucination %.2f", l10, h10)
+	worst, least := h10, h10
 	for _, i := range []int{30, 60, 90, res.Frames - 1} {
 		l, h := level(i)
 		if math.Abs(l-l10) > 6 {
 			t.Errorf("frame %d: mean level %.1f drifted from %.1f at frame 10", i, l, l10)
 		}
-		worst = math.Max(worst, h)
+		worst, least = math.Max(worst, h), math.Min(least, h)
 		t.Logf("frame %d: level %.1f, hallucination %.2f", i, l, h)
 	}
 	if worst > 1.5*h10+2 {
 		t.Errorf("hallucination grew from %.2f (frame 10) to %.2f", h10, worst)
+	}
+	if least < 0.5*h10 {
+		t.Errorf("the carried dream faded from %.2f to %.2f", h10, least)
 	}
 	if h10 < 1 {
 		t.Errorf("hallucination %.2f is too faint to test drift", h10)
