@@ -119,7 +119,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	frames := fs.Int("frames", 0, "number of frames (default: 10 seconds' worth)")
 	seconds := fs.Float64("seconds", 0, "length in seconds (instead of --frames)")
 	fpsStr := fs.String("fps", "30", "frame rate (30, 29.97 or 30000/1001)")
-	zoom := fs.String("zoom", strconv.FormatFloat(pipeline.DefaultZoom, 'g', -1, 64), "magnification per second (>1 zooms in), or a schedule such as 1.05@0s,1.3@5s")
+	zoom := fs.String("zoom", strconv.FormatFloat(pipeline.DefaultZoom, 'g', -1, 64), "magnification per second (>1 zooms in), or a schedule such as 1.05@0s,1.3@5s; add /frame for per-frame values (1.005/frame)")
 	rotate := fs.String("rotate", "0", "rotation in degrees per second (counter-clockwise), or a schedule such as 0@0s,20@5s")
 	center := fs.String("center", "0.5,0.5", "the point zoomed into, x,y in 0..1 across the frame")
 	every := fs.Int("keyframe-every", 3, "dream every N-th frame; the frames between are zoomed from the keyframes (1: dream every frame)")
@@ -183,7 +183,15 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	if n < 1 {
 		return usageErrorf("--frames %d: want at least 1 frame", n)
 	}
-	zs, err := pipeline.ParseSchedule(*zoom, func(v float64) error {
+	zoomSpec := *zoom
+	perFrame := false
+	if trimmed, ok := strings.CutSuffix(zoomSpec, "/frame"); ok {
+		zoomSpec, perFrame = trimmed, true
+	}
+	zs, err := pipeline.ParseSchedule(zoomSpec, func(v float64) error {
+		if perFrame {
+			v = math.Pow(v, fps.r.Float64())
+		}
 		if !(v >= 0.1 && v <= 10) {
 			return fmt.Errorf("zoom %g per second is outside 0.1..10 (1 is none, 1.175 the default)", v)
 		}
@@ -191,6 +199,11 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	})
 	if err != nil {
 		return usageError{fmt.Errorf("--zoom: %w", err)}
+	}
+	if perFrame {
+		for i := range zs {
+			zs[i].Value = math.Pow(zs[i].Value, fps.r.Float64())
+		}
 	}
 	rs, err := pipeline.ParseSchedule(*rotate, func(v float64) error {
 		if math.Abs(v) > 3600 {

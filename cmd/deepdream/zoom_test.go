@@ -102,6 +102,7 @@ func TestZoomBadFlags(t *testing.T) {
 		{[]string{"zoom", "-o", out, "--zoom", "fast"}, 2, "--zoom"},
 		{[]string{"zoom", "-o", out, "--zoom", "1.1@5s,1.2@1s"}, 2, "increase"},
 		{[]string{"zoom", "-o", out, "--zoom", "0"}, 2, "0.1..10"},
+		{[]string{"zoom", "-o", out, "--zoom", "1.5/frame"}, 2, "per second is outside"},
 		{[]string{"zoom", "-o", out, "--rotate", "5@x"}, 2, "--rotate"},
 		{[]string{"zoom", "-o", out, "--center", "2,0.5"}, 2, "--center"},
 		{[]string{"zoom", "-o", out, "--keyframe-every", "0"}, 2, "--keyframe-every"},
