@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -137,54 +135,7 @@ func TestZoomSurvivesKill9(t *testing.T) {
 		return append([]string{"zoom", "-o", out, "--size", "96x64", "--frames", "24", "--keyframe-every", "2",
 			"--rotate", "15", "--first-octaves", "2", "--first-steps", "2", "--steps", "2", "--quiet"}, toy...)
 	}
-	full := filepath.Join(dir, "full")
-	if out, err := exec.Command(bin, args(full)...).CombinedOutput(); err != nil {
-		t.Fatalf("uninterrupted run: %v\n%s", err, out)
-	}
-	killed := filepath.Join(dir, "killed")
-	cmd := exec.Command(bin, args(killed)...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	state := filepath.Join(dir, ".killed.deepdream", "state.json")
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		var st struct {
-			Done int `json:"frames_done"`
-		}
-		if b, err := os.ReadFile(state); err == nil && json.Unmarshal(b, &st) == nil && st.Done >= 5 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("no checkpoint appeared")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	if _, err := os.Stat(killed); err == nil {
-		t.Skip("the run finished before it could be killed")
-	}
-	out, err := exec.Command(bin, append(args(killed), "--resume")...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("resume: %v\n%s", err, out)
-	}
-	a, _ := filepath.Glob(filepath.Join(full, "*.png"))
-	b, _ := filepath.Glob(filepath.Join(killed, "*.png"))
-	if len(a) != 24 || len(b) != 24 {
-		t.Fatalf("frames: %d uninterrupted, %d resumed; want 24", len(a), len(b))
-	}
-	for i := range a {
-		x, _ := os.ReadFile(a[i])
-		y, _ := os.ReadFile(b[i])
-		if !bytes.Equal(x, y) {
-			t.Fatalf("frame %d differs after kill -9 and --resume", i)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, ".killed.deepdream")); !os.IsNotExist(err) {
-		t.Error("work directory left after the resumed run finished")
-	}
+	killResumeCompare(t, dir, args, 24, 5)
 }
 
 // TestZoomCtrlC sends SIGINT mid-job and expects a prompt stop, no output,
