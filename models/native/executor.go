@@ -9,8 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
@@ -75,12 +73,6 @@ func (e *Executor) Close() error {
 	e.plans = map[string]*plan{}
 	e.mu.Unlock()
 	return nil
-}
-
-// Node reports whether the graph has a node of that name.
-func (e *Executor) Node(name string) bool {
-	_, ok := e.nodes[name]
-	return ok
 }
 
 // Channels returns the channel count (last dimension) of a node for an
@@ -337,14 +329,3 @@ func (e *Executor) Layers(ops []string, width, height int) ([]models.Activation,
 	}
 	return out, nil
 }
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func defaultWorkers() int { return runtime.GOMAXPROCS(0) }

@@ -2,7 +2,6 @@ package native
 
 import (
 	"fmt"
-	"math"
 )
 
 // tensor is a dense float32 array in row-major order.
@@ -28,26 +27,6 @@ func numElements(shape []int) (int, error) {
 		n *= d
 	}
 	return n, nil
-}
-
-func newTensor(shape []int) (*tensor, error) {
-	n, err := numElements(shape)
-	if err != nil {
-		return nil, err
-	}
-	return &tensor{shape: append([]int(nil), shape...), data: make([]float32, n)}, nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // nhwc returns the spatial layout of a rank-4 tensor with batch 1.
@@ -79,8 +58,4 @@ func windowGeometry(in, k, stride int, same bool) (out, padBefore int, err error
 		return 0, 0, fmt.Errorf("input size %d is smaller than the window %d", in, k)
 	}
 	return (in-k)/stride + 1, 0, nil
-}
-
-func isFinite32(v float32) bool {
-	return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0)
 }
