@@ -246,7 +246,7 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	}
 	info := opt.Decode.Info
 	if info == nil {
-		info, err = media.ProbeWith(ctx, opt.Input, media.ProbeOptions{FFprobePath: "", Logger: opt.Logger})
+		info, err = media.ProbeWith(ctx, opt.Input, media.ProbeOptions{Logger: opt.Logger})
 		if err != nil {
 			return nil, err
 		}
@@ -296,7 +296,7 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	r := &videoRun{opt: &opt, net: net, dec: dec, enc: enc, cp: cp, w: w, h: h, start: start, total: dec.ExpectedFrames()}
 	if err := r.run(runCtx, cancel); err != nil {
 		var fe *media.FrameError
-		if errors.As(err, &fe) && fe.Op == "decode" {
+		if errors.As(err, &fe) && fe.Op == "decode" && ctx.Err() == nil {
 			// The input is broken at that frame: resuming cannot help.
 			_ = cp.remove()
 			if fe.Frame == 0 && dopt.Start > 0 && info.Duration > 0 && dopt.Start >= info.Duration {
@@ -412,7 +412,9 @@ func (r *videoRun) run(ctx context.Context, cancel context.CancelFunc) error {
 				return
 			}
 			if err != nil {
-				fail(err)
+				if ctx.Err() == nil { // a decoder killed by a cancel is not a broken input
+					fail(err)
+				}
 				return
 			}
 			img, err := imageio.FromRGB24(raw, r.w, r.h)
