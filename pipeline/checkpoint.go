@@ -24,15 +24,21 @@ const checkpointVersion = 1
 type checkpoint struct {
 	dir   string
 	state checkpointState
+	// segmentFrames is the segment size when finished frames are kept as
+	// encoded segments (0: every frame image is kept).
+	segmentFrames int
 }
 
 type checkpointState struct {
 	Version int    `json:"version"`
 	Key     string `json:"key"`
 	Done    int    `json:"frames_done"`
-	Width   int    `json:"width"`
-	Height  int    `json:"height"`
-	Command string `json:"command,omitempty"`
+	// Segments counts the finished video segments (segment output only);
+	// frames before Segments*segment size are kept only as encoded video.
+	Segments int    `json:"segments,omitempty"`
+	Width    int    `json:"width"`
+	Height   int    `json:"height"`
+	Command  string `json:"command,omitempty"`
 }
 
 // workDirFor names the work directory of an output: hidden, beside it.
@@ -50,8 +56,8 @@ func (e *ResumeError) Error() string { return e.Msg }
 // openCheckpoint prepares the work directory for a job identified by key.
 // With resume, an existing compatible checkpoint is continued; without it,
 // an existing checkpoint is an error unless restart is set, which discards it.
-func openCheckpoint(output, key string, width, height int, resume, restart bool) (*checkpoint, error) {
-	c := &checkpoint{dir: workDirFor(output)}
+func openCheckpoint(output, key string, width, height, segmentFrames int, resume, restart bool) (*checkpoint, error) {
+	c := &checkpoint{dir: workDirFor(output), segmentFrames: segmentFrames}
 	raw, err := os.ReadFile(filepath.Join(c.dir, "state.json"))
 	switch {
 	case err == nil && resume:
@@ -61,7 +67,7 @@ func openCheckpoint(output, key string, width, height int, resume, restart bool)
 		if c.state.Version != checkpointVersion || c.state.Key != key || c.state.Width != width || c.state.Height != height {
 			return nil, &ResumeError{fmt.Sprintf("the checkpoint in %s was made with a different input or different settings; resume with exactly the same command, or run without --resume and with --force to start over", c.dir)}
 		}
-		for i := 0; i < c.state.Done; i++ {
+		for i := c.firstFrameKept(); i < c.state.Done; i++ {
 			if _, err := os.Stat(c.framePath(i)); err != nil {
 				return nil, &ResumeError{fmt.Sprintf("checkpoint %s is missing frame %d; run without --resume and with --force to start over", c.dir, i)}
 			}
@@ -85,6 +91,16 @@ func openCheckpoint(output, key string, width, height int, resume, restart bool)
 		return nil, err
 	}
 	return c, nil
+}
+
+// firstFrameKept is the first frame whose image the checkpoint holds: the
+// last frame of the finished segments (which the next frame's coherence
+// needs) and every frame after it.
+func (c *checkpoint) firstFrameKept() int {
+	if c.segmentFrames <= 0 || c.state.Segments == 0 {
+		return 0
+	}
+	return min(c.state.Segments*c.segmentFrames, c.state.Done) - 1
 }
 
 func (c *checkpoint) framePath(i int) string {

@@ -83,6 +83,10 @@ type VideoOptions struct {
 	// dreamed in this run (see Stability) into VideoResult.Stability. It
 	// costs two extra optical flows per frame.
 	MeasureStability bool
+	// SegmentFrames is the number of frames per encoded segment for video
+	// containers (0: DefaultSegmentFrames): finished segments replace their
+	// frame images in the checkpoint, so disk use stays bounded.
+	SegmentFrames int
 	// Progress is called after every finished frame.
 	Progress func(VideoProgress)
 	// Logger receives debug output such as ffmpeg command lines; nil: none.
@@ -148,6 +152,12 @@ func (o *VideoOptions) validate() error {
 	if !(o.Refresh >= 0 && o.Refresh <= 1) {
 		return fmt.Errorf("refresh %v is outside 0..1", o.Refresh)
 	}
+	if o.SegmentFrames < 0 {
+		return fmt.Errorf("segment frames %d is negative", o.SegmentFrames)
+	}
+	if o.SegmentFrames == 0 {
+		o.SegmentFrames = DefaultSegmentFrames
+	}
 	if o.FrameSteps < 0 || o.FrameOctaves < 0 || o.FrameStepSize < 0 {
 		return fmt.Errorf("frame steps, octaves and step size must not be negative")
 	}
@@ -189,6 +199,7 @@ func jobKey(o *VideoOptions, info *media.Info, inputStat os.FileInfo) (string, e
 		Decode        media.DecodeOptions
 		Dream         dream.Params
 		Guides        []string
+		Segments      int
 		FrameSteps    int
 		FrameOctaves  int
 		FrameStepSize float64
@@ -198,7 +209,7 @@ func jobKey(o *VideoOptions, info *media.Info, inputStat os.FileInfo) (string, e
 		Keep          float64
 		Flow          flow.Options
 		Model         string
-	}{abs, inputStat.Size(), inputStat.ModTime(), d, p, guides, o.FrameSteps, o.FrameOctaves, o.FrameStepSize, o.Coherence, o.Blend, o.Refresh, o.Keep, o.Flow, o.ModelID})
+	}{abs, inputStat.Size(), inputStat.ModTime(), d, p, guides, o.SegmentFrames, o.FrameSteps, o.FrameOctaves, o.FrameStepSize, o.Coherence, o.Blend, o.Refresh, o.Keep, o.Flow, o.ModelID})
 	if err != nil {
 		return "", err
 	}
@@ -274,26 +285,29 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	if mw, mh := net.MinSize(); w < mw || h < mh {
 		return nil, fmt.Errorf("frames of %dx%d are smaller than the model's minimum %dx%d; ask for a larger --width", w, h, mw, mh)
 	}
-	cp, err := openCheckpoint(out.final, key, w, h, opt.Resume, opt.Force)
+	segmentFrames := 0
+	if _, err := media.SegmentFormat(out.format); err == nil {
+		segmentFrames = opt.SegmentFrames
+	}
+	cp, err := openCheckpoint(out.final, key, w, h, segmentFrames, opt.Resume, opt.Force)
 	if err != nil {
 		return nil, err
 	}
-	enc, err := media.NewEncoder(runCtx, out.temp, media.EncodeOptions{
-		Format: out.format, Width: w, Height: h, FrameRate: dec.FrameRate(), Audio: dec.AudioSource(),
+	sink, err := newSink(runCtx, cp, out, media.EncodeOptions{
+		Width: w, Height: h, FrameRate: dec.FrameRate(), Audio: dec.AudioSource(),
 		CRF: opt.CRF, GIFWidth: opt.GIFWidth, GIFFrameRate: opt.GIFFrameRate, Logger: opt.Logger,
-	})
+	}, segmentFrames)
 	if err != nil {
 		return nil, err
 	}
 	succeeded := false
 	defer func() {
 		if !succeeded {
-			enc.Abort()
-			_ = enc.Close()
+			sink.abort()
 			out.discard()
 		}
 	}()
-	r := &videoRun{opt: &opt, net: net, dec: dec, enc: enc, cp: cp, w: w, h: h, start: start, total: dec.ExpectedFrames()}
+	r := &videoRun{opt: &opt, net: net, dec: dec, sink: sink, cp: cp, w: w, h: h, start: start, total: dec.ExpectedFrames()}
 	if err := r.run(runCtx, cancel); err != nil {
 		var fe *media.FrameError
 		if errors.As(err, &fe) && fe.Op == "decode" && ctx.Err() == nil {
@@ -314,9 +328,11 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 		_ = cp.remove()
 		return nil, fmt.Errorf("%s: no frames decoded (is --start past the end of the clip?)", opt.Input)
 	}
-	if err := enc.Close(); err != nil {
+	t := time.Now()
+	if err := sink.finish(runCtx); err != nil {
 		return nil, &InterruptedError{Done: cp.state.Done, WorkDir: cp.dir, Err: err}
 	}
+	r.add(&r.st.Encode, t)
 	if err := out.commit(); err != nil {
 		return nil, &InterruptedError{Done: cp.state.Done, WorkDir: cp.dir, Err: err}
 	}
@@ -338,7 +354,7 @@ type videoRun struct {
 	opt     *VideoOptions
 	net     dream.Network
 	dec     *media.Decoder
-	enc     *media.Encoder
+	sink    frameSink
 	cp      *checkpoint
 	w, h    int
 	start   time.Time
@@ -378,18 +394,25 @@ func (r *videoRun) run(ctx context.Context, cancel context.CancelFunc) error {
 		r.meter = &StabilityMeter{Flow: r.opt.Flow}
 	}
 
-	// Frames already dreamed go to the encoder first.
+	// Frames already dreamed that the output does not hold yet go to the
+	// encoder first (with segments, those of the unfinished segment).
 	var prevDream *models.Image
 	buf := make([]byte, frameBytes)
-	for i := 0; i < r.resumed; i++ {
+	firstToEncode := 0
+	if r.cp.segmentFrames > 0 {
+		firstToEncode = min(r.cp.state.Segments*r.cp.segmentFrames, r.resumed)
+	}
+	for i := r.cp.firstFrameKept(); i < r.resumed; i++ {
 		if err := r.cp.loadFrame(i, buf); err != nil {
 			return err
 		}
-		t := time.Now()
-		if err := r.enc.WriteFrame(buf); err != nil {
-			return err
+		if i >= firstToEncode {
+			t := time.Now()
+			if err := r.sink.write(i, buf); err != nil {
+				return err
+			}
+			r.add(&r.st.Encode, t)
 		}
-		r.add(&r.st.Encode, t)
 		if i == r.resumed-1 {
 			prevDream, _ = imageio.FromRGB24(buf, r.w, r.h)
 		}
@@ -480,7 +503,7 @@ func (r *videoRun) run(ctx context.Context, cancel context.CancelFunc) error {
 				continue
 			}
 			t = time.Now()
-			if err := r.enc.WriteFrame(d.rgb); err != nil {
+			if err := r.sink.write(d.index, d.rgb); err != nil {
 				fail(err)
 				continue
 			}

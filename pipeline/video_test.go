@@ -116,6 +116,7 @@ func TestAudioStaysInSync(t *testing.T) {
 	opt := toyOptions(in, out)
 	opt.Decode = media.DecodeOptions{Width: 64, Start: 2e9, MaxFrames: 25}
 	opt.Dream.Octaves, opt.Dream.Steps, opt.FrameSteps = 1, 1, 1
+	opt.SegmentFrames = 7 // joined from four segments
 	if _, err := RunVideo(context.Background(), toyNet(t), opt); err != nil {
 		t.Fatal(err)
 	}
@@ -314,5 +315,63 @@ func TestGIFOutput(t *testing.T) {
 	}
 	if !bytes.Contains(b, []byte("NETSCAPE2.0")) {
 		t.Error("GIF has no looping extension; it would play once")
+	}
+}
+
+// TestSegmentedResume checks the segment path used by video containers:
+// an interrupted and resumed job writes the same file, byte for byte, as an
+// uninterrupted one, and the checkpoint never holds more frame images than
+// one segment plus the frame carried into it.
+func TestSegmentedResume(t *testing.T) {
+	in := clip(t, "chaplin.mp4")
+	net := toyNet(t)
+	dir := t.TempDir()
+	opt := toyOptions(in, filepath.Join(dir, "full.mp4"))
+	opt.Decode.MaxFrames = 7
+	opt.SegmentFrames = 2
+	if _, err := RunVideo(context.Background(), net, opt); err != nil {
+		t.Fatal(err)
+	}
+	opt.Output = filepath.Join(dir, "parts.mp4")
+	ctx, cancel := context.WithCancel(context.Background())
+	most := 0
+	opt.Progress = func(p VideoProgress) {
+		entries, _ := filepath.Glob(filepath.Join(workDirFor(opt.Output), "frame_*.png"))
+		most = max(most, len(entries))
+		if p.Done == 4 {
+			cancel()
+		}
+	}
+	_, err := RunVideo(ctx, net, opt)
+	var ie *InterruptedError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want an InterruptedError", err)
+	}
+	segs, _ := filepath.Glob(filepath.Join(workDirFor(opt.Output), "segment_*"))
+	if len(segs) < 1 {
+		t.Fatalf("no finished segment in the checkpoint after %d frames", ie.Done)
+	}
+	opt.Progress, opt.Resume = nil, true
+	res, err := RunVideo(context.Background(), net, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Frames != 7 {
+		t.Fatalf("%d frames, want 7", res.Frames)
+	}
+	if most > 3 {
+		t.Errorf("the checkpoint held %d frame images; want at most a segment (2) plus one", most)
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "full.mp4"))
+	b, _ := os.ReadFile(opt.Output)
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatalf("resumed output (%d bytes) differs from the uninterrupted one (%d bytes)", len(b), len(a))
+	}
+	info, err := media.ProbeWith(context.Background(), opt.Output, media.ProbeOptions{CountFrames: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Frames != 7 || len(info.Audio) != 1 || info.FrameRate.Reduce() != (media.Rational{Num: 25, Den: 1}) {
+		t.Fatalf("output: %d frames at %v, %d audio streams; want 7 at 25/1 with audio", info.Frames, info.FrameRate, len(info.Audio))
 	}
 }

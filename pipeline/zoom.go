@@ -287,7 +287,7 @@ func RunZoom(ctx context.Context, net dream.Network, opt ZoomOptions) (*ZoomResu
 	if err != nil {
 		return nil, err
 	}
-	cp, err := openCheckpoint(out.final, key, opt.Width, opt.Height, opt.Resume, opt.Force)
+	cp, err := openCheckpoint(out.final, key, opt.Width, opt.Height, 0, opt.Resume, opt.Force)
 	if err != nil {
 		return nil, err
 	}
