@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/deepdream-go/deepdream/models/native/gemm"
+	"github.com/deepdream-go/deepdream/models/native/vec"
 )
 
 // conv2d is Conv2D (NHWC, HWIO filter) with an optional fused bias and ReLU.
@@ -139,21 +140,11 @@ func (c *conv2d) epilogue(y []float32) {
 	switch {
 	case c.bias != nil && c.relu:
 		for i := 0; i < len(y); i += c.cout {
-			row := y[i : i+c.cout]
-			for j, b := range c.bias[:len(row)] {
-				v := row[j] + b
-				if v < 0 {
-					v = 0
-				}
-				row[j] = v
-			}
+			vec.BiasReLU(y[i:i+c.cout], c.bias)
 		}
 	case c.bias != nil:
 		for i := 0; i < len(y); i += c.cout {
-			row := y[i : i+c.cout]
-			for j, b := range c.bias[:len(row)] {
-				row[j] += b
-			}
+			vec.Add(y[i:i+c.cout], c.bias)
 		}
 	case c.relu:
 		for i, v := range y {
@@ -219,10 +210,7 @@ func (c *conv2d) col2im(g convGeom, col []float32, r0, r1 int, dx []float32) {
 				src := row[ky*span : (ky+1)*span]
 				base := iy * g.w
 				if ix0 >= 0 && ix0+c.kw <= g.w {
-					dst := dx[(base+ix0)*c.cin : (base+ix0+c.kw)*c.cin]
-					for j, v := range src {
-						dst[j] += v
-					}
+					vec.Add(dx[(base+ix0)*c.cin:(base+ix0+c.kw)*c.cin], src)
 					continue
 				}
 				for kx := 0; kx < c.kw; kx++ {
@@ -230,10 +218,7 @@ func (c *conv2d) col2im(g convGeom, col []float32, r0, r1 int, dx []float32) {
 					if ix < 0 || ix >= g.w {
 						continue
 					}
-					dst := dx[(base+ix)*c.cin : (base+ix+1)*c.cin]
-					for j, v := range src[kx*c.cin : (kx+1)*c.cin] {
-						dst[j] += v
-					}
+					vec.Add(dx[(base+ix)*c.cin:(base+ix+1)*c.cin], src[kx*c.cin:(kx+1)*c.cin])
 				}
 			}
 		}
@@ -249,11 +234,7 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 	if c.relu {
 		y := out.data
 		p.forRange(len(dy), 1<<15, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if y[i] <= 0 {
-					dy[i] = 0
-				}
-			}
+			vec.MaskNonPositive(dy[lo:hi], y[lo:hi])
 		})
 	}
 	k := c.kh * c.kw * c.cin

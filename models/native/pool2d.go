@@ -3,6 +3,8 @@ package native
 import (
 	"fmt"
 	"math"
+
+	"github.com/deepdream-go/deepdream/models/native/vec"
 )
 
 // pool2d is MaxPool or AvgPool with TensorFlow's SAME/VALID geometry. With
@@ -101,9 +103,7 @@ func (q *pool2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 					for iy := y0; iy < y1; iy++ {
 						for ix := x0; ix < x1; ix++ {
 							base := (iy*g.w + ix) * c
-							for ch, v := range x[base : base+c] {
-								dst[ch] += v
-							}
+							vec.Add(dst, x[base:base+c])
 						}
 					}
 					inv := 1 / float32((y1-y0)*(x1-x0))
@@ -176,10 +176,7 @@ func (q *pool2d) backward(p *pool, _ []*tensor, _ *tensor, aux any, dOut *tensor
 					for ox := ox0; ox < ox1; ox++ {
 						o := (oy*g.wo + ox) * c
 						a, b := span(ox, q.sw, g.pl, q.kw, g.w)
-						inv := 1 / float32(ny*(b-a))
-						for ch, v := range dy[o : o+c] {
-							dst[ch] += v * inv
-						}
+						vec.AddScaled(dst, dy[o:o+c], 1/float32(ny*(b-a)))
 					}
 				}
 			}

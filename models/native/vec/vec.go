@@ -1,0 +1,77 @@
+// Package vec holds the small element-wise loops that run between the
+// matrix multiplications of a convolution (bias, ReLU and its gradient
+// mask, and accumulation), vectorised with AVX2 where the CPU has it and in
+// plain Go elsewhere. Results are identical on both paths: each output
+// element is one float32 addition or a comparison.
+package vec
+
+// Add sets dst[i] += src[i] for every i < len(dst); src must be at least as long.
+func Add(dst, src []float32) {
+	src = src[:len(dst)]
+	n := 0
+	if useAVX2 {
+		n = len(dst) &^ 7
+		if n > 0 {
+			addAVX2(&dst[0], &src[0], n)
+		}
+	}
+	for i := n; i < len(dst); i++ {
+		dst[i] += src[i]
+	}
+}
+
+// BiasReLU sets row[i] = row[i]+bias[i] where that is positive and 0
+// elsewhere (NaN and -0 included), for every i < len(row); bias must be at
+// least as long.
+func BiasReLU(row, bias []float32) {
+	bias = bias[:len(row)]
+	n := 0
+	if useAVX2 {
+		n = len(row) &^ 7
+		if n > 0 {
+			biasReLUAVX2(&row[0], &bias[0], n)
+		}
+	}
+	for i := n; i < len(row); i++ {
+		v := row[i] + bias[i]
+		if !(v > 0) {
+			v = 0
+		}
+		row[i] = v
+	}
+}
+
+// MaskNonPositive sets dy[i] = 0 wherever y[i] <= 0 (the gradient of a
+// ReLU whose output is y); y must be at least as long as dy.
+func MaskNonPositive(dy, y []float32) {
+	y = y[:len(dy)]
+	n := 0
+	if useAVX2 {
+		n = len(dy) &^ 7
+		if n > 0 {
+			maskAVX2(&dy[0], &y[0], n)
+		}
+	}
+	for i := n; i < len(dy); i++ {
+		if !(y[i] > 0) {
+			dy[i] = 0
+		}
+	}
+}
+
+// AddScaled sets dst[i] += a*src[i] for every i < len(dst), rounding the
+// product before the sum (no fused multiply-add, so both paths agree); src
+// must be at least as long.
+func AddScaled(dst, src []float32, a float32) {
+	src = src[:len(dst)]
+	n := 0
+	if useAVX2 {
+		n = len(dst) &^ 7
+		if n > 0 {
+			addScaledAVX2(&dst[0], &src[0], n, a)
+		}
+	}
+	for i := n; i < len(dst); i++ {
+		dst[i] += float32(a * src[i]) // the conversion forbids a fused multiply-add
+	}
+}

@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package vec
+
+const useAVX2 = false
+
+func addAVX2(dst, src *float32, n int)       { panic("unreachable") }
+func biasReLUAVX2(row, bias *float32, n int) { panic("unreachable") }
+func maskAVX2(dy, y *float32, n int)         { panic("unreachable") }
+
+func addScaledAVX2(dst, src *float32, n int, a float32) { panic("unreachable") }
