@@ -172,7 +172,7 @@ func (o *VideoOptions) validate() error {
 
 // jobKey identifies everything that decides the dreamed frames, so that a
 // checkpoint is only resumed by the same job.
-func jobKey(o *VideoOptions, info *media.Info, inputStat os.FileInfo) (string, error) {
+func jobKey(o *VideoOptions, inputStat os.FileInfo) (string, error) {
 	abs, _ := filepath.Abs(o.Input)
 	p := o.Dream
 	// Hash guide vectors instead of listing them; work on a copy of the terms.
@@ -270,7 +270,7 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	if dopt.Logger == nil {
 		dopt.Logger = opt.Logger
 	}
-	key, err := jobKey(&opt, info, inStat)
+	key, err := jobKey(&opt, inStat)
 	if err != nil {
 		return nil, err
 	}
