@@ -90,6 +90,11 @@ type ZoomOptions struct {
 	// encoded again from the checkpointed frames with a lower frame rate,
 	// width or palette until it fits (0: no limit).
 	MaxBytes int64
+	// SegmentFrames is the number of frames per encoded segment when a
+	// plain zoom (no loop) goes to a video container (0:
+	// DefaultSegmentFrames); finished segments replace their frame images
+	// in the checkpoint.
+	SegmentFrames int
 	// ModelID identifies the network, so a checkpoint is never resumed with
 	// another model.
 	ModelID string
@@ -236,9 +241,10 @@ func zoomKey(o *ZoomOptions, from os.FileInfo) (string, error) {
 		Layers              []TimedObjective
 		Fade                time.Duration
 		Model               string
+		Segments            int
 	}{"zoom", 1, src, o.Width, o.Height, o.Frames, o.loopFrames(), o.FrameRate.Reduce().String(),
 		o.Zoom, o.Rotate, o.CenterX, o.CenterY, o.Supersample, o.KeyframeEvery,
-		o.First, o.Dream, o.Layers, o.LayerFade, o.ModelID})
+		o.First, o.Dream, o.Layers, o.LayerFade, o.ModelID, o.SegmentFrames})
 	if err != nil {
 		return "", err
 	}
@@ -247,8 +253,11 @@ func zoomKey(o *ZoomOptions, from os.FileInfo) (string, error) {
 }
 
 // RunZoom renders an infinite-zoom animation (see ZoomOptions) and writes it
-// in the output's format. Every rendered frame is checkpointed; the output
-// is encoded from the checkpoint at the end and appears only when complete.
+// in the output's format. Every rendered frame is checkpointed. A plain zoom
+// into a video container is encoded in segments as it renders (finished
+// segments replace their frames in the checkpoint); loops, GIFs and PNG
+// folders are encoded from the checkpoint at the end. The output appears
+// only when complete.
 // When it stops early with frames done, the error is an *InterruptedError
 // and running again with Resume continues to the same result.
 func RunZoom(ctx context.Context, net dream.Network, opt ZoomOptions) (*ZoomResult, error) {
@@ -287,7 +296,17 @@ func RunZoom(ctx context.Context, net dream.Network, opt ZoomOptions) (*ZoomResu
 	if err != nil {
 		return nil, err
 	}
-	cp, err := openCheckpoint(out.final, key, opt.Width, opt.Height, 0, opt.Resume, opt.Force)
+	// A plain zoom into a video container is encoded in segments as it
+	// renders, so the checkpoint of a long zoom stays small; a loop needs
+	// its first frames again at the end, and a GIF needs them all.
+	segmentFrames := 0
+	if _, err := media.SegmentFormat(out.format); err == nil && !opt.Loop {
+		segmentFrames = opt.SegmentFrames
+		if segmentFrames <= 0 {
+			segmentFrames = DefaultSegmentFrames
+		}
+	}
+	cp, err := openCheckpoint(out.final, key, opt.Width, opt.Height, segmentFrames, opt.Resume, opt.Force)
 	if err != nil {
 		return nil, err
 	}
@@ -296,9 +315,20 @@ func RunZoom(ctx context.Context, net dream.Network, opt ZoomOptions) (*ZoomResu
 	succeeded := false
 	defer func() {
 		if !succeeded {
+			if r.sink != nil {
+				r.sink.abort()
+			}
 			out.discard()
 		}
 	}()
+	if segmentFrames > 0 {
+		if r.sink, err = newSink(ctx, cp, out, r.encodeOptions(out), segmentFrames); err != nil {
+			return nil, err
+		}
+		if err := r.resumeSink(); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.render(ctx); err != nil {
 		if cp.state.Done > 0 {
 			return nil, &InterruptedError{Done: cp.state.Done, WorkDir: cp.dir, Err: err}
@@ -307,8 +337,13 @@ func RunZoom(ctx context.Context, net dream.Network, opt ZoomOptions) (*ZoomResu
 		return nil, err
 	}
 	t := time.Now()
-	fit, err := r.encode(ctx, out)
-	r.encodeTime = time.Since(t)
+	var fit string
+	if r.sink != nil {
+		err = r.sink.finish(ctx)
+	} else {
+		fit, err = r.encode(ctx, out)
+	}
+	r.encodeTime += time.Since(t)
 	if err != nil {
 		return nil, &InterruptedError{Done: cp.state.Done, WorkDir: cp.dir, Err: err}
 	}
@@ -345,6 +380,23 @@ type zoomRun struct {
 
 	resumed, keyframes              int
 	dreamTime, warpTime, encodeTime time.Duration
+	// sink, when set, encodes frames as they are rendered (segments).
+	sink frameSink
+}
+
+// resumeSink hands the sink the checkpointed frames it does not hold yet:
+// those of the unfinished segment.
+func (r *zoomRun) resumeSink() error {
+	rgb := make([]byte, r.opt.Width*r.opt.Height*3)
+	for i := min(r.cp.state.Segments*r.cp.segmentFrames, r.resumed); i < r.resumed; i++ {
+		if err := r.cp.loadFrame(i, rgb); err != nil {
+			return err
+		}
+		if err := r.sink.write(i, rgb); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *zoomRun) setup() {
@@ -555,6 +607,13 @@ func (r *zoomRun) render(ctx context.Context) error {
 			if err := r.cp.saveFrame(f, rgb); err != nil {
 				return err
 			}
+			if r.sink != nil {
+				t := time.Now()
+				if err := r.sink.write(f, rgb); err != nil {
+					return err
+				}
+				r.encodeTime += time.Since(t)
+			}
 			if (f+1)%k == 0 && f+1-k >= 0 {
 				// Keyframe f+1-k is no longer needed to resume.
 				_ = os.Remove(r.canvasPath(f + 1 - k))
@@ -652,12 +711,18 @@ func (g gifAttempt) String() string {
 
 // encode writes the output from the checkpointed frames, and for GIFs with
 // a size limit, encodes again with smaller settings until it fits.
-func (r *zoomRun) encode(ctx context.Context, out *output) (string, error) {
+// encodeOptions are the encoder settings of the output.
+func (r *zoomRun) encodeOptions(out *output) media.EncodeOptions {
 	o := r.opt
-	eo := media.EncodeOptions{
+	return media.EncodeOptions{
 		Format: out.format, Width: o.Width, Height: o.Height, FrameRate: o.FrameRate.Reduce(),
 		CRF: o.CRF, GIFWidth: o.GIFWidth, GIFFrameRate: o.GIFFrameRate, Logger: o.Logger,
 	}
+}
+
+func (r *zoomRun) encode(ctx context.Context, out *output) (string, error) {
+	o := r.opt
+	eo := r.encodeOptions(out)
 	if out.format != media.FormatGIF || o.MaxBytes <= 0 {
 		return "", r.encodeOnce(ctx, out.temp, eo)
 	}
