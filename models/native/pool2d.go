@@ -90,12 +90,7 @@ func (q *pool2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 								first = false
 								continue
 							}
-							for ch, v := range src {
-								if v > dst[ch] {
-									dst[ch] = v
-									a[ch] = int32(base + ch)
-								}
-							}
+							vec.MaxArg(dst, a, src, int32(base))
 						}
 					}
 				} else {

@@ -75,3 +75,23 @@ func AddScaled(dst, src []float32, a float32) {
 		dst[i] += float32(a * src[i]) // the conversion forbids a fused multiply-add
 	}
 }
+
+// MaxArg keeps a running maximum: wherever src[i] > dst[i] (strictly, so
+// the first maximum wins ties), it sets dst[i] = src[i] and arg[i] =
+// base+i. arg and src must be at least as long as dst.
+func MaxArg(dst []float32, arg []int32, src []float32, base int32) {
+	src, arg = src[:len(dst)], arg[:len(dst)]
+	n := 0
+	if useAVX2 {
+		n = len(dst) &^ 7
+		if n > 0 {
+			maxArgAVX2(&dst[0], &arg[0], &src[0], n, base)
+		}
+	}
+	for i := n; i < len(dst); i++ {
+		if src[i] > dst[i] {
+			dst[i] = src[i]
+			arg[i] = base + int32(i)
+		}
+	}
+}

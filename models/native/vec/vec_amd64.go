@@ -19,3 +19,6 @@ func maskAVX2(dy, y *float32, n int)
 
 //go:noescape
 func addScaledAVX2(dst, src *float32, n int, a float32)
+
+//go:noescape
+func maxArgAVX2(dst *float32, arg *int32, src *float32, n int, base int32)

@@ -71,3 +71,45 @@ asloop:
 	JNZ     asloop
 	VZEROUPPER
 	RET
+
+DATA iota8<>+0(SB)/4, $0
+DATA iota8<>+4(SB)/4, $1
+DATA iota8<>+8(SB)/4, $2
+DATA iota8<>+12(SB)/4, $3
+DATA iota8<>+16(SB)/4, $4
+DATA iota8<>+20(SB)/4, $5
+DATA iota8<>+24(SB)/4, $6
+DATA iota8<>+28(SB)/4, $7
+GLOBL iota8<>(SB), RODATA|NOPTR, $32
+
+// func maxArgAVX2(dst *float32, arg *int32, src *float32, n int, base int32)
+// Where src > dst: dst = src, arg = base + index.
+TEXT ·maxArgAVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), DI
+	MOVQ         arg+8(FP), DX
+	MOVQ         src+16(FP), SI
+	MOVQ         n+24(FP), CX
+	MOVL         base+32(FP), AX
+	VMOVD        AX, X4
+	VPBROADCASTD X4, Y4
+	VPADDD       iota8<>(SB), Y4, Y4 // Y4 = base + [0..7]
+	MOVL         $8, AX
+	VMOVD        AX, X5
+	VPBROADCASTD X5, Y5
+maloop:
+	VMOVUPS   (DI), Y0
+	VMOVUPS   (SI), Y1
+	VCMPPS    $1, Y1, Y0, Y3 // Y3 = dst < src
+	VBLENDVPS Y3, Y1, Y0, Y0 // dst = mask ? src : dst
+	VMOVUPS   Y0, (DI)
+	VMOVDQU   (DX), Y2
+	VBLENDVPS Y3, Y4, Y2, Y2 // arg = mask ? index : arg
+	VMOVDQU   Y2, (DX)
+	VPADDD    Y5, Y4, Y4
+	ADDQ      $32, DI
+	ADDQ      $32, SI
+	ADDQ      $32, DX
+	SUBQ      $8, CX
+	JNZ       maloop
+	VZEROUPPER
+	RET

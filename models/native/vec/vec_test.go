@@ -1,6 +1,7 @@
 package vec
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -67,6 +68,20 @@ func TestMatchesScalar(t *testing.T) {
 		}
 		if !same(got, want) {
 			t.Fatalf("AddScaled n=%d: %v, want %v", n, got, want)
+		}
+
+		got = append([]float32(nil), a...)
+		gotArg := make([]int32, n)
+		MaxArg(got, gotArg, b, 100)
+		wantArg := make([]int32, n)
+		for i := range want {
+			want[i] = a[i]
+			if b[i] > a[i] {
+				want[i], wantArg[i] = b[i], 100+int32(i)
+			}
+		}
+		if !same(got, want) || fmt.Sprint(gotArg) != fmt.Sprint(wantArg) {
+			t.Fatalf("MaxArg n=%d: %v %v, want %v %v", n, got, gotArg, want, wantArg)
 		}
 
 		got = append([]float32(nil), a...)
