@@ -19,15 +19,6 @@ func binomial5() []float32 {
 func down2(p []float32, w, h, c int) ([]float32, int, int) {
 	k := binomial5()
 	dw, dh := (w+1)/2, (h+1)/2
-	clampi := func(j, n int) int {
-		if j < 0 {
-			return 0
-		}
-		if j >= n {
-			return n - 1
-		}
-		return j
-	}
 	// Along x: every row, even columns only.
 	tmp := make([]float32, dw*h*c)
 	parallelRows(h, func(y0, y1 int) {
@@ -39,7 +30,7 @@ func down2(p []float32, w, h, c int) ([]float32, int, int) {
 				for ch := range o {
 					var acc float32
 					for t, kv := range k {
-						acc += kv * row[clampi(2*x+t-2, w)*c+ch]
+						acc += kv * row[clampIndex(2*x+t-2, w)*c+ch]
 					}
 					o[ch] = acc
 				}
@@ -53,7 +44,7 @@ func down2(p []float32, w, h, c int) ([]float32, int, int) {
 		for y := y0; y < y1; y++ {
 			o := out[y*rowLen : (y+1)*rowLen]
 			for t, kv := range k {
-				src := tmp[clampi(2*y+t-2, h)*rowLen : (clampi(2*y+t-2, h)+1)*rowLen]
+				src := tmp[clampIndex(2*y+t-2, h)*rowLen : (clampIndex(2*y+t-2, h)+1)*rowLen]
 				for i, v := range src {
 					o[i] += kv * v
 				}
@@ -68,15 +59,6 @@ func down2(p []float32, w, h, c int) ([]float32, int, int) {
 // mean of the two neighbours (zero insertion followed by binomial5 × 2),
 // edges clamped.
 func up2(lo []float32, lw, lh, c, w, h int) []float32 {
-	clampi := func(j, n int) int {
-		if j < 0 {
-			return 0
-		}
-		if j >= n {
-			return n - 1
-		}
-		return j
-	}
 	// Along x, one row of lo at a time.
 	tmp := make([]float32, w*lh*c)
 	parallelRows(lh, func(y0, y1 int) {
@@ -87,12 +69,12 @@ func up2(lo []float32, lw, lh, c, w, h int) []float32 {
 				k := x / 2
 				o := out[x*c : x*c+c]
 				if x%2 == 0 {
-					a, b, d := row[clampi(k-1, lw)*c:], row[k*c:], row[clampi(k+1, lw)*c:]
+					a, b, d := row[clampIndex(k-1, lw)*c:], row[k*c:], row[clampIndex(k+1, lw)*c:]
 					for ch := range o {
 						o[ch] = (a[ch] + 6*b[ch] + d[ch]) / 8
 					}
 				} else {
-					a, b := row[clampi(k, lw)*c:], row[clampi(k+1, lw)*c:]
+					a, b := row[clampIndex(k, lw)*c:], row[clampIndex(k+1, lw)*c:]
 					for ch := range o {
 						o[ch] = (a[ch] + b[ch]) / 2
 					}
@@ -103,7 +85,7 @@ func up2(lo []float32, lw, lh, c, w, h int) []float32 {
 	// Along y, whole rows at a time.
 	rowLen := w * c
 	out := make([]float32, h*rowLen)
-	rowOf := func(j int) []float32 { j = clampi(j, lh); return tmp[j*rowLen : (j+1)*rowLen] }
+	rowOf := func(j int) []float32 { j = clampIndex(j, lh); return tmp[j*rowLen : (j+1)*rowLen] }
 	parallelRows(h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			k := y / 2

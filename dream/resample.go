@@ -258,15 +258,6 @@ func gaussianBlur(p []float32, w, h, c int, sigma float64) {
 func convolveSeparable(p []float32, w, h, c int, k []float32) {
 	r := len(k) / 2
 	tmp := make([]float32, len(p))
-	clampi := func(i, n int) int {
-		if i < 0 {
-			return 0
-		}
-		if i >= n {
-			return n - 1
-		}
-		return i
-	}
 	parallelRows(h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			row := p[y*w*c : (y+1)*w*c]
@@ -288,7 +279,7 @@ func convolveSeparable(p []float32, w, h, c int, k []float32) {
 				for ch := range o {
 					var acc float32
 					for t, kv := range k {
-						acc += kv * row[clampi(x+t-r, w)*c+ch]
+						acc += kv * row[clampIndex(x+t-r, w)*c+ch]
 					}
 					o[ch] = acc
 				}
@@ -303,7 +294,7 @@ func convolveSeparable(p []float32, w, h, c int, k []float32) {
 				orow[i] = 0
 			}
 			for t, kv := range k {
-				src := tmp[clampi(y+t-r, h)*rowLen : (clampi(y+t-r, h)+1)*rowLen]
+				src := tmp[clampIndex(y+t-r, h)*rowLen : (clampIndex(y+t-r, h)+1)*rowLen]
 				for i, v := range src {
 					orow[i] += kv * v
 				}
@@ -338,4 +329,15 @@ func parallelRows(n int, fn func(lo, hi int)) {
 		}(lo, hi)
 	}
 	wg.Wait()
+}
+
+// clampIndex clamps i to 0..n-1 (edge replication for filters).
+func clampIndex(i, n int) int {
+	if i < 0 {
+		return 0
+	}
+	if i >= n {
+		return n - 1
+	}
+	return i
 }

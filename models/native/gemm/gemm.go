@@ -186,38 +186,25 @@ func checkArgs(m, n, k int, a []float32, lda int, b []float32, ldb int, c []floa
 }
 
 // checkA panics if A (m×k, row stride lda) does not fit in a.
-func checkA(m, k int, a []float32, lda int) {
-	if m > 0 && k > 0 {
-		if lda < k {
-			panic(fmt.Sprintf("gemm: lda=%d < k=%d", lda, k))
-		}
-		if need := (m-1)*lda + k; len(a) < need {
-			panic(fmt.Sprintf("gemm: len(a)=%d < %d needed for m=%d k=%d lda=%d", len(a), need, m, k, lda))
-		}
-	}
-}
+func checkA(m, k int, a []float32, lda int) { checkMatrix("a", "lda", "m", "k", m, k, a, lda) }
 
 // checkB panics if B (k×n, row stride ldb) does not fit in b.
-func checkB(k, n int, b []float32, ldb int) {
-	if k > 0 && n > 0 {
-		if ldb < n {
-			panic(fmt.Sprintf("gemm: ldb=%d < n=%d", ldb, n))
-		}
-		if need := (k-1)*ldb + n; len(b) < need {
-			panic(fmt.Sprintf("gemm: len(b)=%d < %d needed for k=%d n=%d ldb=%d", len(b), need, k, n, ldb))
-		}
-	}
-}
+func checkB(k, n int, b []float32, ldb int) { checkMatrix("b", "ldb", "k", "n", k, n, b, ldb) }
 
 // checkC panics if C (m×n, row stride ldc) does not fit in c.
-func checkC(m, n int, c []float32, ldc int) {
-	if m > 0 && n > 0 {
-		if ldc < n {
-			panic(fmt.Sprintf("gemm: ldc=%d < n=%d", ldc, n))
-		}
-		if need := (m-1)*ldc + n; len(c) < need {
-			panic(fmt.Sprintf("gemm: len(c)=%d < %d needed for m=%d n=%d ldc=%d", len(c), need, m, n, ldc))
-		}
+func checkC(m, n int, c []float32, ldc int) { checkMatrix("c", "ldc", "m", "n", m, n, c, ldc) }
+
+// checkMatrix panics if a rows×cols row-major matrix with row stride ld
+// does not fit in s; the names make the message match the caller's arguments.
+func checkMatrix(name, ldName, rowsName, colsName string, rows, cols int, s []float32, ld int) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	if ld < cols {
+		panic(fmt.Sprintf("gemm: %s=%d < %s=%d", ldName, ld, colsName, cols))
+	}
+	if need := (rows-1)*ld + cols; len(s) < need {
+		panic(fmt.Sprintf("gemm: len(%s)=%d < %d needed for %s=%d %s=%d %s=%d", name, len(s), need, rowsName, rows, colsName, cols, ldName, ld))
 	}
 }
 
