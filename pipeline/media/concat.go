@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	ffmpeg "github.com/u2takey/ffmpeg-go"
@@ -69,22 +68,7 @@ func Concat(ctx context.Context, segments []string, path string, opts EncodeOpti
 		outKw["movflags"] = "+faststart"
 	}
 	if a := opts.Audio; a != nil && len(a.Streams) > 0 {
-		aKw := ffmpeg.KwArgs{}
-		if a.Start > 0 {
-			aKw["ss"] = seconds(a.Start)
-		}
-		if a.Duration > 0 {
-			aKw["t"] = seconds(a.Duration)
-		}
-		src := ffmpeg.Input(localPath(a.Path), aKw)
-		for i, s := range a.Streams {
-			streams = append(streams, src.Get(strconv.Itoa(s.Index)))
-			codec, bitrate := audioCodec(format, s, a.Start > 0)
-			outKw["c:a:"+strconv.Itoa(i)] = codec
-			if bitrate != "" {
-				outKw["b:a:"+strconv.Itoa(i)] = bitrate
-			}
-		}
+		streams = addAudio(streams, outKw, format, a)
 	}
 	args, err := compileArgs(ffmpeg.Output(streams, localPath(path), outKw))
 	if err != nil {

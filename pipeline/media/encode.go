@@ -256,23 +256,7 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 	streams = append(streams, v)
 
 	if withAudio {
-		a := opts.Audio
-		aKw := ffmpeg.KwArgs{}
-		if a.Start > 0 {
-			aKw["ss"] = seconds(a.Start)
-		}
-		if a.Duration > 0 {
-			aKw["t"] = seconds(a.Duration)
-		}
-		src := ffmpeg.Input(localPath(a.Path), aKw)
-		for i, s := range a.Streams {
-			streams = append(streams, src.Get(strconv.Itoa(s.Index)))
-			codec, bitrate := audioCodec(format, s, a.Start > 0)
-			outKw["c:a:"+strconv.Itoa(i)] = codec
-			if bitrate != "" {
-				outKw["b:a:"+strconv.Itoa(i)] = bitrate
-			}
-		}
+		streams = addAudio(streams, outKw, format, opts.Audio)
 	}
 	args, err := compileArgs(ffmpeg.Output(streams, target, outKw))
 	if err != nil {
@@ -280,6 +264,28 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 	}
 	// The caller chose the path (often a temporary name): overwrite it.
 	return append([]string{"-y"}, args...), nil
+}
+
+// addAudio adds the source's audio streams, cut to the decoded span, to an
+// output's streams and sets their codecs in outKw.
+func addAudio(streams []*ffmpeg.Stream, outKw ffmpeg.KwArgs, format Format, a *AudioSource) []*ffmpeg.Stream {
+	aKw := ffmpeg.KwArgs{}
+	if a.Start > 0 {
+		aKw["ss"] = seconds(a.Start)
+	}
+	if a.Duration > 0 {
+		aKw["t"] = seconds(a.Duration)
+	}
+	src := ffmpeg.Input(localPath(a.Path), aKw)
+	for i, s := range a.Streams {
+		streams = append(streams, src.Get(strconv.Itoa(s.Index)))
+		codec, bitrate := audioCodec(format, s, a.Start > 0)
+		outKw["c:a:"+strconv.Itoa(i)] = codec
+		if bitrate != "" {
+			outKw["b:a:"+strconv.Itoa(i)] = bitrate
+		}
+	}
+	return streams
 }
 
 // audioCodec decides, for one source audio stream, whether the container
