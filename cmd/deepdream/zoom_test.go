@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/deepdream-go/deepdream/models/testnet"
 )
@@ -146,38 +145,5 @@ func TestZoomCtrlC(t *testing.T) {
 	out := filepath.Join(dir, "z.mp4")
 	cmd := exec.Command(bin, append([]string{"zoom", "-o", out, "--size", "160x96", "--frames", "400", "--keyframe-every", "1",
 		"--first-steps", "1", "--steps", "3", "--quiet"}, toy...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	state := filepath.Join(dir, ".z.mp4.deepdream", "state.json")
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if b, err := os.ReadFile(state); err == nil && strings.Contains(string(b), `"frames_done": 2`) {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("no frame finished")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	start := time.Now()
-	cmd.Process.Signal(os.Interrupt)
-	err := cmd.Wait()
-	if took := time.Since(start); took > 5*time.Second {
-		t.Errorf("Ctrl-C took %v to stop", took)
-	}
-	if err == nil {
-		t.Fatal("interrupted run exited 0")
-	}
-	msg := strings.TrimSpace(stderr.String())
-	t.Log(msg)
-	if !strings.Contains(msg, "--resume") || strings.Contains(msg, "\n") {
-		t.Errorf("want one line with the resume command, got %q", msg)
-	}
-	if _, err := os.Stat(out); err == nil {
-		t.Error("interrupted run left an output")
-	}
+	interruptAfter(t, cmd, out, 2)
 }
