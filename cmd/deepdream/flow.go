@@ -32,7 +32,7 @@ func cmdFlow(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "output: .flo or .png (required)")
 	force := fs.Bool("force", false, "replace OUT if it exists")
 	quality := fs.String("quality", "medium", "fast, medium or accurate")
-	maxMotion := fs.Float64("max-motion", 0, "speed shown fully saturated in the PNG, in pixels (0: the largest in the field)")
+	maxMotion := floatFlagP(fs, "max-motion", 0, 0, 1e6, "speed shown fully saturated in the PNG, in pixels (0: the largest in the field)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

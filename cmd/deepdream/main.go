@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 )
 
@@ -73,6 +74,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
+// badValue matches the flag package's message for a value that Set refused.
+var badValue = regexp.MustCompile(`^invalid value (".*") for flag -([^:]+): (.*)$`)
+
+// flagValueError rewrites `invalid value "x" for flag -name: why` as
+// `--name "x": why`, the form the rest of the CLI uses.
+func flagValueError(err error) error {
+	m := badValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	if strings.Contains(m[3], m[1]) {
+		return fmt.Errorf("--%s: %s", m[2], m[3])
+	}
+	return fmt.Errorf("--%s %s: %s", m[2], m[1], m[3])
+}
+
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
@@ -116,7 +133,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 				usage()
 				return err
 			}
-			return usageError{err}
+			return usageError{flagValueError(err)}
 		}
 		if fs.NArg() == 0 {
 			break

@@ -49,8 +49,12 @@ func (f *durationFlag) Set(s string) error {
 	return nil
 }
 
+// maxClockSeconds bounds --start and --duration (a week), far inside
+// time.Duration's range.
+const maxClockSeconds = 7 * 24 * 3600
+
 func parseClock(s string) (time.Duration, error) {
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 && d <= maxClockSeconds*time.Second {
 		return d, nil
 	}
 	var secs float64
@@ -59,11 +63,14 @@ func parseClock(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a time (use 5s, 1m30s, 90 or 1:30)", s)
 	}
 	for _, p := range parts {
-		var v float64
-		if _, err := fmt.Sscanf(p, "%g", &v); err != nil || v < 0 {
+		v, err := parseFinite(p)
+		if err != nil || v < 0 {
 			return 0, fmt.Errorf("%q is not a time (use 5s, 1m30s, 90 or 1:30)", s)
 		}
 		secs = secs*60 + v
+	}
+	if secs > maxClockSeconds {
+		return 0, fmt.Errorf("%q is longer than %d hours", s, maxClockSeconds/3600)
 	}
 	return time.Duration(secs * float64(time.Second)), nil
 }
@@ -79,13 +86,18 @@ func (f *rateFlag) String() string {
 }
 
 func (f *rateFlag) Set(s string) error {
-	if r, err := media.ParseRational(s); err == nil && r.Valid() {
-		f.r = r
+	bad := fmt.Errorf("%q is not a frame rate in 0..1000 (use 25, 29.97 or 30000/1001)", s)
+	if strings.ContainsAny(s, "/:") {
+		r, err := media.ParseRational(s)
+		if err != nil || !r.Valid() || r.Float64() > 1000 {
+			return bad
+		}
+		f.r = r.Reduce()
 		return nil
 	}
-	var v float64
-	if _, err := fmt.Sscanf(s, "%g", &v); err != nil || v <= 0 || v > 1000 {
-		return fmt.Errorf("%q is not a frame rate (use 25, 29.97 or 30000/1001)", s)
+	v, err := parseFinite(s)
+	if err != nil || v <= 0 || v > 1000 {
+		return bad
 	}
 	f.r = media.Rational{Num: int(v*1000 + 0.5), Den: 1000}.Reduce()
 	return nil
@@ -133,8 +145,14 @@ func (o *outputFlags) check() error {
 	if o.crf < 0 || o.crf > 63 {
 		return usageErrorf("--crf %d is outside 0..63", o.crf)
 	}
-	if o.gifWidth < 0 {
-		return usageErrorf("--gif-width %d is negative", o.gifWidth)
+	if o.gifWidth < 0 || o.gifWidth > media.MaxSide {
+		return usageErrorf("--gif-width %d is outside 0..%d", o.gifWidth, media.MaxSide)
+	}
+	if r := o.gifFPS.r; r.Valid() && r.Float64() > media.MaxGIFFrameRate {
+		return usageErrorf("--gif-fps %s is above %d: GIF delays are in 1/100 s and players slow faster GIFs down; choose %d or less", r, media.MaxGIFFrameRate, media.MaxGIFFrameRate)
+	}
+	if f, _ := media.FormatFromPath(o.out); f != media.FormatGIF && (o.gifWidth > 0 || o.gifFPS.r.Valid()) {
+		return usageErrorf("--gif-width and --gif-fps apply to GIF output only, and %s is not a .gif", o.out)
 	}
 	return nil
 }
@@ -151,12 +169,12 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	width := fs.Int("width", 0, "output width; the height follows the aspect unless --height is set too")
 	height := fs.Int("height", 0, "output height")
 	coherence := fs.String("coherence", pipeline.CoherenceFlow, "temporal coherence: flow (carry the dream along the motion), blend (mix in the previous dream) or none")
-	blend := fs.Float64("blend", 0.98, "how much of the previous frame's dream is carried over each frame, 0..1 (default 0.98 with flow, 0.5 with blend)")
-	keep := fs.Float64("keep", 0.8, "with --coherence flow: share of the carried dream kept where the motion is not trusted (occlusions, motion boundaries), 0..1")
-	refresh := fs.Float64("refresh", 0.05, "with --coherence flow: share of each frame's new dreaming kept where the motion is tracked, 0..1 (new content always gets all of it)")
+	blend := floatFlagP(fs, "blend", 0.98, 0, 1, "how much of the previous frame's dream is carried over each frame, 0..1 (0.5 when --coherence blend)")
+	keep := floatFlagP(fs, "keep", 0.8, 0, 1, "with --coherence flow: share of the carried dream kept where the motion is not trusted (occlusions, motion boundaries), 0..1")
+	refresh := floatFlagP(fs, "refresh", 0.05, 0, 1, "with --coherence flow: share of each frame's new dreaming kept where the motion is tracked, 0..1 (new content always gets all of it)")
 	frameSteps := fs.Int("frame-steps", 2, "steps per octave for frames after the first, which start from the carried dream (0: only carry it)")
 	frameOctaves := fs.Int("frame-octaves", 0, "octaves for frames after the first (default: --octaves)")
-	frameStepSize := fs.Float64("frame-step-size", 0, "step size for frames after the first (default: --step-size)")
+	frameStepSize := floatFlagP(fs, "frame-step-size", 0, 0, 255, "step size for frames after the first (default: --step-size)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
 	stability := fs.Bool("stability", false, "also measure flicker (E_warp of the dream / E_warp of the source; see deepdream stability)")
 	mf := addModelFlags(fs)

@@ -59,8 +59,8 @@ func (f *sizeFlag) Set(s string) error {
 	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
 	w, err1 := strconv.Atoi(strings.TrimSpace(ws))
 	h, err2 := strconv.Atoi(strings.TrimSpace(hs))
-	if !ok || err1 != nil || err2 != nil || w < 16 || h < 16 || w > 8192 || h > 8192 {
-		return fmt.Errorf("%q is not a size WxH with sides of 16..8192 pixels (e.g. 640x360)", s)
+	if !ok || err1 != nil || err2 != nil || w < 16 || h < 16 || w > media.MaxSide || h > media.MaxSide {
+		return fmt.Errorf("%q is not a size WxH with sides of 16..%d pixels (e.g. 640x360)", s, media.MaxSide)
 	}
 	f.w, f.h = w, h
 	return nil
@@ -117,7 +117,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	// fs.Parse, so that a bad value gets a one-line error, not the usage.
 	sizeStr := fs.String("size", "640x360", "output size WxH")
 	frames := fs.Int("frames", 0, "number of frames (default: 10 seconds' worth)")
-	seconds := fs.Float64("seconds", 0, "length in seconds (instead of --frames)")
+	seconds := floatFlagP(fs, "seconds", 0, 0, 86400, "length in seconds (instead of --frames)")
 	fpsStr := fs.String("fps", "30", "frame rate (30, 29.97 or 30000/1001)")
 	zoom := fs.String("zoom", strconv.FormatFloat(pipeline.DefaultZoom, 'g', -1, 64), "magnification per second (>1 zooms in), or a schedule such as 1.05@0s,1.3@5s; add /frame for per-frame values (1.005/frame)")
 	rotate := fs.String("rotate", "0", "rotation in degrees per second (counter-clockwise), or a schedule such as 0@0s,20@5s")
@@ -125,7 +125,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	every := fs.Int("keyframe-every", 3, "dream every N-th frame; the frames between are zoomed from the keyframes (1: dream every frame)")
 	firstSteps := fs.Int("first-steps", 10, "steps per octave for the first frame (0: do not dream it)")
 	firstOctaves := fs.Int("first-octaves", 4, "octaves for the first frame")
-	ss := fs.Float64("supersample", pipeline.DefaultSupersample, "canvas size over output size, 1..4; higher keeps finer detail through the zoom")
+	ss := floatFlagP(fs, "supersample", pipeline.DefaultSupersample, 1, 4, "canvas size over output size, 1..4; higher keeps finer detail through the zoom")
 	layers := fs.String("layers", "", "objective schedule instead of --layer, e.g. mixed3@0s,mixed5@8s (join weighted terms with +)")
 	fadeStr := fs.String("layer-fade", "2s", "length of the cross-fade when --layers changes (0: switch)")
 	loop := fs.Bool("loop", false, "make the last frame flow into the first (for looping GIFs)")
