@@ -285,6 +285,9 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	if mw, mh := net.MinSize(); w < mw || h < mh {
 		return nil, fmt.Errorf("frames of %dx%d are smaller than the model's minimum %dx%d; ask for a larger --width", w, h, mw, mh)
 	}
+	if err := checkMemory(fmt.Sprintf("dreaming %dx%d frames", w, h), VideoMemory(w, h, opt.Dream)); err != nil {
+		return nil, err
+	}
 	segmentFrames := 0
 	if _, err := media.SegmentFormat(out.format); err == nil {
 		segmentFrames = opt.SegmentFrames

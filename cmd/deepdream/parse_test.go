@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -98,5 +99,30 @@ func TestFiniteFlagsStillAccepted(t *testing.T) {
 		if err := f.Set(s); err != nil {
 			t.Errorf("float %q: %v", s, err)
 		}
+	}
+}
+
+// TestVideoSizeBeyondLimits asks for sizes that cannot be dreamed: beyond
+// the documented 8192-pixel limit (refused at parse time), and within it
+// but beyond the memory this process may use (ulimit -v): each must be a
+// one-line error with no panic trace and no work folder left behind.
+func TestVideoSizeBeyondLimits(t *testing.T) {
+	clip := sharedPath(t, "testdata/video/chaplin.mp4")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "h.mp4")
+	for _, w := range []string{"2147483647", "100000", "8193"} {
+		code, _, errs := runCLI("video", clip, "-o", out, "--width", w, "--frames", "1")
+		if code != 2 || !strings.Contains(errs, "8192") || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("--width %s: code %d, stderr %q", w, code, errs)
+		}
+	}
+	cmd := exec.Command("sh", "-c", `ulimit -v 3000000 && exec "$0" "$@"`, bin, "video", clip, "-o", out, "--width", "8000", "--frames", "1", "--quiet")
+	b, err := cmd.CombinedOutput()
+	msg := strings.TrimSpace(string(b))
+	if err == nil || cmd.ProcessState.ExitCode() != 1 || !strings.Contains(msg, "memory") || strings.Contains(msg, "goroutine") || strings.Count(msg, "\n") > 0 {
+		t.Errorf("8000 px wide under ulimit -v 3 GB: %v, output %q; want exit 1 and one line about memory", err, msg)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("refused runs left files behind: %v", entries)
 	}
 }

@@ -166,8 +166,8 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&duration, "duration", "dream only this much of the clip")
 	frames := fs.Int("frames", 0, "dream only this many frames")
 	fs.Var(&fps, "fps", "output frame rate (default: the clip's)")
-	width := fs.Int("width", 0, "output width; the height follows the aspect unless --height is set too")
-	height := fs.Int("height", 0, "output height")
+	width := fs.Int("width", 0, "output width, 16..8192; the height follows the aspect (with --height too, the frame fits inside both)")
+	height := fs.Int("height", 0, "output height, 16..8192")
 	coherence := fs.String("coherence", pipeline.CoherenceFlow, "temporal coherence: flow (carry the dream along the motion), blend (mix in the previous dream) or none")
 	blend := floatFlagP(fs, "blend", 0.98, 0, 1, "how much of the previous frame's dream is carried over each frame, 0..1 (0.5 when --coherence blend)")
 	keep := floatFlagP(fs, "keep", 0.8, 0, 1, "with --coherence flow: share of the carried dream kept where the motion is not trusted (occlusions, motion boundaries), 0..1")
@@ -191,8 +191,8 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	if *frames < 0 || *width < 0 || *height < 0 || *frameSteps < 0 || *frameOctaves < 0 || *frameStepSize < 0 {
 		return usageErrorf("--frames, --width, --height and the --frame-* flags must not be negative")
 	}
-	if (*width > 0 && *width < 16) || (*height > 0 && *height < 16) {
-		return usageErrorf("--width/--height below 16 pixels cannot be dreamed")
+	if (*width > 0 && *width < 16) || (*height > 0 && *height < 16) || *width > media.MaxSide || *height > media.MaxSide {
+		return usageErrorf("--width/--height must be 16..%d pixels", media.MaxSide)
 	}
 	if *coherence == pipeline.CoherenceBlend && !flagGiven(fs, "blend") {
 		*blend = 0.5 // without motion compensation a strong carry smears

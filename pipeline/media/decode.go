@@ -88,7 +88,16 @@ func NewDecoder(ctx context.Context, path string, opts DecodeOptions) (*Decoder,
 	}
 	d := &Decoder{path: path, info: info, start: opts.Start, duration: opts.Duration,
 		maxFrames: opts.MaxFrames, expected: -1}
+	if opts.Width > MaxSide || opts.Height > MaxSide {
+		return nil, fmt.Errorf("media: decode %s: requested size %dx%d is beyond the limit of %d pixels per side", path, opts.Width, opts.Height, MaxSide)
+	}
+	if info.Width < 1 || info.Height < 1 {
+		return nil, fmt.Errorf("media: decode %s: the video stream has no picture size", path)
+	}
 	d.width, d.height = fitSize(info.Width, info.Height, opts.Width, opts.Height)
+	if err := CheckFrameSize("media: decode "+path+": frames", d.width, d.height); err != nil {
+		return nil, fmt.Errorf("%w (ask for a smaller --width or --height)", err)
+	}
 
 	d.rate = info.FrameRate
 	resample := info.VFR
@@ -156,19 +165,22 @@ func snapStart(start time.Duration, rate Rational) time.Duration {
 }
 
 // fitSize returns the output size for a display size dw×dh and a request.
+// A side that the aspect would push beyond MaxSide comes out as MaxSide+1,
+// so that the caller's size check refuses it without an overflow.
 func fitSize(dw, dh, w, h int) (int, int) {
 	aspect := float64(dw) / float64(dh)
+	side := func(v float64) int { return int(min(math.Round(v), MaxSide+1)) }
 	switch {
 	case w > 0 && h > 0:
 		if float64(w)/float64(h) > aspect {
-			w = int(math.Round(float64(h) * aspect))
+			w = side(float64(h) * aspect)
 		} else {
-			h = int(math.Round(float64(w) / aspect))
+			h = side(float64(w) / aspect)
 		}
 	case w > 0:
-		h = int(math.Round(float64(w) / aspect))
+		h = side(float64(w) / aspect)
 	case h > 0:
-		w = int(math.Round(float64(h) * aspect))
+		w = side(float64(h) * aspect)
 	default:
 		w, h = dw, dh
 	}
