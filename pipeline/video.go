@@ -297,7 +297,7 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 		return nil, err
 	}
 	sink, err := newSink(runCtx, cp, out, media.EncodeOptions{
-		Width: w, Height: h, FrameRate: dec.FrameRate(), Audio: dec.AudioSource(),
+		Width: w, Height: h, FrameRate: dec.FrameRate(), Audio: dec.AudioSource(), Comment: media.DreamComment(dec.Start()),
 		CRF: opt.CRF, GIFWidth: opt.GIFWidth, GIFFrameRate: opt.GIFFrameRate, Logger: opt.Logger,
 	}, segmentFrames)
 	if err != nil {

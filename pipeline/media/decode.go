@@ -164,6 +164,12 @@ func snapStart(start time.Duration, rate Rational) time.Duration {
 	return max(snapped-100*time.Microsecond, 0)
 }
 
+// DecodeSize returns the frame size a Decoder of the clip gives for a
+// requested Width and Height (see DecodeOptions), without starting ffmpeg.
+func DecodeSize(info *Info, width, height int) (int, int) {
+	return fitSize(info.Width, info.Height, width, height)
+}
+
 // fitSize returns the output size for a display size dw×dh and a request.
 // A side that the aspect would push beyond MaxSide comes out as MaxSide+1,
 // so that the caller's size check refuses it without an overflow.
@@ -217,6 +223,10 @@ func (d *Decoder) expectedFrames() int {
 	}
 	return n
 }
+
+// Start returns where in the source the decode starts: DecodeOptions.Start
+// moved to a frame boundary.
+func (d *Decoder) Start() time.Duration { return d.start }
 
 // Width returns the width of the decoded frames in pixels.
 func (d *Decoder) Width() int { return d.width }

@@ -95,6 +95,9 @@ type EncodeOptions struct {
 	// (GIF delays are in 1/100 s and browsers slow down faster GIFs). A
 	// rate above MaxGIFFrameRate is refused.
 	GIFFrameRate Rational
+	// Comment is stored as the output's comment tag (MP4, MOV, MKV, WebM);
+	// "" stores none. See DreamComment.
+	Comment string
 	// GIFDither is paletteuse's dither mode; "" means "sierra2_4a".
 	GIFDither string
 	// GIFColors caps the GIF palette (palettegen max_colors), 2..256; 0: 256.
@@ -269,6 +272,9 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 	}
 	// Pass frames through one-to-one (no duplication/dropping by ffmpeg).
 	outKw["vsync"] = "passthrough"
+	if opts.Comment != "" && format != FormatGIF && format != FormatPNG {
+		outKw["metadata"] = "comment=" + opts.Comment
+	}
 	streams = append(streams, v)
 
 	if withAudio {
