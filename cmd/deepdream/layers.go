@@ -24,7 +24,7 @@ Flags:
 `
 
 func cmdLayers(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("layers", layersUsage, stderr)
+	fs := newFlagSet("layers", layersUsage, stdout)
 	mf := addModelFlags(fs)
 	all := fs.Bool("all", false, "list every node with a 4-d output, not only the usual dream layers")
 	size := fs.Int("size", 299, "input size used to report spatial sizes")

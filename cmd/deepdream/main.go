@@ -106,14 +106,15 @@ Commands:
 	}
 }
 
-// newFlagSet returns a flag set that prints the command's usage text and
-// reports errors instead of exiting.
-func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet returns a flag set that prints the command's usage text to w
+// (stdout: help the user asked for can be piped to less) and reports
+// errors instead of exiting.
+func newFlagSet(name, usage string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.SetOutput(stderr)
+		fmt.Fprint(w, usage)
+		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,5 +128,88 @@ func TestVideoSizeBeyondLimits(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("refused runs left files behind: %v", entries)
+	}
+}
+
+// writePNG writes a w×h gradient picture.
+func writePNG(t *testing.T, path string, w, h int) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), 128, 255})
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMisuse covers the small lies of a first use: help that goes to
+// stdout when asked for, "-o -", GIF flags with other outputs, GIF
+// upscaling, outputs that cannot be written (found before any work),
+// tiny pictures, and the mode of flow's files.
+func TestMisuse(t *testing.T) {
+	for _, c := range []string{"video", "zoom", "image", "flow", "stability", "layers", "models"} {
+		code, out, errs := runCLI("help", c)
+		if code != 0 || !strings.Contains(out, "Usage: deepdream "+c) || errs != "" {
+			t.Errorf("help %s: code %d, stdout %d bytes, stderr %q; want the usage on stdout", c, code, len(out), errs)
+		}
+	}
+	code, out, _ := runCLI("video", "--help")
+	if strings.Count(out, "(default 0.98") > 1 || !strings.Contains(out, "(default 0.98)") {
+		t.Errorf("--blend help should print its default once:\n%s", out)
+	}
+	_ = code
+	dir := t.TempDir()
+	pic := filepath.Join(dir, "p.png")
+	writePNG(t, pic, 64, 48)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"zoom", "-o", "-", "--frames", "1"}, "standard output"},
+		{[]string{"video", pic, "-o", "-"}, "standard output"},
+		{[]string{"zoom", "-o", filepath.Join(dir, "z.mp4"), "--gif-width", "32"}, "GIF output only"},
+		{[]string{"zoom", "-o", filepath.Join(dir, "z.gif"), "--size", "64x64", "--gif-width", "5000"}, "upscaled"},
+		{[]string{"image", pic, "-o", filepath.Join(dir, "missing", "x.png")}, "cannot write"},
+		{[]string{"flow", pic, pic, "-o", filepath.Join(dir, "missing", "f.flo")}, "cannot write"},
+	} {
+		code, _, errs := runCLI(tc.args...)
+		if code == 0 || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%v: code %d, stderr %q; want a one-line error mentioning %q", tc.args, code, errs, tc.want)
+		}
+	}
+	for _, n := range []int{1, 2, 50} {
+		tiny := filepath.Join(dir, fmt.Sprintf("t%d.png", n))
+		writePNG(t, tiny, n, (n*2+2)/3)
+		out := filepath.Join(dir, fmt.Sprintf("t%d_dream.png", n))
+		if code, _, errs := runCLI("image", tiny, "-o", out, "--steps", "1", "--octaves", "1", "--quiet"); code != 0 {
+			t.Errorf("image %dx%d: code %d: %s", n, (n*2+2)/3, code, errs)
+			continue
+		}
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width != n || cfg.Height != (n*2+2)/3 {
+			t.Errorf("image %d px wide: got %dx%d (%v), want the input's size", n, cfg.Width, cfg.Height, err)
+		}
+	}
+	flo := filepath.Join(dir, "f.flo")
+	if code, _, errs := runCLI("flow", pic, pic, "-o", flo, "--quality", "fast"); code != 0 {
+		t.Fatalf("flow: code %d: %s", code, errs)
+	}
+	if st, err := os.Stat(flo); err != nil || st.Mode().Perm()&0o044 == 0 {
+		t.Errorf("flow output mode %v (%v); want it readable by others, as every other output", st.Mode(), err)
 	}
 }

@@ -29,7 +29,7 @@ Flags:
 `
 
 func cmdStability(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("stability", stabilityUsage, stderr)
+	fs := newFlagSet("stability", stabilityUsage, stdout)
 	var start, duration durationFlag
 	var fps rateFlag
 	fs.Var(&start, "start", "where the dream starts in the source")

@@ -20,7 +20,8 @@ Dreams over a clip and writes it back with the same size, frame rate, timing
 and sound. Structures stick to moving objects: each frame starts from the
 previous dream carried along the optical flow (--coherence flow).
 
-OUT decides the format: .mp4 .mov .mkv (H.264), .webm (VP9 + Opus), .gif
+OUT decides the format: .mp4 .mov .mkv (H.264), .webm (VP9; Opus or Vorbis
+sound is copied, other sound becomes Opus), .gif
 (looping, palette-optimised, no sound) or a folder (numbered PNG frames).
 The output appears only when the job is done. After a crash or Ctrl-C, run
 the same command with --resume to continue where it stopped.
@@ -158,7 +159,7 @@ func (o *outputFlags) check() error {
 }
 
 func cmdVideo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("video", videoUsage, stderr)
+	fs := newFlagSet("video", videoUsage, stdout)
 	of := addOutputFlags(fs)
 	var start, duration durationFlag
 	var fps rateFlag

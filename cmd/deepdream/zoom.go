@@ -110,7 +110,7 @@ func parseCenter(s string) (float64, float64, error) {
 }
 
 func cmdZoom(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("zoom", zoomUsage, stderr)
+	fs := newFlagSet("zoom", zoomUsage, stdout)
 	of := addOutputFlags(fs)
 	from := fs.String("from", "", "start from this picture (cropped to fill the frame) instead of noise")
 	// Flags with their own syntax are read as strings and parsed after
@@ -164,6 +164,9 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 		if err := f.v.Set(f.value); err != nil {
 			return usageErrorf("--%s: %v", f.name, err)
 		}
+	}
+	if of.gifWidth > size.w {
+		return usageErrorf("--gif-width %d is wider than the frames (--size %s); GIFs are not upscaled", of.gifWidth, size.String())
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
