@@ -97,7 +97,7 @@ func cmdImage(args []string, stdout, stderr io.Writer) error {
 		result = dream.Resize(result, ow, oh)
 	}
 	if errors.Is(err, context.Canceled) {
-		return errors.New("interrupted; nothing was written")
+		return interruptedf("interrupted; nothing was written")
 	}
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,21 @@ import (
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// exitInterrupted is the exit code after Ctrl-C or SIGTERM, as shells
+// report a process killed by SIGINT (128+2).
+const exitInterrupted = 130
+
+// interruptedError is a stop on Ctrl-C with a message for the user; it
+// matches context.Canceled (exit code 130) without printing it.
+type interruptedError struct{ msg string }
+
+func (e interruptedError) Error() string { return e.msg }
+func (e interruptedError) Unwrap() error { return context.Canceled }
+
+func interruptedf(format string, a ...any) error {
+	return interruptedError{fmt.Sprintf(format, a...)}
 }
 
 // usageError marks errors in how the command was called (exit code 2).
@@ -64,6 +80,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		fmt.Fprintf(stderr, "deepdream %s: %s\n", c.name, oneLine(err.Error()))
+		if errors.Is(err, context.Canceled) {
+			return exitInterrupted
+		}
 		var u usageError
 		if errors.As(err, &u) {
 			return 2

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -234,7 +235,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 		Dream: p, FrameSteps: *frameSteps, FrameOctaves: *frameOctaves, FrameStepSize: *frameStepSize, Coherence: *coherence, Blend: *blend, Refresh: *refresh, Keep: *keep, Flow: fopt,
 		ModelID: modelID(mf), MeasureStability: *stability,
 		Logger:   of.logger(stderr),
-		Progress: func(pr pipeline.VideoProgress) { bar.update(pr.Done, pr.Total) },
+		Progress: func(pr pipeline.VideoProgress) { bar.resumed(pr.Resumed); bar.update(pr.Done, pr.Total) },
 	}
 	res, err := pipeline.RunVideo(ctx, exec, opt)
 	bar.finish()
@@ -276,7 +277,13 @@ func jobError(err error, cmd string, args []string) error {
 		if !strings.Contains(resume, "--resume") {
 			resume += " --resume"
 		}
+		if errors.Is(ie.Err, context.Canceled) {
+			return interruptedf("interrupted; %d frames are safe, continue with: %s", ie.Done, resume)
+		}
 		return fmt.Errorf("%v; %d frames are safe, continue with: %s", ie.Err, ie.Done, resume)
+	}
+	if errors.Is(err, context.Canceled) {
+		return interruptedf("interrupted before the first frame was finished; nothing was written")
 	}
 	var re *pipeline.ResumeError
 	if errors.As(err, &re) {

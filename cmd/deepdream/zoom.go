@@ -286,14 +286,14 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 		First: first, Dream: p, Layers: sched, LayerFade: fade.d, Loop: *loop, LoopFrames: *loopFrames,
 		CRF: of.crf, GIFWidth: of.gifWidth, GIFFrameRate: of.gifFPS.r, MaxBytes: maxBytes.n,
 		ModelID: modelID(mf), Logger: of.logger(stderr),
-		Progress: func(pr pipeline.VideoProgress) { bar.update(pr.Done, pr.Total) },
+		Progress: func(pr pipeline.VideoProgress) { bar.resumed(pr.Resumed); bar.update(pr.Done, pr.Total) },
 	}
 	res, err := pipeline.RunZoom(ctx, exec, opt)
 	bar.finish()
 	if err != nil {
 		var ie *pipeline.InterruptedError
 		if errors.Is(err, context.Canceled) && !errors.As(err, &ie) {
-			return errors.New("interrupted before the first frame was finished; nothing was written")
+			return interruptedf("interrupted before the first frame was finished; nothing was written")
 		}
 		return jobError(err, "zoom", args)
 	}
