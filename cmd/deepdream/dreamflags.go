@@ -97,7 +97,13 @@ func (f *dreamFlags) applyPreset() error {
 	return nil
 }
 
-// layerInfos lists the layers the objective may name, with channel counts.
+// allLayerOps are the operations whose outputs --layer may name: what
+// deepdream layers --all lists.
+var allLayerOps = []string{"ConcatV2", "Concat", "Relu", "Relu6", "Conv2D", "BiasAdd", "MaxPool", "AvgPool", "LRN", "Add", "AddV2", "Mul", "FusedBatchNorm", "FusedBatchNormV3", "Identity"}
+
+// layerInfos lists the layers the objective may name, with channel counts:
+// the model's usual dream layers first (registry models), then every node
+// that deepdream layers --all lists, for the built-in model as for a file.
 func layerInfos(m *zoo.Model) ([]dream.LayerInfo, error) {
 	ex, err := native.New(m.Graph, m.Spec, native.Options{Workers: 1})
 	if err != nil {
@@ -105,24 +111,24 @@ func layerInfos(m *zoo.Model) ([]dream.LayerInfo, error) {
 	}
 	w, h := ex.MinSize()
 	size := max(w, h, 299)
-	if len(m.Layers) > 0 {
-		var out []dream.LayerInfo
-		for _, name := range m.Layers {
-			c, err := ex.Channels(name, size, size)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, dream.LayerInfo{Name: name, Channels: c})
+	var out []dream.LayerInfo
+	seen := map[string]bool{}
+	for _, name := range m.Layers {
+		c, err := ex.Channels(name, size, size)
+		if err != nil {
+			return nil, err
 		}
-		return out, nil
+		out = append(out, dream.LayerInfo{Name: name, Channels: c})
+		seen[name] = true
 	}
-	acts, err := ex.Layers([]string{"ConcatV2", "Concat", "Relu", "Relu6", "BiasAdd", "Conv2D", "MaxPool", "AvgPool", "LRN", "Identity", "AddV2", "Add"}, size, size)
+	acts, err := ex.Layers(allLayerOps, size, size)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]dream.LayerInfo, len(acts))
-	for i, a := range acts {
-		out[i] = dream.LayerInfo{Name: a.Layer, Channels: a.Channels}
+	for _, a := range acts {
+		if !seen[a.Layer] {
+			out = append(out, dream.LayerInfo{Name: a.Layer, Channels: a.Channels})
+		}
 	}
 	return out, nil
 }

@@ -54,7 +54,7 @@ func cmdLayers(args []string, stdout, stderr io.Writer) error {
 	var names []string
 	ops := []string{"ConcatV2", "Concat", "Relu", "Relu6"}
 	if *all {
-		ops = append(ops, "Conv2D", "BiasAdd", "MaxPool", "AvgPool", "LRN", "Add", "AddV2", "Mul", "FusedBatchNorm", "FusedBatchNormV3", "Identity")
+		ops = allLayerOps
 	}
 	if len(m.Layers) > 0 && !*all {
 		names = m.Layers

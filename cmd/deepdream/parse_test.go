@@ -213,3 +213,29 @@ func TestMisuse(t *testing.T) {
 		t.Errorf("flow output mode %v (%v); want it readable by others, as every other output", st.Mode(), err)
 	}
 }
+
+// TestLayersAllAreAccepted: every node deepdream layers --all lists for the
+// built-in model can be dreamed on (they were "unknown layer").
+func TestLayersAllAreAccepted(t *testing.T) {
+	code, out, errs := runCLI("layers", "--all")
+	if code != 0 {
+		t.Fatalf("layers --all: code %d: %s", code, errs)
+	}
+	var nodes []string
+	for _, line := range strings.Split(out, "\n")[1:] {
+		if f := strings.Fields(line); len(f) >= 2 && !strings.HasPrefix(f[0], "mixed") && f[0] != "minimum" {
+			nodes = append(nodes, f[0])
+		}
+	}
+	if len(nodes) < 50 {
+		t.Fatalf("layers --all lists %d nodes besides mixedN:\n%s", len(nodes), out)
+	}
+	dir := t.TempDir()
+	pic := filepath.Join(dir, "p.png")
+	writePNG(t, pic, 48, 48)
+	for _, n := range []string{nodes[0], nodes[len(nodes)/2], nodes[len(nodes)-1]} {
+		if code, _, errs := runCLI("image", pic, "-o", filepath.Join(dir, "o.png"), "--force", "--layer", n, "--steps", "1", "--octaves", "1", "--quiet"); code != 0 {
+			t.Errorf("--layer %s: code %d: %s", n, code, errs)
+		}
+	}
+}
