@@ -257,13 +257,18 @@ func (d *Decoder) Frame() int { return d.frame }
 
 // AudioSource returns the audio of the decoded span, ready for
 // EncodeOptions.Audio: the same file, start and duration (when MaxFrames
-// bounds the decode, the duration of that many frames). It returns nil
-// when the source has no audio.
+// bounds the decode, the duration of that many frames; with no bound, up
+// to the end of the video stream, so that audio which starts late or runs
+// longer does not outlast the picture). It returns nil when the source has
+// no audio.
 func (d *Decoder) AudioSource() *AudioSource {
 	if len(d.info.Audio) == 0 {
 		return nil
 	}
 	dur := d.duration
+	if dur == 0 && d.info.Duration > d.start {
+		dur = d.info.Duration - d.start
+	}
 	if d.maxFrames > 0 {
 		fd := time.Duration(d.rate.FrameDuration(d.maxFrames) * float64(time.Second))
 		if dur == 0 || fd < dur {
