@@ -23,7 +23,8 @@ type DecodeOptions struct {
 	Width, Height int
 	// FrameRate resamples to this rate with ffmpeg's fps filter (frames are
 	// duplicated or dropped). Zero: the source rate; a variable-rate source
-	// is always resampled to Info.FrameRate (its average rate).
+	// is always resampled to Info.FrameRate (its average rate): frame
+	// timestamps are not kept, so callers should say so (Resampled).
 	FrameRate Rational
 	// Start skips to this time in the source (accurate seek), moved forward
 	// to the next frame boundary; AudioSource uses the same start.
@@ -222,6 +223,13 @@ func (d *Decoder) expectedFrames() int {
 		n = d.maxFrames
 	}
 	return n
+}
+
+// Resampled reports whether the frames are resampled to a constant rate
+// that differs from the source's timing: a variable-rate source, or a
+// FrameRate other than the source's.
+func (d *Decoder) Resampled() bool {
+	return d.info.VFR || d.rate != d.info.FrameRate.Reduce()
 }
 
 // Start returns where in the source the decode starts: DecodeOptions.Start

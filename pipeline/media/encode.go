@@ -186,7 +186,7 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 	switch format {
 	case FormatMP4, FormatMOV, FormatMKV, FormatWebM:
 		// yuv420p needs even dimensions: drop the odd last row/column.
-		if w, h := opts.Width&^1, opts.Height&^1; w != opts.Width || h != opts.Height {
+		if w, h := EncodedSize(format, opts.Width, opts.Height); w != opts.Width || h != opts.Height {
 			if w == 0 || h == 0 {
 				return nil, fmt.Errorf("media: encode %s: frame %dx%d too small for yuv420p", path, opts.Width, opts.Height)
 			}

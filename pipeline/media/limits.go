@@ -13,6 +13,17 @@ const MaxSide = 8192
 // delays are in 1/100 s and browsers treat delays under 2/100 s as 10/100 s.
 const MaxGIFFrameRate = 50
 
+// EncodedSize returns the frame size format stores for w×h frames: H.264
+// and VP9 (yuv420p) need even sides, so the encoder drops an odd last row
+// or column; GIF and PNG keep the size.
+func EncodedSize(format Format, w, h int) (int, int) {
+	switch format {
+	case FormatMP4, FormatMOV, FormatMKV, FormatWebM:
+		return w &^ 1, h &^ 1
+	}
+	return w, h
+}
+
 // CheckFrameSize returns an error when a frame of w×h pixels is outside
 // 1..MaxSide on either side. what names the size in the message (for
 // example "frames of clip.mp4").
