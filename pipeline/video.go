@@ -116,6 +116,10 @@ type VideoResult struct {
 	Wall          time.Duration
 	Stages        StageTimes
 	Output        string
+	// Resampled is true when the source's timing was not kept: a
+	// variable-rate source, or a Decode.FrameRate other than the source's,
+	// resampled to FrameRate (see media.Decoder.Resampled).
+	Resampled bool
 	// Stability is set when VideoOptions.MeasureStability is.
 	Stability *Stability
 }
@@ -343,7 +347,7 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	_ = cp.remove()
 	res := &VideoResult{
 		Frames: cp.state.Done, Resumed: r.resumed, Width: w, Height: h, FrameRate: dec.FrameRate(),
-		Wall: time.Since(start), Stages: r.stages(), Output: out.final,
+		Wall: time.Since(start), Stages: r.stages(), Output: out.final, Resampled: dec.Resampled(),
 	}
 	if r.meter != nil {
 		s := r.meter.Result()

@@ -167,7 +167,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&start, "start", "start at this time in the clip (5s, 1m30s, 90, 1:30)")
 	fs.Var(&duration, "duration", "dream only this much of the clip")
 	frames := fs.Int("frames", 0, "dream only this many frames")
-	fs.Var(&fps, "fps", "output frame rate (default: the clip's)")
+	fs.Var(&fps, "fps", "output frame rate (default: the clip's; a variable-rate clip is resampled to its average rate, and the summary says so)")
 	width := fs.Int("width", 0, "output width, 16..8192; the height follows the aspect (with --height too, the frame fits inside both)")
 	height := fs.Int("height", 0, "output height, 16..8192")
 	coherence := fs.String("coherence", pipeline.CoherenceFlow, "temporal coherence: flow (carry the dream along the motion), blend (mix in the previous dream) or none")
@@ -243,8 +243,16 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 		return jobError(err, "video", args)
 	}
 	if !of.quiet {
-		fmt.Fprintf(stderr, "wrote %s: %d frames, %dx%d at %s fps in %v (%.2f s/frame; dream %v, flow %v, decode %v, encode %v, checkpoint %v)\n",
-			res.Output, res.Frames, res.Width, res.Height, res.FrameRate, res.Wall.Round(time.Second),
+		size := fmt.Sprintf("%dx%d", res.Width, res.Height)
+		format, _ := media.FormatFromPath(of.out)
+		if w, h := media.EncodedSize(format, res.Width, res.Height); w != res.Width || h != res.Height {
+			size = fmt.Sprintf("%dx%d (dreamed at %s; H.264 and VP9 need even sides)", w, h, size)
+		}
+		if res.Resampled && !fps.r.Valid() {
+			fmt.Fprintf(stderr, "note: %s has a variable frame rate; it was resampled to %.3f fps (frames repeated or dropped); --fps picks the rate\n", in, res.FrameRate.Float64())
+		}
+		fmt.Fprintf(stderr, "wrote %s: %d frames, %s at %s fps in %v (%.2f s/frame; dream %v, flow %v, decode %v, encode %v, checkpoint %v)\n",
+			res.Output, res.Frames, size, res.FrameRate, res.Wall.Round(time.Second),
 			res.Wall.Seconds()/float64(max(res.Frames-res.Resumed, 1)), res.Stages.Dream.Round(time.Millisecond),
 			res.Stages.Flow.Round(time.Millisecond), res.Stages.Decode.Round(time.Millisecond),
 			res.Stages.Encode.Round(time.Millisecond), res.Stages.Checkpoint.Round(time.Millisecond))
