@@ -163,6 +163,29 @@ func (c *checkpoint) loadFrame(i int, rgb []byte) error {
 	return nil
 }
 
+// segmentDone records that segment k, which ends before frame end, is
+// encoded and durable, and drops the frame images it replaces, keeping its
+// last one, which the next frame's coherence needs.
+func (c *checkpoint) segmentDone(k, end int) error {
+	c.state.Segments = k + 1
+	if err := c.writeState(); err != nil {
+		return err
+	}
+	first := k * c.segmentFrames
+	for i := max(first-1, 0); i < end-1; i++ {
+		if err := os.Remove(c.framePath(i)); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+	}
+	return nil
+}
+
+// segments is the number of finished segments.
+func (c *checkpoint) segments() int { return c.state.Segments }
+
+// done is the number of finished frames.
+func (c *checkpoint) done() int { return c.state.Done }
+
 func (c *checkpoint) writeState() error {
 	b, err := json.MarshalIndent(c.state, "", " ")
 	if err != nil {

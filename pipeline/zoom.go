@@ -3,10 +3,7 @@ package pipeline
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -215,41 +212,13 @@ func (o *ZoomOptions) validate() error {
 	return nil
 }
 
-// zoomKey identifies everything that decides the rendered frames, so that a
-// checkpoint is only resumed by the same job. Encoder settings are left out:
-// the frames do not depend on them.
-func zoomKey(o *ZoomOptions, from os.FileInfo) (string, error) {
-	var src struct {
-		Path    string
-		Size    int64
-		ModTime time.Time
-	}
-	if from != nil {
-		src.Path, _ = filepath.Abs(o.From)
-		src.Size, src.ModTime = from.Size(), from.ModTime()
-	}
-	blob, err := json.Marshal(struct {
-		Kind                string
-		Version             int
-		From                any
-		W, H, Frames, Loop  int
-		Rate                string
-		Zoom, Rotate        Schedule
-		CX, CY, Supersample float64
-		Every               int
-		First, Dream        dream.Params
-		Layers              []TimedObjective
-		Fade                time.Duration
-		Model               string
-		Segments            int
-	}{"zoom", 1, src, o.Width, o.Height, o.Frames, o.loopFrames(), o.FrameRate.Reduce().String(),
-		o.Zoom, o.Rotate, o.CenterX, o.CenterY, o.Supersample, o.KeyframeEvery,
-		o.First, o.Dream, o.Layers, o.LayerFade, o.ModelID, o.SegmentFrames})
-	if err != nil {
-		return "", err
-	}
-	s := sha256.Sum256(blob)
-	return hex.EncodeToString(s[:]), nil
+// zoomHashSkip lists the ZoomOptions fields that do not shape the frames,
+// so they are left out of the checkpoint hash. The starting picture is
+// identified by its fingerprint instead of its name.
+var zoomHashSkip = map[string]bool{
+	"Output": true, "Force": true, "Resume": true, "From": true,
+	"CRF": true, "GIFWidth": true, "GIFFrameRate": true, "MaxBytes": true,
+	"Progress": true, "Logger": true,
 }
 
 // RunZoom renders an infinite-zoom animation (see ZoomOptions) and writes it
@@ -261,107 +230,90 @@ func zoomKey(o *ZoomOptions, from os.FileInfo) (string, error) {
 // When it stops early with frames done, the error is an *InterruptedError
 // and running again with Resume continues to the same result.
 func RunZoom(ctx context.Context, net dream.Network, opt ZoomOptions) (*ZoomResult, error) {
-	start := time.Now()
+	clock := newStageClock()
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
 	if mw, mh := net.MinSize(); opt.Width < mw || opt.Height < mh {
 		return nil, fmt.Errorf("size %dx%d is smaller than the model's minimum %dx%d", opt.Width, opt.Height, mw, mh)
 	}
-	var fromStat os.FileInfo
 	if opt.From != "" {
 		st, err := os.Stat(opt.From)
 		if err != nil {
-			return nil, fmt.Errorf("--from: %w", err)
+			return nil, fmt.Errorf("starting picture: %w", err)
 		}
 		if st.IsDir() {
-			return nil, fmt.Errorf("--from %s is a folder, not a picture", opt.From)
+			return nil, fmt.Errorf("starting picture %s is a folder, not a picture", opt.From)
 		}
-		fromStat = st
 	}
-	out, err := prepareJobOutput(opt.From, opt.Output, opt.Force, opt.Resume)
-	if err != nil {
-		return nil, err
-	}
-	r := &zoomRun{opt: &opt, net: net, start: start}
+	r := &zoomRun{opt: &opt, net: net, clock: clock}
 	r.setup()
-	if opt.From != "" {
-		// Read the picture before any checkpoint exists, so a bad one
-		// leaves nothing behind.
-		if r.from, err = r.fromCanvas(opt.From); err != nil {
-			return nil, err
-		}
-	}
-	key, err := zoomKey(&opt, fromStat)
-	if err != nil {
-		return nil, err
-	}
 	// A plain zoom into a video container is encoded in segments as it
 	// renders, so the checkpoint of a long zoom stays small; a loop needs
 	// its first frames again at the end, and a GIF needs them all.
-	segmentFrames := 0
-	if _, err := media.SegmentFormat(out.format); err == nil && !opt.Loop {
-		segmentFrames = opt.SegmentFrames
-		if segmentFrames <= 0 {
-			segmentFrames = DefaultSegmentFrames
-		}
+	segmentFrames := opt.SegmentFrames
+	if opt.Loop {
+		segmentFrames = -1
 	}
-	cp, err := openCheckpoint(out.final, key, opt.Width, opt.Height, segmentFrames, opt.Resume, opt.Force)
+	spec := jobSpec{
+		Input: opt.From, Output: opt.Output, Force: opt.Force, Resume: opt.Resume,
+		SegmentFrames: segmentFrames, Progress: opt.Progress,
+	}
+	j, fit, err := runJob(ctx, spec, r, clock, errNoFrames)
 	if err != nil {
 		return nil, err
 	}
-	r.cp = cp
-	r.resumed = min(cp.state.Done, r.total)
-	succeeded := false
-	defer func() {
-		if !succeeded {
-			if r.sink != nil {
-				r.sink.abort()
-			}
-			out.discard()
-		}
-	}()
-	if segmentFrames > 0 {
-		if r.sink, err = newSink(ctx, cp, out, r.encodeOptions(out), segmentFrames); err != nil {
-			return nil, err
-		}
-		if err := r.resumeSink(); err != nil {
-			return nil, err
-		}
-	}
-	if err := r.render(ctx); err != nil {
-		if cp.state.Done > 0 {
-			return nil, &InterruptedError{Done: cp.state.Done, WorkDir: cp.dir, Err: err}
-		}
-		_ = cp.remove()
-		return nil, err
-	}
-	t := time.Now()
-	var fit string
-	if r.sink != nil {
-		err = r.sink.finish(ctx)
-	} else {
-		fit, err = r.encode(ctx, out)
-	}
-	r.encodeTime += time.Since(t)
-	if err != nil {
-		return nil, &InterruptedError{Done: cp.state.Done, WorkDir: cp.dir, Err: err}
-	}
-	if err := out.commit(); err != nil {
-		return nil, &InterruptedError{Done: cp.state.Done, WorkDir: cp.dir, Err: err}
-	}
-	succeeded = true
-	_ = cp.remove()
+	st := clock.times()
 	res := &ZoomResult{
-		Frames: opt.Frames, Rendered: r.total, Resumed: r.resumed, Keyframes: r.keyframes,
+		Frames: opt.Frames, Rendered: r.total, Resumed: j.resumed, Keyframes: r.keyframes,
 		Width: opt.Width, Height: opt.Height, FrameRate: opt.FrameRate.Reduce(),
-		Wall: time.Since(start), Dream: r.dreamTime, Warp: r.warpTime, Encode: r.encodeTime,
-		Output: out.final, Fit: fit,
+		Wall: time.Since(clock.start), Dream: st.Dream, Warp: st.Warp, Encode: st.Encode,
+		Output: j.out.final, Fit: fit,
 	}
-	if st, err := os.Stat(out.final); err == nil && !st.IsDir() {
+	if st, err := os.Stat(j.out.final); err == nil && !st.IsDir() {
 		res.Bytes = st.Size()
 	}
 	return res, nil
+}
+
+// prepare reads the starting picture (before any checkpoint exists, so a
+// bad one leaves nothing behind) and hashes the job.
+func (r *zoomRun) prepare(context.Context) (jobFrames, error) {
+	extra := map[string]any{}
+	if r.opt.From != "" {
+		var err error
+		if r.from, err = r.fromCanvas(r.opt.From); err != nil {
+			return jobFrames{}, err
+		}
+		if extra["From"], err = inputFingerprint(r.opt.From); err != nil {
+			return jobFrames{}, fmt.Errorf("starting picture: %w", err)
+		}
+	}
+	// The defaults validate filled in, and the loop's length, are part of
+	// what shapes the frames.
+	extra["LoopFrames"] = r.opt.loopFrames()
+	hash, err := optionsHash("zoom", r.opt, zoomHashSkip, extra)
+	if err != nil {
+		return jobFrames{}, err
+	}
+	o := r.opt
+	return jobFrames{
+		Width: o.Width, Height: o.Height, Total: r.total, CheckpointHash: hash,
+		Encode: media.EncodeOptions{
+			FrameRate: o.FrameRate.Reduce(),
+			CRF:       o.CRF, GIFWidth: o.GIFWidth, GIFFrameRate: o.GIFFrameRate, Logger: o.Logger,
+		},
+	}, nil
+}
+
+// brokenInput: the starting picture was read whole in prepare.
+func (r *zoomRun) brokenInput(error) bool { return false }
+
+// produce renders the frames the checkpoint lacks.
+func (r *zoomRun) produce(ctx context.Context, j *job, emit func(int, []byte) error) error {
+	r.cp = j.cp
+	r.resumed = j.resumed
+	return r.render(ctx, emit)
 }
 
 // zoomRun is the state of one RunZoom call.
@@ -369,7 +321,6 @@ type zoomRun struct {
 	opt    *ZoomOptions
 	net    dream.Network
 	cp     *checkpoint
-	start  time.Time
 	cw, ch int     // canvas size
 	cx, cy float64 // zoom centre on the canvas
 	total  int     // frames to render
@@ -378,25 +329,8 @@ type zoomRun struct {
 	logZ, angle []float64
 	from        *models.Image // the starting picture on the canvas, if any
 
-	resumed, keyframes              int
-	dreamTime, warpTime, encodeTime time.Duration
-	// sink, when set, encodes frames as they are rendered (segments).
-	sink frameSink
-}
-
-// resumeSink hands the sink the checkpointed frames it does not hold yet:
-// those of the unfinished segment.
-func (r *zoomRun) resumeSink() error {
-	rgb := make([]byte, r.opt.Width*r.opt.Height*3)
-	for i := min(r.cp.state.Segments*r.cp.segmentFrames, r.resumed); i < r.resumed; i++ {
-		if err := r.cp.loadFrame(i, rgb); err != nil {
-			return err
-		}
-		if err := r.sink.write(i, rgb); err != nil {
-			return err
-		}
-	}
-	return nil
+	resumed, keyframes int
+	clock              *stageClock
 }
 
 func (r *zoomRun) setup() {
@@ -450,7 +384,7 @@ func (r *zoomRun) toCanvas(img *models.Image) *models.Image {
 func (r *zoomRun) fromCanvas(path string) (*models.Image, error) {
 	pic, err := imageio.Read(path)
 	if err != nil {
-		return nil, fmt.Errorf("--from: %w", err)
+		return nil, fmt.Errorf("starting picture: %w", err)
 	}
 	src := pic.Image
 	s := max(float64(r.cw)/float64(src.Width), float64(r.ch)/float64(src.Height))
@@ -474,8 +408,7 @@ func (r *zoomRun) dreamKey(ctx context.Context, canvas *models.Image, K int, p d
 	if p.Steps == 0 {
 		return canvas, nil
 	}
-	t := time.Now()
-	defer func() { r.dreamTime += time.Since(t) }()
+	defer r.clock.add(&r.clock.st.Dream, time.Now())
 	if len(r.opt.Layers) > 0 {
 		p.Objective = objectiveAt(r.opt.Layers, r.opt.LayerFade, r.frameTime(K))
 	}
@@ -545,7 +478,7 @@ func (r *zoomRun) loadCanvas(K int) (c *models.Image, ok bool, err error) {
 }
 
 // render makes the frames the checkpoint does not hold yet.
-func (r *zoomRun) render(ctx context.Context) error {
+func (r *zoomRun) render(ctx context.Context, emit func(int, []byte) error) error {
 	k, T := r.opt.KeyframeEvery, r.total
 	done := r.cp.state.Done
 	if done >= T {
@@ -588,7 +521,7 @@ func (r *zoomRun) render(ctx context.Context) error {
 				t := time.Now()
 				next = warpImage(key, r.motion(K, K+k), nil, 0)
 				clampImage(next)
-				r.warpTime += time.Since(t)
+				r.clock.add(&r.clock.st.Warp, t)
 				if next, err = r.dreamKey(ctx, next, K+k, r.opt.Dream); err != nil {
 					return err
 				}
@@ -603,24 +536,13 @@ func (r *zoomRun) render(ctx context.Context) error {
 			}
 			t := time.Now()
 			r.frame(f, K, key, next, rgb)
-			r.warpTime += time.Since(t)
-			if err := r.cp.saveFrame(f, rgb); err != nil {
+			r.clock.add(&r.clock.st.Warp, t)
+			if err := emit(f, rgb); err != nil {
 				return err
-			}
-			if r.sink != nil {
-				t := time.Now()
-				if err := r.sink.write(f, rgb); err != nil {
-					return err
-				}
-				r.encodeTime += time.Since(t)
 			}
 			if (f+1)%k == 0 && f+1-k >= 0 {
 				// Keyframe f+1-k is no longer needed to resume.
 				_ = os.Remove(r.canvasPath(f + 1 - k))
-			}
-			if r.opt.Progress != nil {
-				r.opt.Progress(VideoProgress{Done: f + 1, Total: T, Resumed: r.resumed, Elapsed: time.Since(r.start),
-					Stages: StageTimes{Dream: r.dreamTime}})
 			}
 		}
 		key = next
@@ -720,11 +642,11 @@ func (r *zoomRun) encodeOptions(out *output) media.EncodeOptions {
 	}
 }
 
-func (r *zoomRun) encode(ctx context.Context, out *output) (string, error) {
+func (r *zoomRun) encodeAll(ctx context.Context, j *job, path string) (string, error) {
 	o := r.opt
-	eo := r.encodeOptions(out)
-	if out.format != media.FormatGIF || o.MaxBytes <= 0 {
-		return "", r.encodeOnce(ctx, out.temp, eo)
+	eo := r.encodeOptions(j.out)
+	if j.out.format != media.FormatGIF || o.MaxBytes <= 0 {
+		return "", r.encodeOnce(ctx, path, eo)
 	}
 	g := gifAttempt{fps: int(math.Round(min(o.FrameRate.Float64(), 50))), width: o.Width, colours: 256}
 	if o.GIFFrameRate.Valid() {
@@ -739,11 +661,11 @@ func (r *zoomRun) encode(ctx context.Context, out *output) (string, error) {
 		eo.GIFWidth = g.width
 		eo.GIFColors = g.colours
 		eo.GIFDither = g.dither
-		_ = os.Remove(out.temp)
-		if err := r.encodeOnce(ctx, out.temp, eo); err != nil {
+		_ = os.Remove(path)
+		if err := r.encodeOnce(ctx, path, eo); err != nil {
 			return "", err
 		}
-		st, err := os.Stat(out.temp)
+		st, err := os.Stat(path)
 		if err != nil {
 			return "", fmt.Errorf("encode: %w", err)
 		}
