@@ -48,10 +48,39 @@ func workDirFor(output string) string {
 }
 
 // ResumeError reports a work directory that belongs to another job, or a
-// job that must be resumed or restarted explicitly.
-type ResumeError struct{ Msg string }
+// job that must be resumed or restarted explicitly. Msg says what is wrong
+// and Fix what to do, so that a command line can word the fix in its flags.
+type ResumeError struct {
+	Msg string
+	Fix ResumeFix
+}
 
-func (e *ResumeError) Error() string { return e.Msg }
+func (e *ResumeError) Error() string { return e.Msg + "; " + e.Fix.String() }
+
+// ResumeFix is what to do about a ResumeError.
+type ResumeFix int
+
+// The fixes of a ResumeError.
+const (
+	// FixRestart: run again without Resume and with Force.
+	FixRestart ResumeFix = iota
+	// FixSameOrRestart: resume with exactly the same options, or restart.
+	FixSameOrRestart
+	// FixResumeOrRestart: set Resume to continue, or Force to start over.
+	FixResumeOrRestart
+)
+
+// String words the fix in terms of the job options.
+func (f ResumeFix) String() string {
+	switch f {
+	case FixSameOrRestart:
+		return "resume with exactly the same options, or run without Resume and with Force to start over"
+	case FixResumeOrRestart:
+		return "set Resume to continue it, or Force to start over"
+	default:
+		return "run without Resume and with Force to start over"
+	}
+}
 
 // openCheckpoint prepares the work directory for a job identified by key.
 // With resume, an existing compatible checkpoint is continued; without it,
@@ -62,21 +91,21 @@ func openCheckpoint(output, key string, width, height, segmentFrames int, resume
 	switch {
 	case err == nil && resume:
 		if err := json.Unmarshal(raw, &c.state); err != nil {
-			return nil, &ResumeError{fmt.Sprintf("checkpoint %s is unreadable (%v); run again without --resume to start over", c.dir, err)}
+			return nil, &ResumeError{fmt.Sprintf("checkpoint %s is unreadable (%v)", c.dir, err), FixRestart}
 		}
 		if c.state.Version != checkpointVersion || c.state.Key != key || c.state.Width != width || c.state.Height != height {
-			return nil, &ResumeError{fmt.Sprintf("the checkpoint in %s was made with a different input or different settings; resume with exactly the same command, or run without --resume and with --force to start over", c.dir)}
+			return nil, &ResumeError{fmt.Sprintf("the checkpoint in %s was made with a different input or different settings", c.dir), FixSameOrRestart}
 		}
 		for i := c.firstFrameKept(); i < c.state.Done; i++ {
 			if _, err := os.Stat(c.framePath(i)); err != nil {
-				return nil, &ResumeError{fmt.Sprintf("checkpoint %s is missing frame %d; run without --resume and with --force to start over", c.dir, i)}
+				return nil, &ResumeError{fmt.Sprintf("checkpoint %s is missing frame %d", c.dir, i), FixRestart}
 			}
 		}
 		return c, nil
 	case err == nil && !restart:
 		var st checkpointState
 		_ = json.Unmarshal(raw, &st)
-		return nil, &ResumeError{fmt.Sprintf("an interrupted run of this output left %d dreamed frames in %s; add --resume to continue it, or --force to start over", st.Done, c.dir)}
+		return nil, &ResumeError{fmt.Sprintf("an interrupted run of this output left %d dreamed frames in %s", st.Done, c.dir), FixResumeOrRestart}
 	case err != nil && !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}

@@ -3,12 +3,15 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deepdream-go/deepdream/pipeline/media"
 )
 
 // leafPaths lists the option fields optionsHash sees, by path, the way
@@ -190,4 +193,38 @@ func TestWorkLock(t *testing.T) {
 		t.Fatalf("lock after release: %v", err)
 	}
 	l2.release()
+}
+
+// Bad settings for the frames after the first are refused before anything
+// is decoded or written, not after frame 0 (where the advice to resume
+// would repeat the bad setting).
+func TestVideoOptionsRefusedUpFront(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.mp4")
+	if err := os.WriteFile(in, []byte("not read"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.mp4")
+	for _, tc := range []struct {
+		name string
+		edit func(*VideoOptions)
+		want string
+	}{
+		{"frame octaves", func(o *VideoOptions) { o.FrameOctaves = 100 }, "octaves"},
+		{"frame step size", func(o *VideoOptions) { o.FrameStepSize = 1000 }, "step size"},
+		{"frame step size NaN", func(o *VideoOptions) { o.FrameStepSize = math.NaN() }, "step size"},
+		{"blend NaN", func(o *VideoOptions) { o.Blend = math.NaN() }, "blend"},
+		{"keep Inf", func(o *VideoOptions) { o.Keep = math.Inf(1) }, "keep"},
+		{"gif rate", func(o *VideoOptions) { o.GIFFrameRate = media.Rational{Num: 1, Den: 0} }, "GIF frame rate"},
+	} {
+		opt := toyOptions(in, out)
+		tc.edit(&opt)
+		_, err := RunVideo(context.Background(), nil, opt)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want one mentioning %q", tc.name, err, tc.want)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+			t.Errorf("%s: the refused job left files: %v", tc.name, entries)
+		}
+	}
 }

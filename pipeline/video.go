@@ -83,7 +83,7 @@ type VideoOptions struct {
 	// frame images in the checkpoint, so disk use stays bounded.
 	SegmentFrames int
 	// Progress is called after every finished frame.
-	Progress func(VideoProgress)
+	Progress func(JobProgress)
 	// Logger receives debug output such as ffmpeg command lines; nil: none.
 	Logger *slog.Logger
 }
@@ -124,6 +124,15 @@ func (o *VideoOptions) validate() error {
 	}
 	if !(o.Refresh >= 0 && o.Refresh <= 1) {
 		return fmt.Errorf("refresh %v is outside 0..1", o.Refresh)
+	}
+	if o.Decode.Start < 0 || o.Decode.Duration < 0 || o.Decode.MaxFrames < 0 || o.Decode.Width < 0 || o.Decode.Height < 0 {
+		return fmt.Errorf("start, duration, frame count and size must not be negative")
+	}
+	if err := checkRate("frame rate", o.Decode.FrameRate); err != nil {
+		return err
+	}
+	if err := checkEncode(o.CRF, o.GIFWidth, o.GIFFrameRate); err != nil {
+		return err
 	}
 	if o.SegmentFrames < 0 {
 		return fmt.Errorf("segment frames %d is negative", o.SegmentFrames)

@@ -88,7 +88,7 @@ type ZoomOptions struct {
 	// another model.
 	ModelID string
 	// Progress is called after every rendered frame.
-	Progress func(VideoProgress)
+	Progress func(JobProgress)
 	// Logger receives debug output such as ffmpeg command lines; nil: none.
 	Logger *slog.Logger
 }
@@ -193,12 +193,15 @@ func (o *ZoomOptions) validate() error {
 			return err
 		}
 	}
+	if err := checkEncode(o.CRF, o.GIFWidth, o.GIFFrameRate); err != nil {
+		return err
+	}
 	if o.MaxBytes < 0 {
 		return fmt.Errorf("max bytes %d is negative", o.MaxBytes)
 	}
 	if o.MaxBytes > 0 {
 		if f, err := media.FormatFromPath(o.Output); err == nil && f != media.FormatGIF {
-			return fmt.Errorf("a size limit (--max-bytes) applies to GIF output only, not %s", f)
+			return fmt.Errorf("a size limit (MaxBytes) applies to GIF output only, not %s", f)
 		}
 	}
 	return nil

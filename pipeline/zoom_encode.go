@@ -65,7 +65,7 @@ func (r *zoomRun) encodeAll(ctx context.Context, j *job, path string) (string, e
 		ratio := float64(size) / float64(o.MaxBytes)
 		ng, ok := shrinkGIF(g, ratio)
 		if !ok || attempt >= 8 {
-			return "", fmt.Errorf("the GIF is %s even at %s, over the limit of %s; raise the limit or lower --gif-width, with --resume to keep the rendered frames", mb(size), g, mb(o.MaxBytes))
+			return "", fmt.Errorf("the GIF is %s even at %s, over the limit of %s; raise the limit or lower the GIF width; resume to keep the rendered frames", mb(size), g, mb(o.MaxBytes))
 		}
 		g = ng
 	}

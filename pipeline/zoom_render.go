@@ -80,7 +80,7 @@ func (r *zoomRun) render(ctx context.Context, emit func(int, []byte) error) erro
 		if key, ok, err = r.loadCanvas(K); err != nil {
 			return err
 		} else if !ok {
-			return &ResumeError{fmt.Sprintf("checkpoint %s lacks keyframe %d; run without --resume and with --force to start over", r.cp.dir, K)}
+			return &ResumeError{fmt.Sprintf("checkpoint %s lacks keyframe %d", r.cp.dir, K), FixRestart}
 		}
 	}
 	rgb := make([]byte, r.opt.Width*r.opt.Height*3)
