@@ -14,7 +14,7 @@ import (
 
 // checkpointVersion changes whenever the state layout or the meaning of the
 // frames on disk changes, so an old work directory is never misread.
-const checkpointVersion = 1
+const checkpointVersion = 2
 
 // checkpoint is the on-disk state of an unfinished job: the frames dreamed
 // so far as lossless PNGs and a small JSON file saying how many there are
@@ -31,7 +31,7 @@ type checkpoint struct {
 
 type checkpointState struct {
 	Version int    `json:"version"`
-	Key     string `json:"key"`
+	Hash    string `json:"hash"`
 	Done    int    `json:"frames_done"`
 	// Segments counts the finished video segments (segment output only);
 	// frames before Segments*segment size are kept only as encoded video.
@@ -82,10 +82,10 @@ func (f ResumeFix) String() string {
 	}
 }
 
-// openCheckpoint prepares the work directory for a job identified by key.
+// openCheckpoint prepares the work directory for a job identified by its hash (see optionsHash).
 // With resume, an existing compatible checkpoint is continued; without it,
 // an existing checkpoint is an error unless restart is set, which discards it.
-func openCheckpoint(output, key string, width, height, segmentFrames int, resume, restart bool) (*checkpoint, error) {
+func openCheckpoint(output, hash string, width, height, segmentFrames int, resume, restart bool) (*checkpoint, error) {
 	c := &checkpoint{dir: workDirFor(output), segmentFrames: segmentFrames}
 	raw, err := os.ReadFile(filepath.Join(c.dir, "state.json"))
 	switch {
@@ -93,7 +93,7 @@ func openCheckpoint(output, key string, width, height, segmentFrames int, resume
 		if err := json.Unmarshal(raw, &c.state); err != nil {
 			return nil, &ResumeError{fmt.Sprintf("checkpoint %s is unreadable (%v)", c.dir, err), FixRestart}
 		}
-		if c.state.Version != checkpointVersion || c.state.Key != key || c.state.Width != width || c.state.Height != height {
+		if c.state.Version != checkpointVersion || c.state.Hash != hash || c.state.Width != width || c.state.Height != height {
 			return nil, &ResumeError{fmt.Sprintf("the checkpoint in %s was made with a different input or different settings", c.dir), FixSameOrRestart}
 		}
 		for i := c.firstFrameKept(); i < c.state.Done; i++ {
@@ -115,7 +115,7 @@ func openCheckpoint(output, key string, width, height, segmentFrames int, resume
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	c.state = checkpointState{Version: checkpointVersion, Key: key, Width: width, Height: height}
+	c.state = checkpointState{Version: checkpointVersion, Hash: hash, Width: width, Height: height}
 	if err := c.writeState(); err != nil {
 		return nil, err
 	}
