@@ -170,11 +170,12 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&fps, "fps", "output frame rate (default: the clip's; a variable-rate clip is resampled to its average rate, and the summary says so)")
 	width := fs.Int("width", 0, "output width, 16..8192; the height follows the aspect (with --height too, the frame fits inside both)")
 	height := fs.Int("height", 0, "output height, 16..8192")
-	coherence := fs.String("coherence", pipeline.CoherenceFlow, "temporal coherence: flow (carry the dream along the motion), blend (mix in the previous dream) or none")
-	blend := floatFlagP(fs, "blend", 0.98, 0, 1, "how much of the previous frame's dream is carried over each frame, 0..1 (0.5 when --coherence blend)")
-	keep := floatFlagP(fs, "keep", 0.8, 0, 1, "with --coherence flow: share of the carried dream kept where the motion is not trusted (occlusions, motion boundaries), 0..1")
-	refresh := floatFlagP(fs, "refresh", 0.05, 0, 1, "with --coherence flow: share of each frame's new dreaming kept where the motion is tracked, 0..1 (new content always gets all of it)")
-	frameSteps := fs.Int("frame-steps", 2, "steps per octave for frames after the first, which start from the carried dream (0: only carry it)")
+	def := pipeline.DefaultVideoOptions()
+	coherence := fs.String("coherence", def.Coherence, "temporal coherence: flow (carry the dream along the motion), blend (mix in the previous dream) or none")
+	blend := floatFlagP(fs, "blend", def.Blend, 0, 1, fmt.Sprintf("how much of the previous frame's dream is carried over each frame, 0..1 (%g when --coherence blend)", pipeline.DefaultBlendMix))
+	keep := floatFlagP(fs, "keep", def.Keep, 0, 1, "with --coherence flow: share of the carried dream kept where the motion is not trusted (occlusions, motion boundaries), 0..1")
+	refresh := floatFlagP(fs, "refresh", def.Refresh, 0, 1, "with --coherence flow: share of each frame's new dreaming kept where the motion is tracked, 0..1 (new content always gets all of it)")
+	frameSteps := fs.Int("frame-steps", def.FrameSteps, "steps per octave for frames after the first, which start from the carried dream (0: only carry it)")
 	frameOctaves := fs.Int("frame-octaves", 0, "octaves for frames after the first (default: --octaves)")
 	frameStepSize := floatFlagP(fs, "frame-step-size", 0, 0, 255, "step size for frames after the first (default: --step-size)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
@@ -197,7 +198,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf("--width/--height must be 16..%d pixels", media.MaxSide)
 	}
 	if *coherence == pipeline.CoherenceBlend && !flagGiven(fs, "blend") {
-		*blend = 0.5 // without motion compensation a strong carry smears
+		*blend = pipeline.DefaultBlendMix
 	}
 	switch *coherence {
 	case pipeline.CoherenceFlow, pipeline.CoherenceBlend, pipeline.CoherenceNone:
@@ -228,15 +229,15 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	ctx, exec, p := job.ctx, job.exec, job.params
 	in := fs.Arg(0)
 	bar := newProgress(stderr, "frames", "frames", 0, of.quiet)
-	opt := pipeline.VideoOptions{
-		Input: in, Output: of.out, Force: of.force, Resume: of.resume,
-		Decode: media.DecodeOptions{Width: *width, Height: *height, FrameRate: fps.r, Start: start.d, Duration: duration.d, MaxFrames: *frames},
-		CRF:    of.crf, GIFWidth: of.gifWidth, GIFFrameRate: of.gifFPS.r,
-		Dream: p, FrameSteps: *frameSteps, FrameOctaves: *frameOctaves, FrameStepSize: *frameStepSize, Coherence: *coherence, Blend: *blend, Refresh: *refresh, Keep: *keep, Flow: fopt,
-		ModelID: modelID(mf), MeasureStability: *stability,
-		Logger:   of.logger(stderr),
-		Progress: func(pr pipeline.VideoProgress) { bar.resumed(pr.Resumed); bar.update(pr.Done, pr.Total) },
-	}
+	opt := def
+	opt.Input, opt.Output, opt.Force, opt.Resume = in, of.out, of.force, of.resume
+	opt.Decode = media.DecodeOptions{Width: *width, Height: *height, FrameRate: fps.r, Start: start.d, Duration: duration.d, MaxFrames: *frames}
+	opt.CRF, opt.GIFWidth, opt.GIFFrameRate = of.crf, of.gifWidth, of.gifFPS.r
+	opt.Dream, opt.FrameSteps, opt.FrameOctaves, opt.FrameStepSize = p, *frameSteps, *frameOctaves, *frameStepSize
+	opt.Coherence, opt.Blend, opt.Refresh, opt.Keep, opt.Flow = *coherence, *blend, *refresh, *keep, fopt
+	opt.ModelID, opt.MeasureStability = modelID(mf), *stability
+	opt.Logger = of.logger(stderr)
+	opt.Progress = func(pr pipeline.JobProgress) { bar.resumed(pr.Resumed); bar.update(pr.Done, pr.Total) }
 	res, err := pipeline.RunVideo(ctx, exec, opt)
 	bar.finish()
 	if err != nil {
@@ -279,6 +280,10 @@ func modelID(m *modelFlags) string {
 // jobError turns a pipeline error into a one-line message, with the command
 // that resumes an interrupted job.
 func jobError(err error, cmd string, args []string) error {
+	var re *pipeline.ResumeError
+	if errors.As(err, &re) {
+		return usageError{fmt.Errorf("%s; %s", re.Msg, resumeFixInFlags(re.Fix))}
+	}
 	var ie *pipeline.InterruptedError
 	if errors.As(err, &ie) {
 		resume := "deepdream " + cmd + " " + quoteArgs(args)
@@ -293,11 +298,26 @@ func jobError(err error, cmd string, args []string) error {
 	if errors.Is(err, context.Canceled) {
 		return interruptedf("interrupted before the first frame was finished; nothing was written")
 	}
-	var re *pipeline.ResumeError
-	if errors.As(err, &re) {
-		return usageError{err}
+	var ee *pipeline.ExistsError
+	if errors.As(err, &ee) {
+		if ee.NoCheckpoint {
+			return fmt.Errorf("output %s exists and there is no checkpoint to resume; use --force to replace it", ee.Output)
+		}
+		return fmt.Errorf("output %s exists; use --force to replace it", ee.Output)
 	}
 	return err
+}
+
+// resumeFixInFlags words a pipeline.ResumeFix in this command's flags.
+func resumeFixInFlags(f pipeline.ResumeFix) string {
+	switch f {
+	case pipeline.FixSameOrRestart:
+		return "resume with exactly the same command, or run without --resume and with --force to start over"
+	case pipeline.FixResumeOrRestart:
+		return "add --resume to continue it, or --force to start over"
+	default:
+		return "run without --resume and with --force to start over"
+	}
 }
 
 func quoteArgs(args []string) string {
