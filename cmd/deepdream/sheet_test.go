@@ -1,6 +1,7 @@
 package main
 
 import (
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -91,4 +92,65 @@ func TestPickChannels(t *testing.T) {
 			t.Errorf("pickChannels(%q, %d of %d) = %v, %v; want %v", tc.list, tc.count, tc.n, got, err, tc.want)
 		}
 	}
+}
+
+// TestPreviews: video --preview writes a strip beside the output and no
+// clip; zoom --preview writes one frame; neither leaves a work folder.
+func TestPreviews(t *testing.T) {
+	in := sharedPath(t, "testdata/video/chaplin.mp4")
+	dir := t.TempDir()
+	toy := toyModelArgs(t, dir)
+	out := filepath.Join(dir, "dream.mp4")
+	code, _, stderr := runCLI(append([]string{"video", in, "-o", out, "--preview", "1s,2.5s", "--width", "96", "--quiet"}, toy...)...)
+	if code != 0 {
+		t.Fatalf("video --preview: exit %d: %s", code, stderr)
+	}
+	strip := decodePNG(t, filepath.Join(dir, "dream.preview.png"))
+	if b := strip.Bounds(); b.Dx() != 6+2*(96+6) {
+		t.Errorf("strip of two 96-px frames is %d wide", b.Dx())
+	}
+	code, _, stderr = runCLI(append([]string{"zoom", "-o", filepath.Join(dir, "z.png"), "--preview", "4", "--size", "96x64", "--frames", "10", "--quiet"}, toy...)...)
+	if code != 0 {
+		t.Fatalf("zoom --preview: exit %d: %s", code, stderr)
+	}
+	if b := decodePNG(t, filepath.Join(dir, "z.png")).Bounds(); b.Dx() != 96 || b.Dy() != 64 {
+		t.Errorf("zoom preview is %v, want 96x64", b)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"dream.preview.png", "toy.pb", "z.png"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("folder holds %v, want only %v", names, want)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"video", in, "-o", out, "--preview", "1s,soon"}, "not a time"},
+		{[]string{"video", in, "-o", out, "--preview", "1h", "--force"}, "long"},
+		{[]string{"video", in, "-o", out, "--preview", "1s"}, "--force"}, // dream.preview.png exists
+		{[]string{"zoom", "-o", filepath.Join(dir, "z2.png"), "--preview", "10", "--frames", "10"}, "past the last frame"},
+		{[]string{"zoom", "-o", filepath.Join(dir, "z2.png"), "--preview", "x"}, "frame number"},
+	} {
+		code, _, stderr := runCLI(append(tc.args, toy...)...)
+		if code == 0 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q; want an error with %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}
+
+func decodePNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
