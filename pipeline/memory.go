@@ -55,15 +55,15 @@ func ZoomMemory(w, h, cw, ch int, p dream.Params) int64 {
 	return networkMemory(w, h, p) + int64(w)*int64(h)*memVideoPixel + int64(cw)*int64(ch)*memZoomCanvasPixel
 }
 
-// checkMemory returns an error when need bytes are more than this process
+// checkMemory returns an error, ending with "use " + remedy, when need bytes are more than this process
 // may use (the smallest of the free memory, the cgroup limit and the
 // address-space limit). It says nothing when the limit is unknown.
-func checkMemory(what string, need int64) error {
+func checkMemory(what string, need int64, remedy string) error {
 	avail, from := availableMemory()
 	if avail <= 0 || need <= avail {
 		return nil
 	}
-	return fmt.Errorf("%s needs about %s of memory but only %s is available (%s); ask for a smaller size or a smaller --tile", what, gib(need), gib(avail), from)
+	return fmt.Errorf("%s needs about %s of memory but only %s is available (%s); use %s", what, gib(need), gib(avail), from, remedy)
 }
 
 func gib(n int64) string {

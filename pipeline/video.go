@@ -296,7 +296,7 @@ func (r *videoProducer) prepare(ctx context.Context) (jobFrames, error) {
 	if mw, mh := r.net.MinSize(); r.w < mw || r.h < mh {
 		return jobFrames{}, fmt.Errorf("frames of %dx%d are smaller than the model's minimum %dx%d; ask for a larger width", r.w, r.h, mw, mh)
 	}
-	if err := checkMemory(fmt.Sprintf("dreaming %dx%d frames", r.w, r.h), VideoMemory(r.w, r.h, opt.Dream)); err != nil {
+	if err := checkMemory(fmt.Sprintf("dreaming %dx%d frames", r.w, r.h), VideoMemory(r.w, r.h, opt.Dream), "a smaller frame size or tile"); err != nil {
 		return jobFrames{}, err
 	}
 	if opt.MeasureStability {

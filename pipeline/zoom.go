@@ -236,7 +236,7 @@ func RunZoom(ctx context.Context, net dream.Network, opt ZoomOptions) (*ZoomResu
 		return nil, err
 	}
 	cw, ch := int(math.Round(float64(opt.Width)*opt.Supersample)), int(math.Round(float64(opt.Height)*opt.Supersample))
-	if err := checkMemory(fmt.Sprintf("a %dx%d zoom on a %dx%d canvas", opt.Width, opt.Height, cw, ch), ZoomMemory(opt.Width, opt.Height, cw, ch, opt.Dream)); err != nil {
+	if err := checkMemory(fmt.Sprintf("a %dx%d zoom on a %dx%d canvas", opt.Width, opt.Height, cw, ch), ZoomMemory(opt.Width, opt.Height, cw, ch, opt.Dream), "a smaller size, supersampling factor or tile"); err != nil {
 		return nil, err
 	}
 	if opt.From != "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"os/signal"
@@ -138,6 +139,9 @@ func checkWritable(out string) error {
 	dir := filepath.Dir(out)
 	f, err := os.CreateTemp(dir, ".deepdream-check-*")
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot write %s: folder %s does not exist", out, dir)
+		}
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
