@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Options configures Compute and ComputeBidirectional. Start from a preset
@@ -255,6 +256,17 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 			stride := min(opt.PatchStride, ps)
 			gx, gy := gradients(g0[k])
 			lv := &patchLevel{i0: g0[k], gx: gx, gy: gy, i1: newPadded(g1[k], max(ps+2, 16))}
+			if k == coarsest {
+				// A first search from rest gives the dominant motion
+				// (the median of its flow); the real search starts
+				// from there, so that patches with little texture
+				// start from the camera's motion rather than from 0.
+				inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
+				mu, mv := median(u.p), median(v.p)
+				for i := range u.p {
+					u.p[i], v.p[i] = mu, mv
+				}
+			}
 			inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
@@ -272,4 +284,12 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 		}
 	}
 	return &Field{Width: p.w, Height: p.h, U: u.p, V: v.p}, nil
+}
+
+// median returns the median of xs (the upper one for an even count),
+// without changing xs.
+func median(xs []float32) float32 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
