@@ -256,18 +256,21 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 			stride := min(opt.PatchStride, ps)
 			gx, gy := gradients(g0[k])
 			lv := &patchLevel{i0: g0[k], gx: gx, gy: gy, i1: newPadded(g1[k], max(ps+2, 16))}
+			inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
 			if k == coarsest {
-				// A first search from rest gives the dominant motion
-				// (the median of its flow); the real search starts
-				// from there, so that patches with little texture
-				// start from the camera's motion rather than from 0.
-				inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
-				mu, mv := median(u.p), median(v.p)
-				for i := range u.p {
-					u.p[i], v.p[i] = mu, mv
+				// The search from rest gives the dominant motion (the
+				// median of its flow). If that is a pixel or more on
+				// this level (a fast pan), search again with every patch
+				// starting from it: patches with little texture then
+				// start from the camera's motion rather than from rest,
+				// outside the reach of their search.
+				if mu, mv := median(u.p), median(v.p); mu*mu+mv*mv >= 1 && ctx.Err() == nil {
+					for i := range u.p {
+						u.p[i], v.p[i] = mu, mv
+					}
+					inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
 				}
 			}
-			inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
 			}
