@@ -51,7 +51,16 @@ func colorOpts() Options {
 }
 
 func TestComputeDeterministic(t *testing.T) {
-	a, b := translatedPair(131, 77, 3.3, 1.7)
+	// The second pair moves far enough that the median flow on the
+	// coarsest level exceeds a pixel, so the search from the dominant
+	// motion runs too.
+	for _, m := range [][2]float64{{3.3, 1.7}, {24, 12}} {
+		a, b := translatedPair(131, 77, m[0], m[1])
+		checkDeterministic(t, a, b)
+	}
+}
+
+func checkDeterministic(t *testing.T, a, b *Image) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	var ref *Field
 	for _, procs := range []int{1, 2, 3, 8} {
