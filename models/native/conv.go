@@ -23,7 +23,7 @@ type conv2d struct {
 	relu              bool
 }
 
-func newConv2D(f *tensor, sh, sw int, same bool) *conv2d {
+func newConv2D(kernel gemm.Kernel, f *tensor, sh, sw int, same bool) *conv2d {
 	kh, kw, cin, cout := f.shape[0], f.shape[1], f.shape[2], f.shape[3]
 	k := kh * kw * cin
 	wt := make([]float32, k*cout)
@@ -33,7 +33,7 @@ func newConv2D(f *tensor, sh, sw int, same bool) *conv2d {
 		}
 	}
 	return &conv2d{kh: kh, kw: kw, cin: cin, cout: cout, sh: sh, sw: sw, same: same,
-		w: gemm.NewPackedB(k, cout, f.data, cout), wt: gemm.NewPackedB(cout, k, wt, k)}
+		w: kernel.NewPackedB(k, cout, f.data, cout), wt: kernel.NewPackedB(cout, k, wt, k)}
 }
 
 func (c *conv2d) keep() (bool, bool) { return false, c.relu }
