@@ -2,8 +2,8 @@
 
 #include "textflag.h"
 
-// AVX-512 micro-kernels. Both read the rows of A in place (one broadcast per
-// row and K step) and the packed B panel as whole 64-byte rows, and keep
+// AVX-512 micro-kernel. It reads the rows of A in place (one broadcast per
+// row and K step) and the packed B panel as two 64-byte vectors per K step, and keeps
 // every accumulator in a zmm register for the whole K loop. The order of the
 // operations for one element of C is the same as in the AVX2 kernel: one
 // fused multiply-add per K step, in increasing K, then one addition of the
@@ -204,172 +204,6 @@ write14:
 	VZEROUPPER
 	RET
 
-#define STEP6(aoff, boff) \
-	VMOVUPS boff(DI), Z24 \
-	VMOVUPS boff+64(DI), Z25 \
-	VMOVUPS boff+128(DI), Z26 \
-	VMOVUPS boff+192(DI), Z27 \
-	VBROADCASTSS aoff(SI), Z28 \
-	VFMADD231PS Z24, Z28, Z0 \
-	VFMADD231PS Z25, Z28, Z1 \
-	VFMADD231PS Z26, Z28, Z2 \
-	VFMADD231PS Z27, Z28, Z3 \
-	VBROADCASTSS aoff(SI)(R8*1), Z29 \
-	VFMADD231PS Z24, Z29, Z4 \
-	VFMADD231PS Z25, Z29, Z5 \
-	VFMADD231PS Z26, Z29, Z6 \
-	VFMADD231PS Z27, Z29, Z7 \
-	VBROADCASTSS aoff(SI)(R8*2), Z28 \
-	VFMADD231PS Z24, Z28, Z8 \
-	VFMADD231PS Z25, Z28, Z9 \
-	VFMADD231PS Z26, Z28, Z10 \
-	VFMADD231PS Z27, Z28, Z11 \
-	VBROADCASTSS aoff(R9), Z29 \
-	VFMADD231PS Z24, Z29, Z12 \
-	VFMADD231PS Z25, Z29, Z13 \
-	VFMADD231PS Z26, Z29, Z14 \
-	VFMADD231PS Z27, Z29, Z15 \
-	VBROADCASTSS aoff(R9)(R8*1), Z28 \
-	VFMADD231PS Z24, Z28, Z16 \
-	VFMADD231PS Z25, Z28, Z17 \
-	VFMADD231PS Z26, Z28, Z18 \
-	VFMADD231PS Z27, Z28, Z19 \
-	VBROADCASTSS aoff(R9)(R8*2), Z29 \
-	VFMADD231PS Z24, Z29, Z20 \
-	VFMADD231PS Z25, Z29, Z21 \
-	VFMADD231PS Z26, Z29, Z22 \
-	VFMADD231PS Z27, Z29, Z23
-
-// func kernel6x64(kc int, a *float32, lda int, b, c *float32, ldc int, accumulate bool)
-TEXT ·kernel6x64(SB), NOSPLIT, $0-49
-	MOVQ kc+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ lda+16(FP), R8
-	MOVQ b+24(FP), DI
-	SHLQ $2, R8
-	LEAQ (R8)(R8*2), R9
-	ADDQ SI, R9
-
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
-
-	MOVQ CX, BX
-	SHRQ $2, BX
-	JZ   tail6
-
-loop6:
-	STEP6(0, 0)
-	STEP6(4, 256)
-	STEP6(8, 512)
-	STEP6(12, 768)
-	ADDQ $16, SI
-	ADDQ $16, R9
-	ADDQ $1024, DI
-	DECQ BX
-	JNZ  loop6
-
-tail6:
-	ANDQ $3, CX
-	JZ   store6
-
-one6:
-	STEP6(0, 0)
-	ADDQ $4, SI
-	ADDQ $4, R9
-	ADDQ $256, DI
-	DECQ CX
-	JNZ  one6
-
-store6:
-	// Row addresses of C: DX, R10, R11, R12, R13, SI.
-	MOVQ c+32(FP), DX
-	MOVQ ldc+40(FP), R8
-	SHLQ $2, R8
-	LEAQ (DX)(R8*1), R10
-	LEAQ (DX)(R8*2), R11
-	LEAQ (R10)(R8*2), R12
-	LEAQ (DX)(R8*4), R13
-	LEAQ (R10)(R8*4), SI
-
-	MOVBLZX accumulate+48(FP), AX
-	TESTL   AX, AX
-	JZ      write6
-
-	VADDPS 0(DX), Z0, Z0
-	VADDPS 64(DX), Z1, Z1
-	VADDPS 128(DX), Z2, Z2
-	VADDPS 192(DX), Z3, Z3
-	VADDPS 0(R10), Z4, Z4
-	VADDPS 64(R10), Z5, Z5
-	VADDPS 128(R10), Z6, Z6
-	VADDPS 192(R10), Z7, Z7
-	VADDPS 0(R11), Z8, Z8
-	VADDPS 64(R11), Z9, Z9
-	VADDPS 128(R11), Z10, Z10
-	VADDPS 192(R11), Z11, Z11
-	VADDPS 0(R12), Z12, Z12
-	VADDPS 64(R12), Z13, Z13
-	VADDPS 128(R12), Z14, Z14
-	VADDPS 192(R12), Z15, Z15
-	VADDPS 0(R13), Z16, Z16
-	VADDPS 64(R13), Z17, Z17
-	VADDPS 128(R13), Z18, Z18
-	VADDPS 192(R13), Z19, Z19
-	VADDPS 0(SI), Z20, Z20
-	VADDPS 64(SI), Z21, Z21
-	VADDPS 128(SI), Z22, Z22
-	VADDPS 192(SI), Z23, Z23
-
-write6:
-	VMOVUPS Z0, 0(DX)
-	VMOVUPS Z1, 64(DX)
-	VMOVUPS Z2, 128(DX)
-	VMOVUPS Z3, 192(DX)
-	VMOVUPS Z4, 0(R10)
-	VMOVUPS Z5, 64(R10)
-	VMOVUPS Z6, 128(R10)
-	VMOVUPS Z7, 192(R10)
-	VMOVUPS Z8, 0(R11)
-	VMOVUPS Z9, 64(R11)
-	VMOVUPS Z10, 128(R11)
-	VMOVUPS Z11, 192(R11)
-	VMOVUPS Z12, 0(R12)
-	VMOVUPS Z13, 64(R12)
-	VMOVUPS Z14, 128(R12)
-	VMOVUPS Z15, 192(R12)
-	VMOVUPS Z16, 0(R13)
-	VMOVUPS Z17, 64(R13)
-	VMOVUPS Z18, 128(R13)
-	VMOVUPS Z19, 192(R13)
-	VMOVUPS Z20, 0(SI)
-	VMOVUPS Z21, 64(SI)
-	VMOVUPS Z22, 128(SI)
-	VMOVUPS Z23, 192(SI)
-	VZEROUPPER
-	RET
-
 // func packB32(kc int, b *float32, ldb int, dst *float32)
 TEXT ·packB32(SB), NOSPLIT, $0-32
 	MOVQ kc+0(FP), CX
@@ -387,29 +221,5 @@ pack32:
 	ADDQ    $128, DI
 	DECQ    CX
 	JNZ     pack32
-	VZEROUPPER
-	RET
-
-// func packB64(kc int, b *float32, ldb int, dst *float32)
-TEXT ·packB64(SB), NOSPLIT, $0-32
-	MOVQ kc+0(FP), CX
-	MOVQ b+8(FP), SI
-	MOVQ ldb+16(FP), R8
-	MOVQ dst+24(FP), DI
-	SHLQ $2, R8
-
-pack64:
-	VMOVUPS (SI), Z0
-	VMOVUPS 64(SI), Z1
-	VMOVUPS 128(SI), Z2
-	VMOVUPS 192(SI), Z3
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-	VMOVUPS Z2, 128(DI)
-	VMOVUPS Z3, 192(DI)
-	ADDQ    R8, SI
-	ADDQ    $256, DI
-	DECQ    CX
-	JNZ     pack64
 	VZEROUPPER
 	RET

@@ -2,15 +2,6 @@
 
 package gemm
 
-// extraImpls returns the micro-kernels that are tested and benchmarked but
-// not dispatched (alternative tile shapes).
-func extraImpls() []kernelImpl {
-	if hasAVX512 {
-		return []kernelImpl{avx512x64Impl}
-	}
-	return nil
-}
-
 // peakLoop is one register-only FMA loop.
 type peakLoop struct {
 	name         string

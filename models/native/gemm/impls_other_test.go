@@ -2,8 +2,6 @@
 
 package gemm
 
-func extraImpls() []kernelImpl { return nil }
-
 type peakLoop struct {
 	name         string
 	flopsPerIter int
