@@ -45,9 +45,9 @@ import (
 // Cache blocking parameters. blockK bounds the depth of the packed B panels
 // so that one B micro-panel (blockK×nr) stays in L1 and the block of A
 // (blockM×blockK) that is multiplied with it stays in L2. blockN bounds the
-// width of the packed B block. blockM and blockN must be multiples of every
-// supported nr; the rows of A are blocked by the largest multiple of mr
-// that is at most blockM.
+// width of the packed B block and must be a multiple of every supported nr;
+// the rows of A are blocked by the largest multiple of mr that is at most
+// blockM.
 const (
 	blockK = 384
 	blockM = 144
