@@ -104,6 +104,10 @@ type VideoResult struct {
 	Wall          time.Duration
 	Stages        StageTimes
 	Output        string
+	// Resampled is true when the source's timing was not kept: a
+	// variable-rate source, or a Decode.FrameRate other than the source's,
+	// resampled to FrameRate (see media.Decoder.Resampled).
+	Resampled bool
 	// Stability is set when VideoOptions.MeasureStability is.
 	Stability *Stability
 }
@@ -235,7 +239,7 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	}
 	res := &VideoResult{
 		Frames: j.cp.state.Done, Resumed: j.resumed, Width: p.w, Height: p.h, FrameRate: p.dec.FrameRate(),
-		Wall: time.Since(clock.start), Stages: clock.times(), Output: j.out.final,
+		Wall: time.Since(clock.start), Stages: clock.times(), Output: j.out.final, Resampled: p.dec.Resampled(),
 	}
 	if p.meter != nil {
 		s := p.meter.Result()
@@ -292,13 +296,16 @@ func (r *videoProducer) prepare(ctx context.Context) (jobFrames, error) {
 	if mw, mh := r.net.MinSize(); r.w < mw || r.h < mh {
 		return jobFrames{}, fmt.Errorf("frames of %dx%d are smaller than the model's minimum %dx%d; ask for a larger width", r.w, r.h, mw, mh)
 	}
+	if err := checkMemory(fmt.Sprintf("dreaming %dx%d frames", r.w, r.h), VideoMemory(r.w, r.h, opt.Dream), "a smaller frame size or tile"); err != nil {
+		return jobFrames{}, err
+	}
 	if opt.MeasureStability {
 		r.meter = &StabilityMeter{Flow: opt.Flow}
 	}
 	return jobFrames{
 		Width: r.w, Height: r.h, Total: r.dec.ExpectedFrames(), CheckpointHash: hash,
 		Encode: media.EncodeOptions{
-			FrameRate: r.dec.FrameRate(), Audio: r.dec.AudioSource(),
+			FrameRate: r.dec.FrameRate(), Audio: r.dec.AudioSource(), Comment: media.DreamComment(r.dec.Start()),
 			CRF: opt.CRF, GIFWidth: opt.GIFWidth, GIFFrameRate: opt.GIFFrameRate, Logger: opt.Logger,
 		},
 	}, nil

@@ -232,6 +232,13 @@ func RunZoom(ctx context.Context, net dream.Network, opt ZoomOptions) (*ZoomResu
 	if mw, mh := net.MinSize(); opt.Width < mw || opt.Height < mh {
 		return nil, fmt.Errorf("size %dx%d is smaller than the model's minimum %dx%d", opt.Width, opt.Height, mw, mh)
 	}
+	if err := media.CheckFrameSize("zoom frames", opt.Width, opt.Height); err != nil {
+		return nil, err
+	}
+	cw, ch := int(math.Round(float64(opt.Width)*opt.Supersample)), int(math.Round(float64(opt.Height)*opt.Supersample))
+	if err := checkMemory(fmt.Sprintf("a %dx%d zoom on a %dx%d canvas", opt.Width, opt.Height, cw, ch), ZoomMemory(opt.Width, opt.Height, cw, ch, opt.Dream), "a smaller size, supersampling factor or tile"); err != nil {
+		return nil, err
+	}
 	if opt.From != "" {
 		st, err := os.Stat(opt.From)
 		if err != nil {

@@ -60,8 +60,8 @@ func (f *sizeFlag) Set(s string) error {
 	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
 	w, err1 := strconv.Atoi(strings.TrimSpace(ws))
 	h, err2 := strconv.Atoi(strings.TrimSpace(hs))
-	if !ok || err1 != nil || err2 != nil || w < 16 || h < 16 || w > 8192 || h > 8192 {
-		return fmt.Errorf("%q is not a size WxH with sides of 16..8192 pixels (e.g. 640x360)", s)
+	if !ok || err1 != nil || err2 != nil || w < 16 || h < 16 || w > media.MaxSide || h > media.MaxSide {
+		return fmt.Errorf("%q is not a size WxH with sides of 16..%d pixels (e.g. 640x360)", s, media.MaxSide)
 	}
 	f.w, f.h = w, h
 	return nil
@@ -111,7 +111,7 @@ func parseCenter(s string) (float64, float64, error) {
 }
 
 func cmdZoom(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("zoom", zoomUsage, stderr)
+	fs := newFlagSet("zoom", zoomUsage, stdout)
 	of := addOutputFlags(fs)
 	def := pipeline.DefaultZoomOptions()
 	from := fs.String("from", "", "start from this picture (cropped to fill the frame) instead of noise")
@@ -119,7 +119,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	// fs.Parse, so that a bad value gets a one-line error, not the usage.
 	sizeStr := fs.String("size", fmt.Sprintf("%dx%d", def.Width, def.Height), "output size WxH")
 	frames := fs.Int("frames", 0, "number of frames (default: 10 seconds' worth)")
-	seconds := fs.Float64("seconds", 0, "length in seconds (instead of --frames)")
+	seconds := floatFlagP(fs, "seconds", 0, 0, 86400, "length in seconds (instead of --frames)")
 	fpsStr := fs.String("fps", strconv.FormatFloat(def.FrameRate.Float64(), 'g', -1, 64), "frame rate (30, 29.97 or 30000/1001)")
 	zoom := fs.String("zoom", strconv.FormatFloat(def.Zoom.At(0), 'g', -1, 64), "magnification per second (>1 zooms in), or a schedule such as 1.05@0s,1.3@5s; add /frame for per-frame values (1.005/frame)")
 	rotate := fs.String("rotate", "0", "rotation in degrees per second (counter-clockwise), or a schedule such as 0@0s,20@5s")
@@ -127,7 +127,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	every := fs.Int("keyframe-every", def.KeyframeEvery, "dream every N-th frame; the frames between are zoomed from the keyframes (1: dream every frame)")
 	firstSteps := fs.Int("first-steps", def.First.Steps, "steps per octave for the first frame (0: do not dream it)")
 	firstOctaves := fs.Int("first-octaves", def.First.Octaves, "octaves for the first frame")
-	ss := fs.Float64("supersample", def.Supersample, "canvas size over output size, 1..4; higher keeps finer detail through the zoom")
+	ss := floatFlagP(fs, "supersample", def.Supersample, 1, 4, "canvas size over output size, 1..4; higher keeps finer detail through the zoom")
 	layers := fs.String("layers", "", "objective schedule instead of --layer, e.g. mixed3@0s,mixed5@8s (join weighted terms with +)")
 	fadeStr := fs.String("layer-fade", def.LayerFade.String(), "length of the cross-fade when --layers changes (0: switch)")
 	loop := fs.Bool("loop", false, "make the last frame flow into the first (for looping GIFs)")
@@ -180,6 +180,9 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 		if err := f.v.Set(f.value); err != nil {
 			return usageErrorf("--%s: %v", f.name, err)
 		}
+	}
+	if of.gifWidth > size.w {
+		return usageErrorf("--gif-width %d is wider than the frames (--size %s); GIFs are not upscaled", of.gifWidth, size.String())
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -301,7 +304,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	opt.Loop, opt.LoopFrames = *loop, *loopFrames
 	opt.CRF, opt.GIFWidth, opt.GIFFrameRate, opt.MaxBytes = of.crf, of.gifWidth, of.gifFPS.r, maxBytes.n
 	opt.ModelID, opt.Logger = modelID(mf), of.logger(stderr)
-	opt.Progress = func(pr pipeline.JobProgress) { bar.update(pr.Done, pr.Total) }
+	opt.Progress = func(pr pipeline.JobProgress) { bar.resumed(pr.Resumed); bar.update(pr.Done, pr.Total) }
 	if previewFrame >= 0 {
 		if previewFrame >= n {
 			return usageErrorf("--preview %d is past the last frame (%d)", previewFrame, n-1)
@@ -313,7 +316,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		var ie *pipeline.InterruptedError
 		if errors.Is(err, context.Canceled) && !errors.As(err, &ie) {
-			return errors.New("interrupted before the first frame was finished; nothing was written")
+			return interruptedf("interrupted before the first frame was finished; nothing was written")
 		}
 		return jobError(err, "zoom", args)
 	}
