@@ -242,7 +242,7 @@ func zoomKey(o *ZoomOptions, from os.FileInfo) (string, error) {
 		Fade                time.Duration
 		Model               string
 		Segments            int
-	}{"zoom", 1, src, o.Width, o.Height, o.Frames, o.loopFrames(), o.FrameRate.Reduce().String(),
+	}{"zoom", 2, src, o.Width, o.Height, o.Frames, o.loopFrames(), o.FrameRate.Reduce().String(),
 		o.Zoom, o.Rotate, o.CenterX, o.CenterY, o.Supersample, o.KeyframeEvery,
 		o.First, o.Dream, o.Layers, o.LayerFade, o.ModelID, o.SegmentFrames})
 	if err != nil {
@@ -479,8 +479,7 @@ func (r *zoomRun) dreamKey(ctx context.Context, canvas *models.Image, K int, p d
 	if len(r.opt.Layers) > 0 {
 		p.Objective = objectiveAt(r.opt.Layers, r.opt.LayerFade, r.frameTime(K))
 	}
-	// A new jitter sequence for every keyframe, fixed by the seed.
-	p.Seed += uint64(K) * 0x9e3779b97f4a7c15
+	p = keyframeParams(p, K)
 	small := canvas
 	if r.cw != r.opt.Width || r.ch != r.opt.Height {
 		small = dream.Resize(canvas, r.opt.Width, r.opt.Height)
@@ -502,6 +501,19 @@ func (r *zoomRun) dreamKey(ctx context.Context, canvas *models.Image, K int, p d
 		out.Pix[i] = min(max(v+up.Pix[i], 0), 255)
 	}
 	return out, nil
+}
+
+// keyframeParams are the dream parameters of keyframe K: a jitter sequence
+// of its own, fixed by the seed, and random mirroring. InceptionV3 is not
+// symmetric: dreamed without mirroring, its orbs grow in rows along one
+// diagonal (about 135° on screen, whatever the seed), a bias a still dream
+// shows faintly and a zoom, which dreams every keyframe on top of the last,
+// piles up into a woven pattern. Mirroring the network's view at random each
+// step cancels it (see dream.Params.Mirror).
+func keyframeParams(p dream.Params, K int) dream.Params {
+	p.Seed += uint64(K) * 0x9e3779b97f4a7c15
+	p.Mirror = true
+	return p
 }
 
 func (r *zoomRun) canvasPath(K int) string {
