@@ -53,7 +53,10 @@ type ZoomOptions struct {
 	FrameRate media.Rational
 	// Zoom is the magnification per second (> 1 zooms in, < 1 out) and
 	// Rotate the rotation in degrees per second (counter-clockwise), both
-	// possibly changing over time.
+	// possibly changing over time. Where the motion uncovers the frame (the
+	// border of a zoom out, the corners of a rotation), each keyframe gets
+	// fresh noise over the picture's blurred colours and dreams structures
+	// into it (see fillUncovered).
 	Zoom, Rotate Schedule
 	// CenterX and CenterY place the point zoomed into, 0..1 across the frame.
 	CenterX, CenterY float64
@@ -68,18 +71,14 @@ type ZoomOptions struct {
 	// a schedule; each change cross-fades over LayerFade (0: a hard switch).
 	Layers    []TimedObjective
 	LayerFade time.Duration
-	// Loop makes the last frame flow into the first. M = LoopFrames extra
-	// frames (0: a quarter of Frames) are rendered past the end, and output
-	// frame i < M is rendered frame i cross-faded with rendered frame
-	// Frames+i, the head's weight rising from 1/(M+1) to M/(M+1) (see
-	// loopBlend, which keeps the contrast through the fade). So output frame
-	// 0 is mostly frame Frames, the natural successor of the last output
-	// frame Frames-1, and frame M-1 is mostly frame M-1, the natural
-	// predecessor of frame M. Both sequences move with the same zoom and
-	// rotation (when the speeds are constant), so the dissolve moves with
-	// the picture and the seam looks like any other frame step. Matching
-	// the tail to the head by an exact power of the zoom cannot work here:
-	// after a few seconds the dream has replaced the content entirely.
+	// Loop makes the last frame flow into the first: the zoom is rendered
+	// past its end, and over its last M = LoopFrames frames (0: a quarter of
+	// Frames) the picture the output starts with grows out of the point
+	// zoomed into and takes over the frame, dreamed as it goes, so the last
+	// frame steps into the first like any other step and no two layers of
+	// structures show at once (see zoom_loop.go). Matching the tail to the
+	// head by an exact power of the zoom cannot work: after a few seconds
+	// the dream has replaced the content entirely.
 	Loop       bool
 	LoopFrames int
 	// CRF, GIFWidth and GIFFrameRate tune the encoder (see media.EncodeOptions).
@@ -185,6 +184,10 @@ func (o *ZoomOptions) validate() error {
 	if o.Loop && (o.Frames < 2 || o.LoopFrames < 0 || o.LoopFrames >= o.Frames) {
 		return fmt.Errorf("a loop needs at least 2 frames and fewer loop frames (%d) than frames (%d)", o.LoopFrames, o.Frames)
 	}
+	if o.Loop && o.KeyframeEvery > o.Frames-o.loopFrames() {
+		return fmt.Errorf("a loop of %d frames, %d of them converging onto the start, needs a keyframe at least every %d frames, not every %d; lower --keyframe-every or --loop-frames",
+			o.Frames, o.loopFrames(), o.Frames-o.loopFrames(), o.KeyframeEvery)
+	}
 	if o.LayerFade < 0 {
 		return fmt.Errorf("layer fade %v is negative", o.LayerFade)
 	}
@@ -242,7 +245,7 @@ func zoomKey(o *ZoomOptions, from os.FileInfo) (string, error) {
 		Fade                time.Duration
 		Model               string
 		Segments            int
-	}{"zoom", 2, src, o.Width, o.Height, o.Frames, o.loopFrames(), o.FrameRate.Reduce().String(),
+	}{"zoom", 3, src, o.Width, o.Height, o.Frames, o.loopFrames(), o.FrameRate.Reduce().String(),
 		o.Zoom, o.Rotate, o.CenterX, o.CenterY, o.Supersample, o.KeyframeEvery,
 		o.First, o.Dream, o.Layers, o.LayerFade, o.ModelID, o.SegmentFrames})
 	if err != nil {
@@ -373,6 +376,9 @@ type zoomRun struct {
 	cw, ch int     // canvas size
 	cx, cy float64 // zoom centre on the canvas
 	total  int     // frames to render
+	// outStart is the first rendered frame that is output (0 but for a
+	// loop, see setupLoop).
+	outStart int
 	// logZ[f] and angle[f] are the accumulated log-magnification and
 	// rotation from frame 0 to frame f.
 	logZ, angle []float64
@@ -404,7 +410,7 @@ func (r *zoomRun) setup() {
 	r.cw = int(math.Round(float64(o.Width) * o.Supersample))
 	r.ch = int(math.Round(float64(o.Height) * o.Supersample))
 	r.cx, r.cy = o.CenterX*float64(r.cw), o.CenterY*float64(r.ch)
-	r.total = o.Frames + o.loopFrames()
+	r.setupLoop()
 	// Motion up to the keyframe after the last frame (the cross-fade of the
 	// last frames looks ahead to it).
 	n := r.total + o.KeyframeEvery + 1
@@ -597,11 +603,7 @@ func (r *zoomRun) render(ctx context.Context) error {
 				return err
 			}
 			if !ok {
-				t := time.Now()
-				next = warpImage(key, r.motion(K, K+k), nil, 0)
-				clampImage(next)
-				r.warpTime += time.Since(t)
-				if next, err = r.dreamKey(ctx, next, K+k, r.opt.Dream); err != nil {
+				if next, err = r.makeKeyframe(ctx, key, K, K+k); err != nil {
 					return err
 				}
 				if err := r.saveCanvas(K+k, next); err != nil {
@@ -626,7 +628,7 @@ func (r *zoomRun) render(ctx context.Context) error {
 				}
 				r.encodeTime += time.Since(t)
 			}
-			if (f+1)%k == 0 && f+1-k >= 0 {
+			if (f+1)%k == 0 && f+1-k >= 0 && !r.keepCanvas(f+1-k) {
 				// Keyframe f+1-k is no longer needed to resume.
 				_ = os.Remove(r.canvasPath(f + 1 - k))
 			}
@@ -640,71 +642,66 @@ func (r *zoomRun) render(ctx context.Context) error {
 	return nil
 }
 
+// makeKeyframe makes keyframe K2's canvas from keyframe K's: warped by the
+// motion between them, converged onto the loop's start when K2 is one of a
+// loop's last keyframes, and dreamed. A loop's very last keyframe is the
+// start's canvas itself.
+func (r *zoomRun) makeKeyframe(ctx context.Context, key *models.Image, K, K2 int) (*models.Image, error) {
+	s := r.loopProgress(K2)
+	if s >= 1 {
+		return r.renderedCanvas(K2 - r.opt.Frames)
+	}
+	t := time.Now()
+	next := r.nextKeyframeCanvas(key, K, K2)
+	r.warpTime += time.Since(t)
+	if s > 0 {
+		start, err := r.renderedCanvas(K2 - r.opt.Frames)
+		if err != nil {
+			return nil, err
+		}
+		r.convergeLoop(next, start, K2)
+	}
+	return r.dreamKey(ctx, next, K2, r.opt.Dream)
+}
+
 // frame renders frame f from keyframe K (and the next keyframe, if any) as
 // rgb24 at the output size.
 func (r *zoomRun) frame(f, K int, key, next *models.Image, rgb []byte) {
-	img := key
-	if f > K {
-		img = warpImage(key, r.motion(K, f), nil, 0)
-		if next != nil {
-			cover := make([]float32, r.cw*r.ch)
-			ahead := r.motion(f, K+r.opt.KeyframeEvery)
-			back := view{Scale: 1 / ahead.Scale, Angle: -ahead.Angle, CX: r.cx, CY: r.cy}
-			b := warpImage(next, back, cover, 4*r.opt.Supersample)
-			t := float32(f-K) / float32(r.opt.KeyframeEvery)
-			for p, c := range cover {
-				wb := t * c
-				for i := 3 * p; i < 3*p+3; i++ {
-					img.Pix[i] += wb * (b.Pix[i] - img.Pix[i])
-				}
-			}
-		}
-	}
+	img := r.frameCanvas(f, K, key, next)
 	if r.cw != r.opt.Width || r.ch != r.opt.Height {
 		img = dream.Resize(img, r.opt.Width, r.opt.Height)
 	}
 	imageio.ToRGB24(img, rgb)
 }
 
-// outputFrame fills rgb with output frame i: the rendered frame, or for the
-// head of a loop the rendered frame cross-faded with its tail twin.
-func (r *zoomRun) outputFrame(i int, rgb, tail []byte) error {
-	if err := r.cp.loadFrame(i, rgb); err != nil {
-		return err
+// frameCanvas returns the canvas of frame f: keyframe K (itself, when f is
+// K) warped by the motion since K, cross-faded towards the next keyframe
+// (if any) warped back to the same moment. Callers must not modify it.
+func (r *zoomRun) frameCanvas(f, K int, key, next *models.Image) *models.Image {
+	if f == K {
+		return key
 	}
-	m := r.opt.loopFrames()
-	if i >= m {
-		return nil
+	if next == nil {
+		return warpImage(key, r.motion(K, f), nil, 0)
 	}
-	if err := r.cp.loadFrame(r.opt.Frames+i, tail); err != nil {
-		return err
+	ca, cb := make([]float32, r.cw*r.ch), make([]float32, r.cw*r.ch)
+	img := warpImage(key, r.motion(K, f), ca, borderFeather)
+	ahead := r.motion(f, K+r.opt.KeyframeEvery)
+	back := view{Scale: 1 / ahead.Scale, Angle: -ahead.Angle, CX: r.cx, CY: r.cy}
+	b := warpImage(next, back, cb, 4*r.opt.Supersample)
+	t := float32(f-K) / float32(r.opt.KeyframeEvery)
+	for p := range cb {
+		wb := crossFadeWeight(t, ca[p], cb[p])
+		for i := 3 * p; i < 3*p+3; i++ {
+			img.Pix[i] += wb * (b.Pix[i] - img.Pix[i])
+		}
 	}
-	loopBlend(rgb, tail, float64(i+1)/float64(m+1))
-	return nil
+	return img
 }
 
-// loopBlend writes a·head + (1-a)·tail into head, with the contrast kept:
-// two unrelated pictures mixed half and half have only 1/√2 of their
-// contrast, which makes the middle of a plain cross-fade look washed out.
-// The mix is scaled about its mean (per channel) by 1/√(a² + (1-a)²), which
-// restores the contrast of uncorrelated inputs and is the identity at
-// a = 0 and a = 1, so the fade still starts and ends on the pure frames.
-func loopBlend(head, tail []byte, a float64) {
-	var mean [3]float64
-	mix := make([]float64, len(head))
-	for j := range head {
-		mix[j] = a*float64(head[j]) + (1-a)*float64(tail[j])
-		mean[j%3] += mix[j]
-	}
-	n := float64(len(head) / 3)
-	for c := range mean {
-		mean[c] /= n
-	}
-	gain := 1 / math.Sqrt(a*a+(1-a)*(1-a))
-	for j, v := range mix {
-		m := mean[j%3]
-		head[j] = byte(math.Round(min(max(m+(v-m)*gain, 0), 255)))
-	}
+// outputFrame fills rgb with output frame i: rendered frame outStart+i.
+func (r *zoomRun) outputFrame(i int, rgb []byte) error {
+	return r.cp.loadFrame(r.outStart+i, rgb)
 }
 
 // gifAttempt is one set of GIF settings tried to meet MaxBytes.
@@ -824,12 +821,12 @@ func (r *zoomRun) encodeOnce(ctx context.Context, path string, eo media.EncodeOp
 		}
 	}()
 	n := r.opt.Width * r.opt.Height * 3
-	rgb, tail := make([]byte, n), make([]byte, n)
+	rgb := make([]byte, n)
 	for i := 0; i < r.opt.Frames; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := r.outputFrame(i, rgb, tail); err != nil {
+		if err := r.outputFrame(i, rgb); err != nil {
 			return err
 		}
 		if err := enc.WriteFrame(rgb); err != nil {
