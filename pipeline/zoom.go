@@ -51,12 +51,14 @@ type ZoomOptions struct {
 	// Frames is the number of output frames; FrameRate their rate.
 	Frames    int
 	FrameRate media.Rational
-	// Zoom is the magnification per second (> 1 zooms in, < 1 out) and
-	// Rotate the rotation in degrees per second (counter-clockwise), both
-	// possibly changing over time. Where the motion uncovers the frame (the
-	// border of a zoom out, the corners of a rotation), each keyframe gets
-	// fresh noise over the picture's blurred colours and dreams structures
-	// into it (see fillUncovered).
+	// Zoom is the magnification per second, 1 (none) to 10, and Rotate the
+	// rotation in degrees per second (counter-clockwise), both possibly
+	// changing over time. Where the motion uncovers the frame (the corners
+	// a rotation turns in), each keyframe gets fresh noise over the
+	// picture's blurred colours and dreams structures into it (see
+	// fillUncovered). Zooming out is refused: the border it uncovers at
+	// every keyframe is a thin strip, and dreamed strip after strip it grows
+	// rows and columns of orbs parallel to the edges.
 	Zoom, Rotate Schedule
 	// CenterX and CenterY place the point zoomed into, 0..1 across the frame.
 	CenterX, CenterY float64
@@ -160,8 +162,8 @@ func (o *ZoomOptions) validate() error {
 		o.Rotate = Constant(0)
 	}
 	for _, k := range o.Zoom {
-		if !(k.Value >= 0.1 && k.Value <= 10) {
-			return fmt.Errorf("zoom %g per second is outside 0.1..10", k.Value)
+		if !(k.Value >= 1 && k.Value <= 10) {
+			return fmt.Errorf("zoom %g per second is outside 1..10: zooming out is not supported (its new borders grow rows of orbs)", k.Value)
 		}
 	}
 	for _, k := range o.Rotate {

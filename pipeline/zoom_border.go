@@ -8,13 +8,16 @@ import (
 )
 
 // This file holds what the zoom does where a warp leaves the picture: the
-// border a zoom out (or the corners a rotation) uncovers. The warp samples
-// there by mirroring the canvas, which carried into the next keyframe and
-// mirrored again at every keyframe, grows tiled, mirrored stripes. Instead,
-// a keyframe's uncovered part is filled with fresh noise over a heavy blur
-// of the picture (its colours carried out to the border) and the keyframe's
-// dream grows structures in it, as it did in the first frame's noise; the
-// frames between keyframes take that part from the next keyframe.
+// corners a rotation turns in (when the zoom does not magnify enough to
+// cover them). The warp samples there by mirroring the canvas, which carried
+// into the next keyframe and mirrored again at every keyframe, grows tiled,
+// mirrored stripes. Instead, a keyframe's uncovered part is filled with
+// fresh noise over a heavy blur of the picture (its colours carried out to
+// the edge) and the keyframe's dream grows structures in it, as it did in
+// the first frame's noise; the frames between keyframes take that part from
+// the next keyframe. (Zooming out would uncover a strip along every edge at
+// every keyframe; dreamed strip after strip, those grow rows and columns of
+// orbs parallel to the edges, so ZoomOptions refuses it.)
 
 // borderFeather is the width, in canvas pixels, over which a warped
 // keyframe's coverage ramps from 0 (a sample on the source's edge or
@@ -79,8 +82,8 @@ func (r *zoomRun) fillUncovered(img *models.Image, cover []float32, K int) {
 // crossFadeWeight is the weight of the next keyframe in a frame between
 // keyframes: t (the way from this keyframe to the next, 0..1) times the
 // next keyframe's coverage cb where this keyframe's warp covers the frame
-// (ca = 1), all of it where that warp does not (ca = 0: the border a zoom
-// out uncovers, which only the next keyframe holds).
+// (ca = 1), all of it where that warp does not (ca = 0: a corner the
+// rotation turned in, which only the next keyframe holds).
 func crossFadeWeight(t, ca, cb float32) float32 {
 	return 1 - (1-t*cb)*ca
 }

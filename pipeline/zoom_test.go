@@ -565,6 +565,7 @@ func TestZoomBadOptions(t *testing.T) {
 		{"keyframes", func(o *ZoomOptions) { o.KeyframeEvery = 0 }, "keyframe"},
 		{"max bytes on mp4", func(o *ZoomOptions) { o.MaxBytes = 10 }, "GIF"},
 		{"zoom", func(o *ZoomOptions) { o.Zoom = Constant(0) }, "zoom"},
+		{"zoom out", func(o *ZoomOptions) { o.Zoom = Schedule{{0, 1.2}, {time.Second, 0.8}} }, "zooming out is not supported"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opt := toyZoom(filepath.Join(dir, "out.mp4"))
