@@ -87,7 +87,7 @@ func (r *zoomRun) keptCanvas(K int) (*models.Image, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, &ResumeError{fmt.Sprintf("checkpoint %s lacks keyframe %d, which the loop needs; run without --resume and with --force to start over", r.cp.dir, K)}
+		return nil, &ResumeError{fmt.Sprintf("checkpoint %s lacks keyframe %d, which the loop needs", r.cp.dir, K), FixRestart}
 	}
 	return c, nil
 }
