@@ -32,9 +32,10 @@ Zoom and rotation may change over time: --zoom 1.05@0s,1.3@5s interpolates
 linearly. --layers mixed3@0s,mixed5@8s changes the objective over time,
 cross-fading over --layer-fade.
 
---loop renders a quarter more frames past the end and cross-fades them onto
-the first frames (both move with the same zoom), so the last frame flows into
-the first: a GIF that loops without a cut.
+--loop makes the last frame flow into the first (for looping GIFs): over the
+last quarter of the frames (--loop-frames), the picture the animation starts
+with grows out of the centre of the zoom and takes over the frame, dreamed as
+it goes, so the end steps into the start like any other frame.
 
 OUT decides the format as for deepdream video: .mp4 .mov .mkv .webm .gif or
 a folder of PNG frames. --max-bytes fits a GIF under a size (chat apps: 8MB)
@@ -121,7 +122,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	frames := fs.Int("frames", 0, "number of frames (default: 10 seconds' worth)")
 	seconds := floatFlagP(fs, "seconds", 0, 0, 86400, "length in seconds (instead of --frames)")
 	fpsStr := fs.String("fps", strconv.FormatFloat(def.FrameRate.Float64(), 'g', -1, 64), "frame rate (30, 29.97 or 30000/1001)")
-	zoom := fs.String("zoom", strconv.FormatFloat(def.Zoom.At(0), 'g', -1, 64), "magnification per second (>1 zooms in), or a schedule such as 1.05@0s,1.3@5s; add /frame for per-frame values (1.005/frame)")
+	zoom := fs.String("zoom", strconv.FormatFloat(def.Zoom.At(0), 'g', -1, 64), "magnification per second, 1..10 (>1 zooms in; zooming out is not supported), or a schedule such as 1.05@0s,1.3@5s; add /frame for per-frame values (1.005/frame)")
 	rotate := fs.String("rotate", "0", "rotation in degrees per second (counter-clockwise), or a schedule such as 0@0s,20@5s")
 	center := fs.String("center", "0.5,0.5", "the point zoomed into, x,y in 0..1 across the frame")
 	every := fs.Int("keyframe-every", def.KeyframeEvery, "dream every N-th frame; the frames between are zoomed from the keyframes (1: dream every frame)")
@@ -131,7 +132,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	layers := fs.String("layers", "", "objective schedule instead of --layer, e.g. mixed3@0s,mixed5@8s (join weighted terms with +)")
 	fadeStr := fs.String("layer-fade", def.LayerFade.String(), "length of the cross-fade when --layers changes (0: switch)")
 	loop := fs.Bool("loop", false, "make the last frame flow into the first (for looping GIFs)")
-	loopFrames := fs.Int("loop-frames", 0, "frames cross-faded at the loop's seam (default: a quarter of the frames)")
+	loopFrames := fs.Int("loop-frames", 0, "frames over which the end of a loop converges onto its start (default: a quarter of the frames)")
 	previewStr := fs.String("preview", "", "render only frame N (0-based, keyframes included) and write it to OUT.preview.png (or -o x.png) instead of the animation")
 	maxBytesStr := fs.String("max-bytes", "", "GIF only: lower the frame rate, width and palette until the file fits (e.g. 8MB)")
 	mf := addModelFlags(fs)
@@ -211,8 +212,8 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 		if perFrame {
 			v = math.Pow(v, fps.r.Float64())
 		}
-		if !(v >= 0.1 && v <= 10) {
-			return fmt.Errorf("zoom %g per second is outside 0.1..10 (1 is none, 1.175 the default)", v)
+		if !(v >= 1 && v <= 10) {
+			return fmt.Errorf("zoom %g per second is outside 1..10 (1 is none, 1.175 the default; zooming out is not supported: its new borders grow rows of orbs)", v)
 		}
 		return nil
 	})
