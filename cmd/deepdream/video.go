@@ -163,7 +163,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	frameSteps := fs.Int("frame-steps", def.FrameSteps, "steps per octave for frames after the first, which start from the carried dream (0: only carry it)")
 	frameOctaves := fs.Int("frame-octaves", 0, "octaves for frames after the first (default: --octaves)")
 	frameStepSize := fs.Float64("frame-step-size", 0, "step size for frames after the first (default: --step-size)")
-	frameJitter := fs.Int("frame-jitter", def.FrameJitter, "largest random shift in pixels for frames after the first (0: none, which keeps the dream at full strength)")
+	frameJitter := fs.Int("frame-jitter", def.FrameJitter, "with --coherence flow: largest random shift in pixels for frames after the first (0: none, which keeps the dream at full strength)")
 	cuts := fs.String("cuts", "auto", "scene cuts: auto (restart the dream at each new shot), off, or a detection threshold (default "+strconv.Itoa(scenecut.DefaultThreshold)+"; lower finds softer cuts)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
 	stability := fs.Bool("stability", false, "also measure flicker (E_warp of the dream / E_warp of the source; see deepdream stability)")
