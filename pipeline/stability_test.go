@@ -65,7 +65,7 @@ func TestStabilityOnOwnOutput(t *testing.T) {
 	copyClip(t, chaplin, frames+string(filepath.Separator), media.DecodeOptions{Width: 200, MaxFrames: 3})
 
 	for _, out := range []string{odd, late, frames} {
-		s, err := MeasureStability(ctx, chaplin, out, media.DecodeOptions{}, fast)
+		s, err := MeasureStability(ctx, chaplin, out, media.DecodeOptions{}, StabilityMeter{Flow: fast})
 		if err != nil {
 			t.Errorf("%s: %v", filepath.Base(out), err)
 			continue
@@ -83,7 +83,7 @@ func TestStabilityOnOwnOutput(t *testing.T) {
 		{chaplin, late, media.DecodeOptions{Start: 2 * time.Second}, "--start"},
 		{chaplin, odd, media.DecodeOptions{Width: 320}, "--width"},
 	} {
-		_, err := MeasureStability(ctx, tc.src, tc.out, tc.opt, fast)
+		_, err := MeasureStability(ctx, tc.src, tc.out, tc.opt, StabilityMeter{Flow: fast})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s against %s %+v: %v; want an error mentioning %q", filepath.Base(tc.out), filepath.Base(tc.src), tc.opt, err, tc.want)
 		}

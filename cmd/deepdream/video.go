@@ -7,19 +7,24 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/deepdream-go/deepdream/flow"
 	"github.com/deepdream-go/deepdream/pipeline"
 	"github.com/deepdream-go/deepdream/pipeline/media"
+	"github.com/deepdream-go/deepdream/pipeline/scenecut"
 )
 
 const videoUsage = `Usage: deepdream video IN -o OUT [flags]
 
 Dreams over a clip and writes it back with the same size, frame rate, timing
 and sound. Structures stick to moving objects: each frame starts from the
-previous dream carried along the optical flow (--coherence flow).
+previous dream carried along the optical flow (--coherence flow). At a
+scene cut (or where the picture comes back after a fade through black) the
+new shot is dreamed afresh, with nothing carried from the old one (--cuts).
 
 OUT decides the format: .mp4 .mov .mkv (H.264), .webm (VP9; Opus or Vorbis
 sound is copied, other sound becomes Opus), .gif
@@ -179,6 +184,8 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	frameSteps := fs.Int("frame-steps", def.FrameSteps, "steps per octave for frames after the first, which start from the carried dream (0: only carry it)")
 	frameOctaves := fs.Int("frame-octaves", 0, "octaves for frames after the first (default: --octaves)")
 	frameStepSize := floatFlagP(fs, "frame-step-size", 0, 0, 255, "step size for frames after the first (default: --step-size)")
+	frameJitter := fs.Int("frame-jitter", def.FrameJitter, "with --coherence flow: largest random shift in pixels for frames after the first (0: none, which keeps the dream at full strength)")
+	cuts := fs.String("cuts", "auto", "scene cuts: auto (restart the dream at each new shot), off, or a detection threshold (default "+strconv.Itoa(scenecut.DefaultThreshold)+"; lower finds softer cuts)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
 	preview := fs.String("preview", "", "dream only the frames at these times (3.5s or 3.5s,7s,12s) as first frames and write OUT.preview.png (or -o x.png) instead of the clip")
 	stability := fs.Bool("stability", false, "also measure flicker (E_warp of the dream / E_warp of the source; see deepdream stability)")
@@ -205,7 +212,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	} else if err := of.check(); err != nil {
 		return err
 	}
-	if *frames < 0 || *width < 0 || *height < 0 || *frameSteps < 0 || *frameOctaves < 0 || *frameStepSize < 0 {
+	if *frames < 0 || *width < 0 || *height < 0 || *frameSteps < 0 || *frameOctaves < 0 || *frameStepSize < 0 || *frameJitter < 0 {
 		return usageErrorf("--frames, --width, --height and the --frame-* flags must not be negative")
 	}
 	if (*width > 0 && *width < 16) || (*height > 0 && *height < 16) || *width > media.MaxSide || *height > media.MaxSide {
@@ -223,6 +230,19 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 		if !(v >= 0 && v <= 1) {
 			return usageErrorf("--%s %v is outside 0..1", name, v)
 		}
+	}
+	var cutOpt scenecut.Options
+	noCuts := false
+	switch *cuts {
+	case "auto":
+	case "off":
+		noCuts = true
+	default:
+		v, err := strconv.ParseFloat(*cuts, 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return usageErrorf("--cuts %q is not auto, off or a positive threshold", *cuts)
+		}
+		cutOpt.Threshold = v
 	}
 	var fopt flow.Options
 	switch *flowPreset {
@@ -248,6 +268,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	opt.Decode = media.DecodeOptions{Width: *width, Height: *height, FrameRate: fps.r, Start: start.d, Duration: duration.d, MaxFrames: *frames}
 	opt.CRF, opt.GIFWidth, opt.GIFFrameRate = of.crf, of.gifWidth, of.gifFPS.r
 	opt.Dream, opt.FrameSteps, opt.FrameOctaves, opt.FrameStepSize = p, *frameSteps, *frameOctaves, *frameStepSize
+	opt.FrameJitter, opt.Cuts, opt.NoCuts = *frameJitter, cutOpt, noCuts
 	opt.Coherence, opt.Blend, opt.Refresh, opt.Keep, opt.Flow = *coherence, *blend, *refresh, *keep, fopt
 	opt.ModelID, opt.MeasureStability = modelID(mf), *stability
 	opt.Logger = of.logger(stderr)
@@ -274,6 +295,13 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 			res.Wall.Seconds()/float64(max(res.Frames-res.Resumed, 1)), res.Stages.Dream.Round(time.Millisecond),
 			res.Stages.Flow.Round(time.Millisecond), res.Stages.Decode.Round(time.Millisecond),
 			res.Stages.Encode.Round(time.Millisecond), res.Stages.Checkpoint.Round(time.Millisecond))
+	}
+	if len(res.Cuts) > 0 && !of.quiet {
+		at := make([]string, len(res.Cuts))
+		for i, c := range res.Cuts {
+			at[i] = fmt.Sprintf("%d (%.2f s)", c, float64(c)/res.FrameRate.Float64())
+		}
+		fmt.Fprintf(stderr, "scene cuts: the dream restarted at frame %s\n", strings.Join(at, ", "))
 	}
 	if res.Stability != nil {
 		fmt.Fprintf(stdout, "stability over %d frame pairs: E_warp source %.3f, dream %.3f, ratio %.2f\n",
