@@ -26,7 +26,6 @@ func makeTone(t *testing.T, freq int, seconds float64) string {
 	return p
 }
 
-
 func TestDecodePCMTone(t *testing.T) {
 	needFFmpeg(t)
 	path := makeTone(t, 441, 2)
