@@ -8,12 +8,11 @@ require (
 	golang.org/x/image v0.24.0
 	golang.org/x/sys v0.46.0
 	golang.org/x/term v0.44.0
+	gonum.org/v1/gonum v0.15.1
 	google.golang.org/protobuf v1.36.12
 )
 
 require github.com/galeone/tfgo v0.0.0-20210204182614-84b9a5e77f79
-
-require gonum.org/v1/gonum v0.15.1 // indirect
 
 require (
 	github.com/aws/aws-sdk-go v1.38.20 // indirect
