@@ -63,51 +63,48 @@ func beatGrid(s *spectrum, nSamples int, sr float64) ([]time.Duration, float64) 
 	if best <= 0 {
 		return nil, 0
 	}
-	// Refine: periods within ±1 window of the lag in steps of 1/50 window,
-	// every phase in steps of one window; keep the grid with the largest
-	// mean onset strength (linearly interpolated) on its beats.
-	bestMean, bestPeriod, bestPhase := 0.0, 0.0, 0.0
-	at := func(p float64) float64 {
-		i := int(p)
-		if i+1 >= len(o) {
-			return o[len(o)-1]
-		}
-		f := p - float64(i)
-		return o[i] + f*(o[i+1]-o[i])
+	// Refine on the onset strength widened to the largest of three
+	// neighbouring windows, so that a beat played a window early or late
+	// still counts: periods within ±1 window of the lag in steps of 1/50
+	// window, every phase in steps of one window; keep the grid with the
+	// largest mean strength on its beats.
+	wide := make([]float64, len(o))
+	for j := range o {
+		wide[j] = max(o[j], o[max(j-1, 0)], o[min(j+1, len(o)-1)])
 	}
+	bestMean, bestPeriod, bestPhase := 0.0, 0.0, 0.0
 	for step := -50; step <= 50; step++ {
 		period := float64(bestLag) + float64(step)/50
 		for phase := 0.0; phase < period; phase++ {
-			var sum float64
-			n := 0
-			for p := phase; p < float64(len(o)-1); p += period {
-				sum += at(p)
-				n++
-			}
-			if n > 0 && sum/float64(n) > bestMean {
-				bestMean, bestPeriod, bestPhase = sum/float64(n), period, phase
+			if m := comb(wide, phase, period); m > bestMean {
+				bestMean, bestPeriod, bestPhase = m, period, phase
 			}
 		}
 	}
 	if bestMean < 1.5*mean {
 		return nil, 0
 	}
-	// Fine phase: a tenth of a window around the best.
-	for d := -0.5; d <= 0.5; d += 0.1 {
-		ph := bestPhase + d
+	// A pulse whose off-beats are nearly as strong as its beats (kick and
+	// snare, or clicks of alternating length) is at double the tempo: the
+	// autocorrelation often favours the bar's longer period there.
+	if half := bestPeriod / 2; 60*wps/half <= maxTempo {
+		if m := comb(wide, bestPhase+half, bestPeriod); m >= 0.5*bestMean && m >= 1.5*mean {
+			bestPeriod = half
+			bestPhase = math.Mod(bestPhase, half)
+		}
+	}
+	// Fine phase on the raw strength: ±1.5 windows in tenths.
+	fine, finePhase := math.Inf(-1), bestPhase
+	for d := -15; d <= 15; d++ {
+		ph := bestPhase + float64(d)/10
 		if ph < 0 {
 			continue
 		}
-		var sum float64
-		n := 0
-		for p := ph; p < float64(len(o)-1); p += bestPeriod {
-			sum += at(p)
-			n++
-		}
-		if n > 0 && sum/float64(n) > bestMean {
-			bestMean, bestPhase = sum/float64(n), ph
+		if m := comb(o, ph, bestPeriod); m > fine {
+			fine, finePhase = m, ph
 		}
 	}
+	bestPhase = finePhase
 	span := float64(nSamples) / sr
 	var beats []time.Duration
 	for p := bestPhase; ; p += bestPeriod {
@@ -118,4 +115,21 @@ func beatGrid(s *spectrum, nSamples int, sr float64) ([]time.Duration, float64) 
 		beats = append(beats, time.Duration(math.Round(t*float64(time.Second))))
 	}
 	return beats, 60 * wps / bestPeriod
+}
+
+// comb returns the mean of v (linearly interpolated) at phase, phase +
+// period, phase + 2·period, ... within v.
+func comb(v []float64, phase, period float64) float64 {
+	var sum float64
+	n := 0
+	for p := phase; p < float64(len(v)-1); p += period {
+		i := int(p)
+		f := p - float64(i)
+		sum += v[i] + f*(v[i+1]-v[i])
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
 }

@@ -307,3 +307,33 @@ func (m *Mapping) AnalysisOptions(frameRate float64, frames int) audio.Options {
 	}
 	return o
 }
+
+// Limits a mapped value is held within: the zoom rate stays above
+// MinZoom (it is a factor per second; 0 or less means nothing), and the
+// step size is not negative. Rotation is not limited.
+const MinZoom = 0.1
+
+// Value returns base plus offset for param, held within its limits.
+func Value(param string, base, offset float64) float64 {
+	v := base + offset
+	switch param {
+	case Zoom:
+		return max(v, MinZoom)
+	case Step:
+		return max(v, 0)
+	}
+	return v
+}
+
+// Curve returns the value of param for every frame: base(i) plus the
+// mapping's offset, held within the limits (see Value).
+func (m *Mapping) Curve(param string, base func(frame int) float64, e *audio.Envelopes) ([]float64, error) {
+	off, err := m.Offsets(param, e)
+	if err != nil {
+		return nil, err
+	}
+	for i := range off {
+		off[i] = Value(param, base(i), off[i])
+	}
+	return off, nil
+}

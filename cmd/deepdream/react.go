@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/png"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/deepdream-go/deepdream/dream"
+	"github.com/deepdream-go/deepdream/pipeline"
+	"github.com/deepdream-go/deepdream/pipeline/audio"
+	"github.com/deepdream-go/deepdream/pipeline/media"
+	"github.com/deepdream-go/deepdream/pipeline/react"
+)
+
+const reactUsage = `Usage: deepdream react TRACK -o OUT [flags]
+
+Analyses the sound of TRACK (any audio or video file ffmpeg reads) the way
+--react does for deepdream zoom and video, and draws the envelopes against
+time, so you can pick mappings by eye: loudness (rms), onset strength
+(onset: drum hits and new notes), bass, mid and treble energy, and the beat
+grid (orange ticks). Each envelope runs from 0 to 1 over the track.
+
+With --react, lanes for the parameters the mapping drives are added, with
+the zoom command's defaults as the base (zoom 1.175 per second, rotation 0,
+step size 1.5). OUT is a .png plot or a .csv table (one row per frame).
+
+Mappings (--react): comma-separated PARAM=ENVELOPE:AMOUNT entries, where
+PARAM is zoom, rotate, step or layer, plus attack=TIME and release=TIME for
+the smoothing, or a preset (` + "pulse, beat, breathe, bass" + `), e.g.
+  --react "zoom=onset:0.8,step=rms:1"   --react pulse,release=400ms
+
+Examples:
+  deepdream react track.mp3 -o envelopes.png
+  deepdream react track.mp3 -o pulse.png --react pulse --fps 30
+  deepdream react clip.mp4 -o envelopes.csv
+
+Flags:
+`
+
+func cmdReact(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("react", reactUsage, stderr)
+	out := fs.String("o", "", "output: .png plot or .csv table (required)")
+	force := fs.Bool("force", false, "replace OUT if it exists")
+	fpsStr := fs.String("fps", "25", "frame rate the envelopes are measured for (one value per frame)")
+	mapping := fs.String("react", "", "also plot the parameters this mapping drives, e.g. pulse or zoom=onset:0.8")
+	width := fs.Int("width", 1200, "width of the plot in pixels")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErrorf("want one TRACK, got %d arguments", fs.NArg())
+	}
+	track := fs.Arg(0)
+	if *out == "" {
+		return usageErrorf("-o OUT is required (a .png plot or a .csv table)")
+	}
+	ext := strings.ToLower(filepath.Ext(*out))
+	if ext != ".png" && ext != ".csv" {
+		return usageErrorf("output %s: want .png or .csv", *out)
+	}
+	var fps rateFlag
+	if err := fps.Set(*fpsStr); err != nil {
+		return usageErrorf("--fps: %v", err)
+	}
+	m := &react.Mapping{Attack: react.DefaultAttack, Release: react.DefaultRelease}
+	if *mapping != "" {
+		var err error
+		if m, err = react.Parse(*mapping); err != nil {
+			return usageError{fmt.Errorf("--react: %w", err)}
+		}
+	}
+	if err := checkOutput(track, *out, *force); err != nil {
+		return err
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	start := time.Now()
+	env, err := analyseTrack(ctx, track, m, fps.r.Float64(), 0, true)
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	extra, err := mappedSeries(m, env)
+	if err != nil {
+		return err
+	}
+	err = writeAtomic(*out, func(w io.Writer) error {
+		if ext == ".csv" {
+			return writeEnvelopesCSV(w, env, extra)
+		}
+		title := fmt.Sprintf("%s  (%.1f s at %s fps", filepath.Base(track), float64(env.Frames())/env.FrameRate, fps.r)
+		if env.Tempo > 0 {
+			title += fmt.Sprintf(", beat grid %.1f BPM", env.Tempo)
+		}
+		title += ")"
+		img, err := audio.Plot(env, audio.PlotOptions{Width: *width, Title: title, Extra: extra})
+		if err != nil {
+			return usageError{err}
+		}
+		return png.Encode(w, img)
+	})
+	if err != nil {
+		return err
+	}
+	tempo := "no steady beat found"
+	if env.Tempo > 0 {
+		tempo = fmt.Sprintf("%d beats at %.1f BPM", len(env.Beats), env.Tempo)
+	}
+	fmt.Fprintf(stderr, "wrote %s: %d frames (%.1f s), %s; decoded and analysed in %v\n",
+		*out, env.Frames(), float64(env.Frames())/env.FrameRate, tempo, took.Round(time.Millisecond))
+	return nil
+}
+
+// analyseTrack decodes the sound of path and measures its envelopes for a
+// mapping at fps: frames frames (0: as many as the track spans). beats
+// forces the beat grid even when no rule uses it.
+func analyseTrack(ctx context.Context, path string, m *react.Mapping, fps float64, frames int, beats bool) (*audio.Envelopes, error) {
+	opts := m.AnalysisOptions(fps, frames)
+	opts.Beats = opts.Beats || beats
+	pcmOpts := media.PCMOptions{}
+	if frames > 0 {
+		// Decode only what the frames cover (and a window more).
+		pcmOpts.Duration = time.Duration((float64(frames)/fps + 0.1) * float64(time.Second))
+	}
+	pcm, rate, err := media.DecodePCM(ctx, path, pcmOpts)
+	if err != nil {
+		if errors.Is(err, media.ErrNoAudio) {
+			return nil, fmt.Errorf("%s has no sound to react to: %w", path, err)
+		}
+		return nil, err
+	}
+	if frames > 0 {
+		pcm = pcm[:min(len(pcm), int(float64(frames)/fps*float64(rate)+0.5))]
+	}
+	return audio.Analyze(ctx, pcm, rate, opts)
+}
+
+// mappedSeries returns the curves of the parameters m drives, over the
+// zoom command's default bases, for plots and tables.
+func mappedSeries(m *react.Mapping, env *audio.Envelopes) ([]audio.Series, error) {
+	var out []audio.Series
+	bases := []struct {
+		param, name string
+		base        float64
+	}{
+		{react.Zoom, "zoom /s", pipeline.DefaultZoom},
+		{react.Rotate, "rotate deg/s", 0},
+		{react.Step, "step size", dream.DefaultParams().StepSize},
+	}
+	for _, b := range bases {
+		if !m.Drives(b.param) {
+			continue
+		}
+		v, err := m.Curve(b.param, func(int) float64 { return b.base }, env)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, audio.Series{Name: b.name, Values: v})
+	}
+	if obj, share, ok := m.LayerMix(env); ok {
+		out = append(out, audio.Series{Name: "share " + obj, Values: share})
+	}
+	return out, nil
+}
+
+func writeEnvelopesCSV(w io.Writer, env *audio.Envelopes, extra []audio.Series) error {
+	cols := append([]string{"frame", "time"}, audio.Names()...)
+	for _, s := range extra {
+		cols = append(cols, strings.ReplaceAll(s.Name, ",", ";"))
+	}
+	if _, err := io.WriteString(w, strings.Join(cols, ",")+"\n"); err != nil {
+		return err
+	}
+	row := make([]string, 0, len(cols))
+	for i := range env.Frames() {
+		row = append(row[:0], strconv.Itoa(i), strconv.FormatFloat(float64(i)/env.FrameRate, 'f', 4, 64))
+		for _, n := range audio.Names() {
+			v, _ := env.Get(n)
+			row = append(row, strconv.FormatFloat(v[i], 'f', 4, 64))
+		}
+		for _, s := range extra {
+			row = append(row, strconv.FormatFloat(s.Values[i], 'f', 4, 64))
+		}
+		if _, err := io.WriteString(w, strings.Join(row, ",")+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
+}

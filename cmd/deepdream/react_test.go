@@ -1,0 +1,137 @@
+package main
+
+import (
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func needFFmpeg(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"ffmpeg", "ffprobe"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (apt-get install ffmpeg)", tool)
+		}
+	}
+}
+
+// clickTrack writes a WAV of seconds of clicks (5 ms of 1 kHz) at 120 BPM,
+// the first at 0.3 s, with ffmpeg's aevalsrc source.
+func clickTrack(t *testing.T, dir string, seconds float64) string {
+	t.Helper()
+	p := filepath.Join(dir, "clicks.wav")
+	expr := "aevalsrc=0.8*lt(mod(t+0.2\\,0.5)\\,0.005)*gte(t\\,0.3)*sin(2*PI*1000*t):s=22050:d=" + strconv.FormatFloat(seconds, 'f', -1, 64)
+	if out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", expr, "-y", p).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	return p
+}
+
+func TestReactTableFollowsClicks(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	track := clickTrack(t, dir, 4)
+	out := filepath.Join(dir, "env.csv")
+	code, _, errs := runCLI("react", track, "-o", out, "--react", "zoom=onset:0.5,step=rms:1")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "100 frames") || !strings.Contains(errs, "at 120") {
+		t.Errorf("summary %q lacks 100 frames and 120 BPM", errs)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if lines[0] != "frame,time,rms,onset,bass,mid,treble,beat,zoom /s,step size" || len(lines) != 101 {
+		t.Fatalf("header %q, %d lines", lines[0], len(lines))
+	}
+	zoom := make([]float64, 100)
+	for i, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		zoom[i], _ = strconv.ParseFloat(f[8], 64)
+	}
+	var peaks []int
+	for i := 1; i < 99; i++ {
+		if zoom[i] > zoom[i-1] && zoom[i] >= zoom[i+1] && zoom[i] > 1.175+0.25 {
+			peaks = append(peaks, i)
+		}
+	}
+	want := []int{7, 20, 32, 45, 57, 70, 82, 95} // clicks at 0.3 s + k/2 s, 25 fps
+	if len(peaks) != len(want) {
+		t.Fatalf("zoom-rate peaks %v, want %v", peaks, want)
+	}
+	for k := range want {
+		if d := peaks[k] - want[k]; d < -1 || d > 1 {
+			t.Errorf("zoom-rate peak %d on frame %d, click on frame %d", k, peaks[k], want[k])
+		}
+	}
+	if zoom[0] != 1.175 || zoom[5] != 1.175 {
+		t.Errorf("zoom rate before the first click: %v, %v; want the base 1.175", zoom[0], zoom[5])
+	}
+}
+
+func TestReactPlot(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	track := clickTrack(t, dir, 2)
+	out := filepath.Join(dir, "env.png")
+	if code, _, errs := runCLI("react", track, "-o", out, "--width", "600", "--react", "pulse"); code != 0 {
+		t.Fatalf("code %d: %s", code, errs)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 6 envelopes and 2 mapped lanes of 70 pixels, plus margins.
+	if b := img.Bounds(); b.Dx() != 600 || b.Dy() != 28+34+8*70 {
+		t.Errorf("plot is %v", b)
+	}
+	if code, _, errs := runCLI("react", track, "-o", out); code != 2 || !strings.Contains(errs, "--force") {
+		t.Errorf("existing output: code %d, %q", code, errs)
+	}
+}
+
+func TestReactErrors(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	text := filepath.Join(dir, "song.mp3")
+	if err := os.WriteFile(text, []byte("la la la\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	silent := filepath.Join(dir, "silent.mp4")
+	if out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+		"testsrc=size=64x48:rate=10:duration=0.5", "-pix_fmt", "yuv420p", "-y", silent).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	out := filepath.Join(dir, "env.png")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{text, "-o", out}, 1, "not readable as media"},
+		{[]string{silent, "-o", out}, 1, "has no sound to react to"},
+		{[]string{filepath.Join(dir, "missing.mp3"), "-o", out}, 1, "no such file"},
+		{[]string{silent, "-o", out, "--react", "zoom=loud:1"}, 2, "unknown envelope"},
+		{[]string{silent, "-o", filepath.Join(dir, "env.jpg")}, 2, "want .png or .csv"},
+	} {
+		code, _, errs := runCLI(append([]string{"react"}, c.args...)...)
+		if code != c.code || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("react %v: code %d, stderr %q; want code %d and one line with %q", c.args, code, errs, c.code, c.want)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed run left %s behind", out)
+	}
+}
