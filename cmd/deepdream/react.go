@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"image/png"
 	"io"
@@ -14,7 +12,6 @@ import (
 	"github.com/deepdream-go/deepdream/dream"
 	"github.com/deepdream-go/deepdream/pipeline"
 	"github.com/deepdream-go/deepdream/pipeline/audio"
-	"github.com/deepdream-go/deepdream/pipeline/media"
 	"github.com/deepdream-go/deepdream/pipeline/react"
 )
 
@@ -81,7 +78,7 @@ func cmdReact(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signalContext()
 	defer stop()
 	start := time.Now()
-	env, err := analyseTrack(ctx, track, m, fps.r.Float64(), 0, true)
+	env, err := pipeline.AnalyzeSound(ctx, track, m, pipeline.SoundOptions{FrameRate: fps.r, Beats: true, Stream: -1})
 	if err != nil {
 		return err
 	}
@@ -115,30 +112,6 @@ func cmdReact(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "wrote %s: %d frames (%.1f s), %s; decoded and analysed in %v\n",
 		*out, env.Frames(), float64(env.Frames())/env.FrameRate, tempo, took.Round(time.Millisecond))
 	return nil
-}
-
-// analyseTrack decodes the sound of path and measures its envelopes for a
-// mapping at fps: frames frames (0: as many as the track spans). beats
-// forces the beat grid even when no rule uses it.
-func analyseTrack(ctx context.Context, path string, m *react.Mapping, fps float64, frames int, beats bool) (*audio.Envelopes, error) {
-	opts := m.AnalysisOptions(fps, frames)
-	opts.Beats = opts.Beats || beats
-	pcmOpts := media.PCMOptions{}
-	if frames > 0 {
-		// Decode only what the frames cover (and a window more).
-		pcmOpts.Duration = time.Duration((float64(frames)/fps + 0.1) * float64(time.Second))
-	}
-	pcm, rate, err := media.DecodePCM(ctx, path, pcmOpts)
-	if err != nil {
-		if errors.Is(err, media.ErrNoAudio) {
-			return nil, fmt.Errorf("%s has no sound to react to: %w", path, err)
-		}
-		return nil, err
-	}
-	if frames > 0 {
-		pcm = pcm[:min(len(pcm), int(float64(frames)/fps*float64(rate)+0.5))]
-	}
-	return audio.Analyze(ctx, pcm, rate, opts)
 }
 
 // mappedSeries returns the curves of the parameters m drives, over the

@@ -121,7 +121,7 @@ func TestReactErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{text, "-o", out}, 1, "not readable as media"},
-		{[]string{silent, "-o", out}, 1, "has no sound to react to"},
+		{[]string{silent, "-o", out}, 1, "no sound to react to: media: "},
 		{[]string{filepath.Join(dir, "missing.mp3"), "-o", out}, 1, "no such file"},
 		{[]string{silent, "-o", out, "--react", "zoom=loud:1"}, 2, "unknown envelope"},
 		{[]string{silent, "-o", filepath.Join(dir, "env.jpg")}, 2, "want .png or .csv"},
