@@ -11,10 +11,11 @@
 // time [i/fps, (i+1)/fps):
 //
 //   - rms is the root mean square of the samples in the frame;
-//   - onset is the spectral flux: the sum over frequency bins of the rise
-//     of log-compressed magnitude, log(1+100·|X|), from one window to the
-//     next, the largest in the frame. A drum hit or a new note raises many
-//     bins at once; a held note raises none;
+//   - onset is the spectral flux: the sum over bands a third of an octave
+//     wide of the rise of log-compressed magnitude, log(1+100·|X|), from
+//     one window to the next, the largest in the frame. A drum hit or a
+//     new note raises many bands at once; a held note raises none. Bands
+//     rather than FFT bins give a kick drum as much say as a hi-hat;
 //   - bass, mid and treble are the root of the mean power of the bins
 //     below 250 Hz, from 250 Hz to 2 kHz, and above 2 kHz;
 //   - beat is 1 on the frames of the beat grid (see Beats) and 0 elsewhere.
@@ -23,7 +24,8 @@
 // towards a higher value with time constant Attack and falls with Release)
 // and divided by its largest value over the analysed span, so its peak is
 // 1. A floor keeps a near-silent track from being amplified into noise:
-// levels below -60 dBFS (onset: a flux of 1) never reach 1, and digital
+// levels below -60 dBFS (onset: a flux of 0.2, about a -50 dBFS click)
+// never reach 1, and digital
 // silence stays 0.
 package audio
 
@@ -123,7 +125,7 @@ func (e *Envelopes) Get(name string) ([]float64, error) {
 // package comment). Amplitudes are relative to full scale (1.0).
 const (
 	levelFloor = 1e-3 // -60 dBFS, for rms and the bands
-	onsetFloor = 1.0
+	onsetFloor = 0.2
 	// fluxGain scales magnitudes before log compression; with magnitudes
 	// relative to full scale, 100 puts the knee at -40 dBFS.
 	fluxGain = 100
@@ -326,10 +328,11 @@ func (s *spectrum) measure(ctx context.Context, samples []float32, from, to int)
 	binHz := s.rate / float64(size)
 	bassEnd := min(int(BassMax/binHz)+1, size/2+1)
 	midEnd := min(int(MidMax/binHz)+1, size/2+1)
+	bandOf, bands := fluxBands(size, s.rate)
 	seq := make([]float64, size)
 	coeff := make([]complex128, size/2+1)
-	prev := make([]float64, size/2+1)
-	cur := make([]float64, size/2+1)
+	prev := make([]float64, bands)
+	cur := make([]float64, bands)
 	for j := max(from-1, 0); j < to; j++ {
 		if (j-from)%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -346,12 +349,12 @@ func (s *spectrum) measure(ctx context.Context, samples []float32, from, to int)
 		}
 		fft.Coefficients(coeff, seq)
 		var flux, bass, mid, treble float64
+		clear(cur)
 		for k, c := range coeff {
 			re, im := real(c)*scale, imag(c)*scale
 			pow := re*re + im*im
-			cur[k] = math.Log1p(fluxGain * math.Sqrt(pow))
-			if d := cur[k] - prev[k]; d > 0 {
-				flux += d
+			if k > 0 {
+				cur[bandOf[k]] += pow
 			}
 			switch {
 			case k == 0: // DC says nothing about sound
@@ -363,10 +366,41 @@ func (s *spectrum) measure(ctx context.Context, samples []float32, from, to int)
 				treble += pow
 			}
 		}
+		for b, pow := range cur {
+			cur[b] = math.Log1p(fluxGain * math.Sqrt(pow))
+			if d := cur[b] - prev[b]; d > 0 {
+				flux += d
+			}
+		}
+		if start < 0 {
+			// The window hangs over the start, where the padding makes
+			// everything rise; a track that starts loud is no onset.
+			flux = 0
+		}
 		if j >= from {
 			s.flux[j], s.bass[j], s.mid[j], s.treble[j] = flux, bass, mid, treble
 		}
 		prev, cur = cur, prev
 	}
 	return nil
+}
+
+// fluxBands groups the FFT bins 1..size/2 into bands a third of an octave
+// wide from 40 Hz up (bins below 40 Hz join the first band; a band that
+// would hold no bin is skipped). It returns each bin's band and the number
+// of bands. Measuring the flux over bands rather than bins gives a kick
+// drum (a few low bins) as much say as a hi-hat (hundreds of high bins).
+func fluxBands(size int, rate float64) ([]int, int) {
+	bandOf := make([]int, size/2+1)
+	last, n := -1, 0
+	for k := 1; k <= size/2; k++ {
+		f := float64(k) * rate / float64(size)
+		b := max(int(math.Floor(3*math.Log2(f/40))), 0)
+		if b != last {
+			last = b
+			n++
+		}
+		bandOf[k] = n - 1
+	}
+	return bandOf, n
 }
