@@ -68,6 +68,15 @@ type ZoomOptions struct {
 	// a schedule; each change cross-fades over LayerFade (0: a hard switch).
 	Layers    []TimedObjective
 	LayerFade time.Duration
+	// StepSize, when not empty, replaces the step size of First and Dream
+	// by a schedule (read at each keyframe's time), and Mix, when not nil,
+	// cross-fades a second objective into the objective over time: what
+	// React makes of a soundtrack.
+	StepSize Schedule
+	Mix      *LayerMix
+	// Audio, when not nil, is muxed into a video output (see
+	// media.EncodeOptions.Audio), cut to the animation's length.
+	Audio *media.AudioSource
 	// Loop makes the last frame flow into the first. M = LoopFrames extra
 	// frames (0: a quarter of Frames) are rendered past the end, and output
 	// frame i < M is rendered frame i cross-faded with rendered frame
@@ -188,6 +197,11 @@ func (o *ZoomOptions) validate() error {
 	if o.LayerFade < 0 {
 		return fmt.Errorf("layer fade %v is negative", o.LayerFade)
 	}
+	for _, k := range o.StepSize {
+		if !(k.Value > 0 && k.Value <= 255) {
+			return fmt.Errorf("step size %g is outside (0, 255]", k.Value)
+		}
+	}
 	for i, p := range []*dream.Params{&o.First, &o.Dream} {
 		if p.Steps < 0 {
 			return fmt.Errorf("steps = %d, want 0 (no dreaming) or more", p.Steps)
@@ -242,9 +256,11 @@ func zoomKey(o *ZoomOptions, from os.FileInfo) (string, error) {
 		Fade                time.Duration
 		Model               string
 		Segments            int
+		StepSize            Schedule
+		Mix                 *LayerMix
 	}{"zoom", 1, src, o.Width, o.Height, o.Frames, o.loopFrames(), o.FrameRate.Reduce().String(),
 		o.Zoom, o.Rotate, o.CenterX, o.CenterY, o.Supersample, o.KeyframeEvery,
-		o.First, o.Dream, o.Layers, o.LayerFade, o.ModelID, o.SegmentFrames})
+		o.First, o.Dream, o.Layers, o.LayerFade, o.ModelID, o.SegmentFrames, o.StepSize, o.Mix})
 	if err != nil {
 		return "", err
 	}
@@ -478,6 +494,10 @@ func (r *zoomRun) dreamKey(ctx context.Context, canvas *models.Image, K int, p d
 	defer func() { r.dreamTime += time.Since(t) }()
 	if len(r.opt.Layers) > 0 {
 		p.Objective = objectiveAt(r.opt.Layers, r.opt.LayerFade, r.frameTime(K))
+	}
+	p.Objective = r.opt.Mix.apply(p.Objective, r.frameTime(K))
+	if len(r.opt.StepSize) > 0 {
+		p.StepSize = r.opt.StepSize.At(r.frameTime(K))
 	}
 	// A new jitter sequence for every keyframe, fixed by the seed.
 	p.Seed += uint64(K) * 0x9e3779b97f4a7c15
@@ -717,7 +737,20 @@ func (r *zoomRun) encodeOptions(out *output) media.EncodeOptions {
 	return media.EncodeOptions{
 		Format: out.format, Width: o.Width, Height: o.Height, FrameRate: o.FrameRate.Reduce(),
 		CRF: o.CRF, GIFWidth: o.GIFWidth, GIFFrameRate: o.GIFFrameRate, Logger: o.Logger,
+		Audio: o.audio(),
 	}
+}
+
+// audio is the sound to mux: Audio cut to the animation's length.
+func (o *ZoomOptions) audio() *media.AudioSource {
+	if o.Audio == nil {
+		return nil
+	}
+	a := *o.Audio
+	if d := time.Duration(o.FrameRate.FrameDuration(o.Frames) * float64(time.Second)); a.Duration == 0 || d < a.Duration {
+		a.Duration = d
+	}
+	return &a
 }
 
 func (r *zoomRun) encode(ctx context.Context, out *output) (string, error) {

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
+	"flag"
 	"fmt"
+	"math"
 	"image/png"
 	"io"
 	"path/filepath"
@@ -10,8 +13,10 @@ import (
 	"time"
 
 	"github.com/deepdream-go/deepdream/dream"
+	"github.com/deepdream-go/deepdream/models/zoo"
 	"github.com/deepdream-go/deepdream/pipeline"
 	"github.com/deepdream-go/deepdream/pipeline/audio"
+	"github.com/deepdream-go/deepdream/pipeline/media"
 	"github.com/deepdream-go/deepdream/pipeline/react"
 )
 
@@ -165,4 +170,69 @@ func writeEnvelopesCSV(w io.Writer, env *audio.Envelopes, extra []audio.Series) 
 		}
 	}
 	return nil
+}
+
+// reactFlags are --audio and --react, shared by zoom and video.
+type reactFlags struct {
+	audio, mapping string
+	withAudio      bool // the command takes --audio
+}
+
+// addReactFlags registers --react, and --audio when withAudio is set.
+func addReactFlags(fs *flag.FlagSet, withAudio bool) *reactFlags {
+	f := &reactFlags{withAudio: withAudio}
+	if withAudio {
+		fs.StringVar(&f.audio, "audio", "", "soundtrack: muxed into the output, and what --react listens to; the length follows it unless --frames or --seconds is given")
+	}
+	fs.StringVar(&f.mapping, "react", "", "make the dream move to the sound: a preset ("+strings.Join(react.PresetNames(), ", ")+") or PARAM=ENVELOPE:AMOUNT,... (see deepdream help react)")
+	return f
+}
+
+// parse checks the mapping; it returns nil when --react is not given.
+func (f *reactFlags) parse() (*react.Mapping, error) {
+	if f.mapping == "" {
+		return nil, nil
+	}
+	m, err := react.Parse(f.mapping)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--react: %w", err)}
+	}
+	return m, nil
+}
+
+// trackFrames returns how many frames at fps the --audio track lasts
+// (rounded up), for a length that follows the track.
+func (f *reactFlags) trackFrames(ctx context.Context, fps media.Rational) (int, error) {
+	info, err := media.ProbeAudio(ctx, f.audio, media.ProbeOptions{})
+	if err != nil {
+		return 0, fmt.Errorf("--audio: %w", err)
+	}
+	if info.Duration <= 0 {
+		return 0, fmt.Errorf("--audio %s: the track's length is unknown; give --seconds or --frames", f.audio)
+	}
+	return int(math.Ceil(info.Duration.Seconds()*fps.Float64() - 1e-6)), nil
+}
+
+// apply measures the sound of track for frames frames at fps and maps it
+// onto base; a nil mapping gives a nil reaction.
+func (f *reactFlags) apply(ctx context.Context, m *react.Mapping, track string, model *zoo.Model, fps media.Rational, frames int, base pipeline.ReactionBase) (*pipeline.Reaction, error) {
+	if m == nil {
+		return nil, nil
+	}
+	var infos []dream.LayerInfo
+	if m.Drives(react.Layer) {
+		var err error
+		if infos, err = layerInfos(model); err != nil {
+			return nil, err
+		}
+	}
+	env, err := pipeline.AnalyzeSound(ctx, track, m, pipeline.SoundOptions{FrameRate: fps, Frames: frames, Stream: -1})
+	if err != nil {
+		return nil, fmt.Errorf("--react: %w", err)
+	}
+	r, err := pipeline.React(m, env, fps, base, infos)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--react: %w", err)}
+	}
+	return r, nil
 }

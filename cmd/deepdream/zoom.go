@@ -36,6 +36,12 @@ cross-fading over --layer-fade.
 the first frames (both move with the same zoom), so the last frame flows into
 the first: a GIF that loops without a cut.
 
+--audio TRACK muxes a soundtrack in, and the zoom lasts as long as the track
+unless --frames or --seconds says otherwise (a longer track is cut at the end
+of the zoom; a shorter one leaves the last frames silent). --react makes the
+picture move to it: --react pulse surges the zoom on every hit; see
+deepdream help react for the envelopes and PARAM=ENVELOPE:AMOUNT mappings.
+
 OUT decides the format as for deepdream video: .mp4 .mov .mkv .webm .gif or
 a folder of PNG frames. --max-bytes fits a GIF under a size (chat apps: 8MB)
 by lowering its frame rate, width and palette, and says what it did. After a
@@ -45,6 +51,7 @@ Examples:
   deepdream zoom -o zoom.mp4
   deepdream zoom -o zoom.mp4 --from photo.jpg --seconds 20 --layer mixed4
   deepdream zoom -o loop.gif --loop --size 320x180 --fps 15 --seconds 6 --max-bytes 3MB
+  deepdream zoom -o pulse.mp4 --audio track.mp3 --react pulse
   deepdream zoom -o spin.mp4 --rotate 10 --zoom 1.1@0s,1.4@10s --layers mixed3@0s,mixed5@6s
 
 Flags:
@@ -131,6 +138,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	loop := fs.Bool("loop", false, "make the last frame flow into the first (for looping GIFs)")
 	loopFrames := fs.Int("loop-frames", 0, "frames cross-faded at the loop's seam (default: a quarter of the frames)")
 	maxBytesStr := fs.String("max-bytes", "", "GIF only: lower the frame rate, width and palette until the file fits (e.g. 8MB)")
+	rf := addReactFlags(fs, true)
 	mf := addModelFlags(fs)
 	df := addDreamFlags(fs)
 	// Keyframes dream less than deepdream image: each starts from the
@@ -170,8 +178,19 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	if given["frames"] && given["seconds"] {
 		return usageErrorf("give --frames or --seconds, not both")
 	}
+	mapping, err := rf.parse()
+	if err != nil {
+		return err
+	}
+	if mapping != nil && rf.audio == "" {
+		return usageErrorf("--react needs --audio TRACK: a zoom has no sound of its own")
+	}
 	n := *frames
 	switch {
+	case rf.audio != "" && !given["seconds"] && !given["frames"]:
+		if n, err = rf.trackFrames(context.Background(), fps.r); err != nil {
+			return err
+		}
 	case given["seconds"]:
 		if !(*seconds > 0) || *seconds > 86400 {
 			return usageErrorf("--seconds %g must be above 0", *seconds)
@@ -275,8 +294,32 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Errorf("--layers: %w", err)}
 		}
 	}
+	reaction, err := rf.apply(ctx, mapping, rf.audio, model, fps.r, n, pipeline.ReactionBase{Zoom: zs, Rotate: rs, StepSize: p.StepSize})
+	if err != nil {
+		return err
+	}
+	var stepSched pipeline.Schedule
+	var mix *pipeline.LayerMix
+	if reaction != nil {
+		if reaction.Zoom != nil {
+			zs = reaction.Zoom
+		}
+		if reaction.Rotate != nil {
+			rs = reaction.Rotate
+		}
+		stepSched, mix = reaction.StepSize, reaction.Mix
+	}
+	var sound *media.AudioSource
+	if rf.audio != "" {
+		info, err := media.ProbeAudio(ctx, rf.audio, media.ProbeOptions{})
+		if err != nil {
+			return fmt.Errorf("--audio: %w", err)
+		}
+		sound = info.Source(0)
+	}
 	bar := newProgress(stderr, "frames", "frames", n, of.quiet)
 	opt := pipeline.ZoomOptions{
+		StepSize: stepSched, Mix: mix, Audio: sound,
 		Output: of.out, Force: of.force, Resume: of.resume, From: *from,
 		Width: size.w, Height: size.h, Frames: n, FrameRate: fps.r,
 		Zoom: zs, Rotate: rs, CenterX: cx, CenterY: cy, KeyframeEvery: *every, Supersample: *ss,

@@ -308,19 +308,26 @@ func (m *Mapping) AnalysisOptions(frameRate float64, frames int) audio.Options {
 	return o
 }
 
-// Limits a mapped value is held within: the zoom rate stays above
-// MinZoom (it is a factor per second; 0 or less means nothing), and the
-// step size is not negative. Rotation is not limited.
-const MinZoom = 0.1
+// Limits a mapped value is held within, the ranges the zoom command
+// accepts: the zoom rate (a factor per second) within MinZoom..MaxZoom,
+// the step size within MinStep..MaxStep, the rotation within ±MaxRotate
+// degrees per second.
+const (
+	MinZoom, MaxZoom = 0.1, 10
+	MinStep, MaxStep = 0.05, 255
+	MaxRotate        = 3600
+)
 
 // Value returns base plus offset for param, held within its limits.
 func Value(param string, base, offset float64) float64 {
 	v := base + offset
 	switch param {
 	case Zoom:
-		return max(v, MinZoom)
+		return min(max(v, MinZoom), MaxZoom)
 	case Step:
-		return max(v, 0)
+		return min(max(v, MinStep), MaxStep)
+	case Rotate:
+		return min(max(v, -MaxRotate), MaxRotate)
 	}
 	return v
 }
