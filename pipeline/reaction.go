@@ -130,12 +130,45 @@ func mixObjectives(a, b models.Objective, u float64) models.Objective {
 	return out
 }
 
+// DreamChange changes the dream's parameters over time: the step size
+// (when StepSize is not empty) and the objective (a LayerMix cross-fades a
+// second one in). A zoom reads it at every keyframe, a video at every frame.
+type DreamChange struct {
+	StepSize Schedule
+	Mix      *LayerMix
+}
+
+// At returns p as it is at time t; a nil DreamChange leaves p as is.
+func (c *DreamChange) At(p dream.Params, t time.Duration) dream.Params {
+	if c == nil {
+		return p
+	}
+	if len(c.StepSize) > 0 {
+		p.StepSize = c.StepSize.At(t)
+	}
+	p.Objective = c.Mix.apply(p.Objective, t)
+	return p
+}
+
+func (c *DreamChange) validate() error {
+	if c == nil {
+		return nil
+	}
+	for _, k := range c.StepSize {
+		if !(k.Value > 0 && k.Value <= 255) {
+			return fmt.Errorf("step size %g is outside (0, 255]", k.Value)
+		}
+	}
+	return nil
+}
+
 // Reaction is what a mapping makes of a track for one job: per-frame
-// schedules that replace the job's zoom, rotation and step size, and a
-// layer mix. A field is nil when the mapping does not drive it.
+// schedules that replace the job's zoom and rotation (nil when the mapping
+// does not drive them), and the change of the dream (nil when it drives
+// neither the step size nor a layer mix).
 type Reaction struct {
-	Zoom, Rotate, StepSize Schedule
-	Mix                    *LayerMix
+	Zoom, Rotate Schedule
+	Dream        *DreamChange
 }
 
 // ReactionBase is what the mapping adds to: the job's own schedules and
@@ -149,6 +182,7 @@ type ReactionBase struct {
 // when not empty, lists the model's layers to check a layer rule against.
 func React(m *react.Mapping, env *audio.Envelopes, fps media.Rational, base ReactionBase, layers []dream.LayerInfo) (*Reaction, error) {
 	r := &Reaction{}
+	var step Schedule
 	for _, p := range []struct {
 		param string
 		base  func(int) float64
@@ -156,7 +190,7 @@ func React(m *react.Mapping, env *audio.Envelopes, fps media.Rational, base Reac
 	}{
 		{react.Zoom, func(i int) float64 { return base.Zoom.At(frameAt(i, fps)) }, &r.Zoom},
 		{react.Rotate, func(i int) float64 { return base.Rotate.At(frameAt(i, fps)) }, &r.Rotate},
-		{react.Step, func(int) float64 { return base.StepSize }, &r.StepSize},
+		{react.Step, func(int) float64 { return base.StepSize }, &step},
 	} {
 		if !m.Drives(p.param) {
 			continue
@@ -172,7 +206,13 @@ func React(m *react.Mapping, env *audio.Envelopes, fps media.Rational, base Reac
 		if err != nil {
 			return nil, fmt.Errorf("react: layer=%s: %w", spec, err)
 		}
-		r.Mix = &LayerMix{Objective: obj, Share: FrameSchedule(share, fps)}
+		r.Dream = &DreamChange{Mix: &LayerMix{Objective: obj, Share: FrameSchedule(share, fps)}}
+	}
+	if step != nil {
+		if r.Dream == nil {
+			r.Dream = &DreamChange{}
+		}
+		r.Dream.StepSize = step
 	}
 	return r, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deepdream-go/deepdream/dream"
 	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/pipeline/media"
 	"github.com/deepdream-go/deepdream/pipeline/react"
@@ -87,7 +88,7 @@ func TestReactToTracks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Rotate != nil || r.Zoom == nil || r.StepSize == nil || r.Mix == nil {
+	if r.Rotate != nil || r.Zoom == nil || r.Dream == nil || r.Dream.StepSize == nil || r.Dream.Mix == nil {
 		t.Fatalf("reaction %+v", r)
 	}
 	zoomAt := func(i int) float64 { return r.Zoom.At(frameAt(i, fps)) }
@@ -114,7 +115,7 @@ func TestReactToTracks(t *testing.T) {
 	}
 	r, _ = React(m, env, fps, base, nil)
 	for i := 125; i < 150; i++ {
-		if z, s := r.Zoom.At(frameAt(i, fps)), r.StepSize.At(frameAt(i, fps)); math.Abs(z-1.175) > 5e-3 || math.Abs(s-1.5) > 5e-3 {
+		if z, s := r.Zoom.At(frameAt(i, fps)), r.Dream.StepSize.At(frameAt(i, fps)); math.Abs(z-1.175) > 5e-3 || math.Abs(s-1.5) > 5e-3 {
 			t.Fatalf("frame %d past the track: zoom %v step %v, want the base 1.175 and 1.5", i, z, s)
 		}
 	}
@@ -133,8 +134,8 @@ func TestReactToTracks(t *testing.T) {
 	r, _ = React(m, env, fps, base, nil)
 	for i := range env.Frames() {
 		ti := frameAt(i, fps)
-		if r.Zoom.At(ti) != 1.175 || r.StepSize.At(ti) != 1.5 || r.Mix.Share.At(ti) != 0 {
-			t.Fatalf("silence, frame %d: zoom %v step %v share %v", i, r.Zoom.At(ti), r.StepSize.At(ti), r.Mix.Share.At(ti))
+		if r.Zoom.At(ti) != 1.175 || r.Dream.StepSize.At(ti) != 1.5 || r.Dream.Mix.Share.At(ti) != 0 {
+			t.Fatalf("silence, frame %d: zoom %v step %v share %v", i, r.Zoom.At(ti), r.Dream.StepSize.At(ti), r.Dream.Mix.Share.At(ti))
 		}
 	}
 
@@ -148,7 +149,7 @@ func TestReactToTracks(t *testing.T) {
 	r, _ = React(m, env, fps, base, nil)
 	prev := 0.0
 	for i := range env.Frames() {
-		s := r.StepSize.At(frameAt(i, fps))
+		s := r.Dream.StepSize.At(frameAt(i, fps))
 		if s < prev {
 			t.Fatalf("ramp: step falls at frame %d (%v after %v)", i, s, prev)
 		}
@@ -179,4 +180,33 @@ func TestAnalyzeSoundErrors(t *testing.T) {
 	if _, err := AnalyzeSound(context.Background(), text, m, SoundOptions{FrameRate: fps, Stream: -1}); !errors.Is(err, media.ErrNotVideo) {
 		t.Errorf("text file: %v, want a not-media error", err)
 	}
+}
+
+func TestDreamChangeAt(t *testing.T) {
+	var none *DreamChange
+	p := dreamParamsForTest()
+	if got := none.At(p, time.Second); got.StepSize != p.StepSize || len(got.Objective.Terms) != 1 {
+		t.Errorf("nil change altered the params: %+v", got)
+	}
+	c := &DreamChange{
+		StepSize: Schedule{{0, 1}, {2 * time.Second, 3}},
+		Mix:      &LayerMix{Objective: models.Objective{Terms: []models.Term{{Layer: "mixed5"}}}, Share: Schedule{{0, 0}, {time.Second, 1}}},
+	}
+	got := c.At(p, time.Second)
+	if got.StepSize != 2 || len(got.Objective.Terms) != 1 || got.Objective.Terms[0].Layer != "mixed5" {
+		t.Errorf("at 1 s: step %v, objective %+v", got.StepSize, got.Objective)
+	}
+	got = c.At(p, 500*time.Millisecond)
+	if len(got.Objective.Terms) != 2 || got.Objective.Terms[0].Weight != 0.5 {
+		t.Errorf("at 0.5 s: objective %+v", got.Objective)
+	}
+	if p.StepSize != 1.5 || len(p.Objective.Terms) != 1 {
+		t.Error("At changed its argument")
+	}
+}
+
+func dreamParamsForTest() dream.Params {
+	p := dream.DefaultParams()
+	p.Objective = models.Objective{Terms: []models.Term{{Layer: "mixed3"}}}
+	return p
 }

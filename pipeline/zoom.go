@@ -68,12 +68,9 @@ type ZoomOptions struct {
 	// a schedule; each change cross-fades over LayerFade (0: a hard switch).
 	Layers    []TimedObjective
 	LayerFade time.Duration
-	// StepSize, when not empty, replaces the step size of First and Dream
-	// by a schedule (read at each keyframe's time), and Mix, when not nil,
-	// cross-fades a second objective into the objective over time: what
-	// React makes of a soundtrack.
-	StepSize Schedule
-	Mix      *LayerMix
+	// Change, when not nil, changes First and Dream over time (read at
+	// each keyframe's time): what React makes of a soundtrack.
+	Change *DreamChange
 	// Audio, when not nil, is muxed into a video output (see
 	// media.EncodeOptions.Audio), cut to the animation's length.
 	Audio *media.AudioSource
@@ -197,10 +194,8 @@ func (o *ZoomOptions) validate() error {
 	if o.LayerFade < 0 {
 		return fmt.Errorf("layer fade %v is negative", o.LayerFade)
 	}
-	for _, k := range o.StepSize {
-		if !(k.Value > 0 && k.Value <= 255) {
-			return fmt.Errorf("step size %g is outside (0, 255]", k.Value)
-		}
+	if err := o.Change.validate(); err != nil {
+		return err
 	}
 	for i, p := range []*dream.Params{&o.First, &o.Dream} {
 		if p.Steps < 0 {
@@ -256,11 +251,10 @@ func zoomKey(o *ZoomOptions, from os.FileInfo) (string, error) {
 		Fade                time.Duration
 		Model               string
 		Segments            int
-		StepSize            Schedule
-		Mix                 *LayerMix
+		Change              *DreamChange
 	}{"zoom", 1, src, o.Width, o.Height, o.Frames, o.loopFrames(), o.FrameRate.Reduce().String(),
 		o.Zoom, o.Rotate, o.CenterX, o.CenterY, o.Supersample, o.KeyframeEvery,
-		o.First, o.Dream, o.Layers, o.LayerFade, o.ModelID, o.SegmentFrames, o.StepSize, o.Mix})
+		o.First, o.Dream, o.Layers, o.LayerFade, o.ModelID, o.SegmentFrames, o.Change})
 	if err != nil {
 		return "", err
 	}
@@ -495,10 +489,7 @@ func (r *zoomRun) dreamKey(ctx context.Context, canvas *models.Image, K int, p d
 	if len(r.opt.Layers) > 0 {
 		p.Objective = objectiveAt(r.opt.Layers, r.opt.LayerFade, r.frameTime(K))
 	}
-	p.Objective = r.opt.Mix.apply(p.Objective, r.frameTime(K))
-	if len(r.opt.StepSize) > 0 {
-		p.StepSize = r.opt.StepSize.At(r.frameTime(K))
-	}
+	p = r.opt.Change.At(p, r.frameTime(K))
 	// A new jitter sequence for every keyframe, fixed by the seed.
 	p.Seed += uint64(K) * 0x9e3779b97f4a7c15
 	small := canvas

@@ -298,8 +298,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var stepSched pipeline.Schedule
-	var mix *pipeline.LayerMix
+	var change *pipeline.DreamChange
 	if reaction != nil {
 		if reaction.Zoom != nil {
 			zs = reaction.Zoom
@@ -307,7 +306,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 		if reaction.Rotate != nil {
 			rs = reaction.Rotate
 		}
-		stepSched, mix = reaction.StepSize, reaction.Mix
+		change = reaction.Dream
 	}
 	var sound *media.AudioSource
 	if rf.audio != "" {
@@ -319,7 +318,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	}
 	bar := newProgress(stderr, "frames", "frames", n, of.quiet)
 	opt := pipeline.ZoomOptions{
-		StepSize: stepSched, Mix: mix, Audio: sound,
+		Change: change, Audio: sound,
 		Output: of.out, Force: of.force, Resume: of.resume, From: *from,
 		Width: size.w, Height: size.h, Frames: n, FrameRate: fps.r,
 		Zoom: zs, Rotate: rs, CenterX: cx, CenterY: cy, KeyframeEvery: *every, Supersample: *ss,
