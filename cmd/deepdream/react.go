@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,7 @@ func cmdReact(args []string, stdout, stderr io.Writer) error {
 	fpsStr := fs.String("fps", "25", "frame rate the envelopes are measured for (one value per frame)")
 	mapping := fs.String("react", "", "also plot the parameters this mapping drives, e.g. pulse or zoom=onset:0.8")
 	width := fs.Int("width", 1200, "width of the plot in pixels")
+	show := fs.String("envelopes", strings.Join(audio.Names(), ","), "the envelopes to plot, comma-separated")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -77,6 +79,14 @@ func cmdReact(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Errorf("--react: %w", err)}
 		}
 	}
+	var lanes []string
+	for _, n := range strings.Split(*show, ",") {
+		n = strings.TrimSpace(n)
+		if !slices.Contains(audio.Names(), n) {
+			return usageErrorf("--envelopes: %q is not one of %s", n, strings.Join(audio.Names(), ", "))
+		}
+		lanes = append(lanes, n)
+	}
 	if err := checkOutput(track, *out, *force); err != nil {
 		return err
 	}
@@ -101,7 +111,7 @@ func cmdReact(args []string, stdout, stderr io.Writer) error {
 			title += fmt.Sprintf(", beat grid %.1f BPM", env.Tempo)
 		}
 		title += ")"
-		img, err := audio.Plot(env, audio.PlotOptions{Width: *width, Title: title, Extra: extra})
+		img, err := audio.Plot(env, audio.PlotOptions{Width: *width, Title: title, Envelopes: lanes, Extra: extra})
 		if err != nil {
 			return usageError{err}
 		}

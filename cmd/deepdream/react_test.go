@@ -135,3 +135,66 @@ func TestReactErrors(t *testing.T) {
 		t.Errorf("a failed run left %s behind", out)
 	}
 }
+
+// probeStreams returns ffprobe's codec_type=duration pairs for a file.
+func probeStreams(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=codec_type,nb_frames,duration",
+		"-of", "compact=p=0:nk=1", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func TestZoomToATrack(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	toy := toyModelArgs(t, dir)
+	track := clickTrack(t, dir, 2)
+	plain := []string{"--size", "64x48", "--fps", "25", "--steps", "0", "--first-steps", "0", "--quiet"}
+
+	// The length follows the track: 2 s at 25 fps, with the track muxed in.
+	out := filepath.Join(dir, "pulse.mp4")
+	code, _, errs := runCLI(append(append([]string{"zoom", "-o", out, "--audio", track, "--react", "pulse,rotate=onset:30"}, plain...), toy...)...)
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errs)
+	}
+	streams := probeStreams(t, out)
+	if !strings.Contains(streams, "video|2.000000|50") || !strings.Contains(streams, "audio|2.0") {
+		t.Errorf("streams %q, want 50 video frames over 2 s and 2 s of audio", streams)
+	}
+	// --seconds overrides the track's length; the sound is cut to match.
+	short := filepath.Join(dir, "short.mp4")
+	if code, _, errs := runCLI(append(append([]string{"zoom", "-o", short, "--audio", track, "--seconds", "1"}, plain...), toy...)...); code != 0 {
+		t.Fatalf("--seconds: code %d: %s", code, errs)
+	}
+	if streams := probeStreams(t, short); !strings.Contains(streams, "video|1.000000|25") || !strings.Contains(streams, "audio|1.0") {
+		t.Errorf("--seconds 1: streams %q", streams)
+	}
+
+	silent := filepath.Join(dir, "silent.mp4")
+	if out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+		"testsrc=size=64x48:rate=10:duration=0.5", "-pix_fmt", "yuv420p", "-y", silent).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--react", "pulse"}, 2, "--react needs --audio"},
+		{[]string{"--audio", silent, "--react", "pulse"}, 1, "no audio stream"},
+		{[]string{"--audio", silent}, 1, "no audio stream"},
+		{[]string{"--audio", track, "--react", "layer=bass:mixed9"}, 2, "mixed9"},
+	} {
+		o := filepath.Join(dir, "bad.mp4")
+		code, _, errs := runCLI(append(append(append([]string{"zoom", "-o", o}, c.args...), plain...), toy...)...)
+		if code != c.code || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("zoom %v: code %d, %q; want code %d and one line with %q", c.args, code, errs, c.code, c.want)
+		}
+		if _, err := os.Stat(o); err == nil {
+			t.Errorf("zoom %v left %s behind", c.args, o)
+		}
+	}
+}

@@ -85,7 +85,7 @@ type Mapping struct {
 //   - bass: the bass kicks the zoom and turns the picture; treble sharpens
 //     the dream.
 var Presets = map[string]string{
-	"pulse":   "zoom=onset:0.8,step=rms:1,release=250ms",
+	"pulse":   "zoom=onset:1.2,step=rms:1,release=300ms",
 	"beat":    "zoom=beat:1,release=200ms",
 	"breathe": "zoom=rms:0.4,step=rms:1.5,attack=150ms,release=600ms",
 	"bass":    "zoom=bass:0.6,rotate=bass:8,step=treble:1,release=300ms",
