@@ -216,3 +216,26 @@ func React(m *react.Mapping, env *audio.Envelopes, fps media.Rational, base Reac
 	}
 	return r, nil
 }
+
+// clipChange measures the sound of a clip for the span a video job decodes
+// (src, from the decoder: the clip's first audio stream, cut where the
+// frames are) over frames frames at rate (0 frames: as long as the sound
+// lasts), and maps it onto the dream with m; baseStep is the step size the
+// mapping adds to. A clip without sound is an error wrapping ErrNoSound.
+func clipChange(ctx context.Context, m *react.Mapping, layers []dream.LayerInfo, input string, src *media.AudioSource, rate media.Rational, frames int, baseStep float64) (*DreamChange, error) {
+	if err := m.Check(react.Step, react.Layer); err != nil {
+		return nil, err
+	}
+	if src == nil || len(src.Streams) == 0 {
+		return nil, fmt.Errorf("react: %s: %w (the clip has no audio stream)", input, ErrNoSound)
+	}
+	env, err := AnalyzeSound(ctx, input, m, SoundOptions{Start: src.Start, Frames: max(frames, 0), FrameRate: rate, Stream: src.Streams[0].Index})
+	if err != nil {
+		return nil, fmt.Errorf("react: %w", err)
+	}
+	r, err := React(m, env, rate, ReactionBase{StepSize: baseStep}, layers)
+	if err != nil {
+		return nil, err
+	}
+	return r.Dream, nil
+}

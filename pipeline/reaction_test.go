@@ -210,3 +210,41 @@ func dreamParamsForTest() dream.Params {
 	p.Objective = models.Objective{Terms: []models.Term{{Layer: "mixed3"}}}
 	return p
 }
+
+func TestClipChange(t *testing.T) {
+	needFFmpegTools(t)
+	dir := t.TempDir()
+	clip := filepath.Join(dir, "clip.mkv")
+	// 2 s of picture at 25 fps with a loudness ramp as its sound.
+	if out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error",
+		"-f", "lavfi", "-i", "testsrc=size=64x48:rate=25:duration=2",
+		"-f", "lavfi", "-i", "aevalsrc=0.9*t/2*sin(2*PI*250*t):s=44100:d=2",
+		"-c:v", "ffv1", "-c:a", "flac", "-y", clip).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	ctx := context.Background()
+	dec, err := media.NewDecoder(ctx, clip, media.DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	m, _ := react.Parse("step=rms:2")
+	c, err := clipChange(ctx, m, nil, clip, dec.AudioSource(), dec.FrameRate(), dec.ExpectedFrames(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.StepSize) != 50 || c.Mix != nil {
+		t.Fatalf("step schedule of %d keys, mix %v; want 50 and none", len(c.StepSize), c.Mix)
+	}
+	if first, last := c.StepSize[0].Value, c.StepSize[49].Value; first > 1.1 || last < 2.9 {
+		t.Errorf("step runs from %v to %v, want about 1 to 3", first, last)
+	}
+	// A mapping that zooms does not apply to a clip; a clip without sound fails.
+	zm, _ := react.Parse("zoom=onset:1")
+	if _, err := clipChange(ctx, zm, nil, clip, dec.AudioSource(), dec.FrameRate(), 50, 1); err == nil {
+		t.Error("zoom= accepted for a clip")
+	}
+	if _, err := clipChange(ctx, m, nil, clip, nil, dec.FrameRate(), 50, 1); !errors.Is(err, ErrNoSound) {
+		t.Errorf("no audio: %v", err)
+	}
+}
