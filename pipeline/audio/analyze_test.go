@@ -216,3 +216,45 @@ func TestSpectraSameForAnyWorkerCount(t *testing.T) {
 		}
 	}
 }
+
+func TestPlot(t *testing.T) {
+	pcm, _ := clickTrack(120, 4, 0.25)
+	e, err := Analyze(context.Background(), pcm, testRate, DefaultOptions(25))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zoom := make([]float64, e.Frames())
+	for i := range zoom {
+		zoom[i] = 1 + e.Onset[i]
+	}
+	img, err := Plot(e, PlotOptions{Width: 500, Extra: []Series{{Name: "zoom", Values: zoom}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 500 || b.Dy() != 28+34+7*70 {
+		t.Fatalf("plot is %v", b)
+	}
+	// The beat ticks show (behind the curves) at the beats, and only there.
+	ticks := func(seconds float64) int {
+		x := 90 + int(math.Round(seconds/4*float64(500-90-16)))
+		n := 0
+		for y := 28; y < img.Bounds().Dy()-34; y++ {
+			if img.RGBAAt(x, y) == plotBeat {
+				n++
+			}
+		}
+		return n
+	}
+	if n := ticks(e.Beats[2].Seconds()); n < 20 {
+		t.Errorf("beat tick at %v: %d pixels of its colour", e.Beats[2], n)
+	}
+	if n := ticks(e.Beats[2].Seconds() + 0.25); n != 0 {
+		t.Errorf("between beats: %d pixels of the beat colour", n)
+	}
+	if _, err := Plot(e, PlotOptions{Width: 50}); err == nil {
+		t.Error("a 50-pixel-wide plot was accepted")
+	}
+	if _, err := Plot(e, PlotOptions{Width: 500, Extra: []Series{{Name: "short", Values: zoom[:3]}}}); err == nil {
+		t.Error("a series of the wrong length was accepted")
+	}
+}

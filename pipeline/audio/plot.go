@@ -48,7 +48,8 @@ var (
 )
 
 // Plot draws the envelopes against time, one lane each, with the beat grid
-// as orange ticks across every lane and a time axis in seconds. Where a
+// as orange ticks across every lane (unless the beats are under 4 pixels
+// apart) and a time axis in seconds. Where a
 // pixel column spans several frames it shows their full range, so no peak
 // is lost on a long track.
 func Plot(e *Envelopes, opts PlotOptions) (*image.RGBA, error) {
@@ -104,7 +105,13 @@ func Plot(e *Envelopes, opts PlotOptions) (*image.RGBA, error) {
 		label(img, x-3*len(secondsLabel(t)), h-bottom+16, secondsLabel(t), plotText)
 	}
 	label(img, left+plotW/2-10, h-6, "time (s)", plotText)
-	for _, b := range e.Beats {
+	// Beat ticks closer than 4 pixels would only tint the plot: then the
+	// beat lane alone shows the grid.
+	beats := e.Beats
+	if len(beats) > 1 && float64(plotW)/float64(len(beats)) < 4 {
+		beats = nil
+	}
+	for _, b := range beats {
 		x := xOf(b.Seconds())
 		for y := top; y < h-bottom; y += 1 {
 			if y%4 != 3 {
