@@ -172,7 +172,7 @@ type Reaction struct {
 }
 
 // ReactionBase is what the mapping adds to: the job's own schedules and
-// step size.
+// step size. An empty Zoom means DefaultZoom, an empty Rotate no turning.
 type ReactionBase struct {
 	Zoom, Rotate Schedule
 	StepSize     float64
@@ -181,6 +181,9 @@ type ReactionBase struct {
 // React applies mapping m to the envelopes of a job at rate fps. layers,
 // when not empty, lists the model's layers to check a layer rule against.
 func React(m *react.Mapping, env *audio.Envelopes, fps media.Rational, base ReactionBase, layers []dream.LayerInfo) (*Reaction, error) {
+	if len(base.Zoom) == 0 {
+		base.Zoom = Constant(DefaultZoom)
+	}
 	r := &Reaction{}
 	var step Schedule
 	for _, p := range []struct {

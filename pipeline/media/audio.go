@@ -86,8 +86,9 @@ type PCMOptions struct {
 	// SampleRate is the rate of the decoded samples (ffmpeg resamples);
 	// 0: DefaultPCMRate.
 	SampleRate int
-	// Stream is the absolute index of the audio stream to decode; -1 or an
-	// Info without it: the first audio stream.
+	// Stream is the absolute index of the audio stream to decode; an index
+	// that is not one of the file's audio streams (-1, or 0 where stream 0
+	// is the picture): the first audio stream.
 	Stream int
 	// Start skips to this time; Duration limits the decoded span (zero:
 	// to the end).
