@@ -226,7 +226,8 @@ func React(m *react.Mapping, env *audio.Envelopes, fps media.Rational, base Reac
 // lasts), and maps it onto the dream with m; baseStep is the step size the
 // mapping adds to. A clip without sound is an error wrapping ErrNoSound.
 func clipChange(ctx context.Context, m *react.Mapping, layers []dream.LayerInfo, input string, src *media.AudioSource, rate media.Rational, frames int, baseStep float64) (*DreamChange, error) {
-	if err := m.Check(react.Step, react.Layer); err != nil {
+	m, err := m.For(react.Step, react.Layer)
+	if err != nil {
 		return nil, err
 	}
 	if src == nil || len(src.Streams) == 0 {

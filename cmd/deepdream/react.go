@@ -33,10 +33,15 @@ With --react, lanes for the parameters the mapping drives are added, with
 the zoom command's defaults as the base (zoom 1.175 per second, rotation 0,
 step size 1.5). OUT is a .png plot or a .csv table (one row per frame).
 
-Mappings (--react): comma-separated PARAM=ENVELOPE:AMOUNT entries, where
-PARAM is zoom, rotate, step or layer, plus attack=TIME and release=TIME for
-the smoothing, or a preset (` + "pulse, beat, breathe, bass" + `), e.g.
-  --react "zoom=onset:0.8,step=rms:1"   --react pulse,release=400ms
+Mappings (--react, here and in deepdream zoom and video): comma-separated
+PARAM=ENVELOPE:AMOUNT entries, each adding AMOUNT times the envelope (0..1):
+  zoom=ENV:A     to the zoom rate, a factor per second (zoom only)
+  rotate=ENV:A   to the rotation, degrees per second (zoom only)
+  step=ENV:A     to the dream's step size (1.5 by default)
+  layer=ENV:OBJ  cross-fades the objective OBJ in (mixed5, or mixed5=1+mixed6=0.5)
+plus attack=TIME and release=TIME (how fast envelopes rise and fall; 10ms
+and 200ms by default), and presets that can be extended (pulse,release=400ms):
+%s
 
 Examples:
   deepdream react track.mp3 -o envelopes.png
@@ -47,7 +52,11 @@ Flags:
 `
 
 func cmdReact(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("react", reactUsage, stderr)
+	var presets strings.Builder
+	for _, n := range react.PresetNames() {
+		fmt.Fprintf(&presets, "  %-9s %s\n", n, react.Presets[n])
+	}
+	fs := newFlagSet("react", fmt.Sprintf(reactUsage, strings.TrimRight(presets.String(), "\n")), stderr)
 	out := fs.String("o", "", "output: .png plot or .csv table (required)")
 	force := fs.Bool("force", false, "replace OUT if it exists")
 	fpsStr := fs.String("fps", "25", "frame rate the envelopes are measured for (one value per frame)")

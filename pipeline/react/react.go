@@ -30,7 +30,9 @@ package react
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,6 +59,8 @@ type Rule struct {
 	// Objective is the objective mixed in by a Layer rule, as written
 	// (dream.ParseObjective syntax with "+" between terms).
 	Objective string
+	// Preset names the preset the rule came from ("" when written out).
+	Preset string
 }
 
 func (r Rule) String() string {
@@ -112,7 +116,7 @@ const (
 // rule's objective is checked by the caller, which knows the model.
 func Parse(spec string) (*Mapping, error) {
 	m := &Mapping{Attack: DefaultAttack, Release: DefaultRelease}
-	if err := m.parse(spec, spec, 0); err != nil {
+	if err := m.parse(spec, spec, ""); err != nil {
 		return nil, err
 	}
 	if len(m.Rules) == 0 {
@@ -130,7 +134,7 @@ func Parse(spec string) (*Mapping, error) {
 	return m, nil
 }
 
-func (m *Mapping) parse(whole, spec string, depth int) error {
+func (m *Mapping) parse(whole, spec, preset string) error {
 	for _, raw := range strings.Split(spec, ",") {
 		entry := strings.TrimSpace(raw)
 		if entry == "" {
@@ -139,11 +143,12 @@ func (m *Mapping) parse(whole, spec string, depth int) error {
 		key, val, ok := strings.Cut(entry, "=")
 		key = strings.TrimSpace(key)
 		if !ok {
-			preset, known := Presets[strings.ToLower(key)]
-			if !known || depth > 0 {
+			name := strings.ToLower(key)
+			expansion, known := Presets[name]
+			if !known || preset != "" {
 				return fmt.Errorf("react %q: %q is not a preset (%s) nor PARAM=ENVELOPE:AMOUNT", whole, entry, strings.Join(PresetNames(), ", "))
 			}
-			if err := m.parse(whole, preset, depth+1); err != nil {
+			if err := m.parse(whole, expansion, name); err != nil {
 				return err
 			}
 			continue
@@ -173,7 +178,7 @@ func (m *Mapping) parse(whole, spec string, depth int) error {
 		if !validEnvelope(env) {
 			return fmt.Errorf("react %q: unknown envelope %q in %q (want %s)", whole, env, entry, strings.Join(audio.Names(), ", "))
 		}
-		r := Rule{Param: key, Envelope: env}
+		r := Rule{Param: key, Envelope: env, Preset: preset}
 		if key == Layer {
 			r.Objective = amount
 		} else {
@@ -246,19 +251,27 @@ func (m *Mapping) Drives(param string) bool {
 	return false
 }
 
-// Check returns an error naming the first rule whose parameter is not in
-// allowed, e.g. zoom for a video, where nothing zooms.
-func (m *Mapping) Check(allowed ...string) error {
+// For returns the mapping restricted to the parameters a command can
+// drive (a video has no zoom or rotation). A rule written out for another
+// parameter is an error; a preset's rules for other parameters are left
+// out, as long as the preset drives something here.
+func (m *Mapping) For(allowed ...string) (*Mapping, error) {
+	out := &Mapping{Attack: m.Attack, Release: m.Release}
+	presets := map[string]bool{}
 	for _, r := range m.Rules {
-		ok := false
-		for _, a := range allowed {
-			ok = ok || r.Param == a
+		if slices.Contains(allowed, r.Param) {
+			out.Rules = append(out.Rules, r)
+			continue
 		}
-		if !ok {
-			return fmt.Errorf("react: %s= does not apply here (this command takes %s)", r.Param, strings.Join(allowed, ", "))
+		if r.Preset == "" {
+			return nil, fmt.Errorf("react: %s= does not apply here (this command takes %s)", r.Param, strings.Join(allowed, ", "))
 		}
+		presets[r.Preset] = true
 	}
-	return nil
+	if len(out.Rules) == 0 {
+		return nil, fmt.Errorf("react: preset %s drives nothing this command has (it takes %s)", strings.Join(slices.Sorted(maps.Keys(presets)), ", "), strings.Join(allowed, ", "))
+	}
+	return out, nil
 }
 
 // Offsets returns, per frame, the sum of Amount × envelope over the rules

@@ -15,8 +15,8 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Rule{{Zoom, audio.Onset, 0.04, ""}, {Step, audio.RMS, 1.5, ""},
-		{Layer, audio.Bass, 0, "mixed5=1+mixed3=0.5"}, {Rotate, audio.Treble, -12, ""}}
+	want := []Rule{{Param: Zoom, Envelope: audio.Onset, Amount: 0.04}, {Param: Step, Envelope: audio.RMS, Amount: 1.5},
+		{Param: Layer, Envelope: audio.Bass, Objective: "mixed5=1+mixed3=0.5"}, {Param: Rotate, Envelope: audio.Treble, Amount: -12}}
 	if len(m.Rules) != len(want) {
 		t.Fatalf("rules %v, want %v", m.Rules, want)
 	}
@@ -78,13 +78,23 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-func TestCheck(t *testing.T) {
+func TestFor(t *testing.T) {
 	m, _ := Parse("zoom=onset:1,step=rms:1")
-	if err := m.Check(Step, Layer); err == nil || !strings.Contains(err.Error(), "zoom= does not apply") {
-		t.Errorf("Check: %v", err)
+	if _, err := m.For(Step, Layer); err == nil || !strings.Contains(err.Error(), "zoom= does not apply") {
+		t.Errorf("written-out zoom= for a video: %v", err)
 	}
-	if err := m.Check(Zoom, Rotate, Step, Layer); err != nil {
-		t.Error(err)
+	if v, err := m.For(Zoom, Rotate, Step, Layer); err != nil || len(v.Rules) != 2 {
+		t.Errorf("zoom: %v %v", v, err)
+	}
+	// A preset's zoom rule is dropped for a video; its step rule stays.
+	m, _ = Parse("pulse,release=1s")
+	v, err := m.For(Step, Layer)
+	if err != nil || len(v.Rules) != 1 || v.Rules[0].Param != Step || v.Release != time.Second {
+		t.Errorf("pulse for a video: %v %v", v, err)
+	}
+	m, _ = Parse("beat")
+	if _, err := m.For(Step, Layer); err == nil || !strings.Contains(err.Error(), "preset beat drives nothing") {
+		t.Errorf("beat for a video: %v", err)
 	}
 }
 
