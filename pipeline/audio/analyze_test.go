@@ -258,3 +258,19 @@ func TestPlot(t *testing.T) {
 		t.Error("a series of the wrong length was accepted")
 	}
 }
+
+func TestBeatGridStartsOnAFirstSampleBeat(t *testing.T) {
+	// Clicks from the very first sample over a steady tone: the first
+	// beat's onset is hidden by the start, but the grid reaches it.
+	pcm, clicks := clickTrack(120, 6, 0)
+	for i := range pcm {
+		pcm[i] += float32(0.2 * math.Sin(2*math.Pi*330*float64(i)/testRate))
+	}
+	e, err := Analyze(context.Background(), pcm, testRate, DefaultOptions(25))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Beats) != len(clicks) || e.Beats[0] > 40*time.Millisecond {
+		t.Errorf("beats %v for clicks from 0 s every 0.5 s", e.Beats)
+	}
+}

@@ -107,12 +107,21 @@ func beatGrid(s *spectrum, nSamples int, sr float64) ([]time.Duration, float64) 
 	bestPhase = finePhase
 	span := float64(nSamples) / sr
 	var beats []time.Duration
-	for p := bestPhase; ; p += bestPeriod {
+	// A track that starts loud may start on a beat, whose onset the start
+	// padding hides: then the grid reaches back to the first sample.
+	first := bestPhase
+	if loudStart(s) {
+		first -= bestPeriod
+	}
+	for p := first; ; p += bestPeriod {
 		t := (p*float64(s.hop) + float64(s.size)/4) / sr
 		if t >= span {
 			break
 		}
-		beats = append(beats, time.Duration(math.Round(t*float64(time.Second))))
+		if t < -float64(s.hop)/sr {
+			continue
+		}
+		beats = append(beats, time.Duration(math.Round(max(t, 0)*float64(time.Second))))
 	}
 	return beats, 60 * wps / bestPeriod
 }
@@ -132,4 +141,20 @@ func comb(v []float64, phase, period float64) float64 {
 		return 0
 	}
 	return sum / float64(n)
+}
+
+// loudStart reports whether the first windows of the track carry at least
+// half its mean power.
+func loudStart(s *spectrum) bool {
+	power := func(j int) float64 { return s.bass[j] + s.mid[j] + s.treble[j] }
+	n := len(s.bass)
+	if n < 8 {
+		return false
+	}
+	var mean float64
+	for j := range n {
+		mean += power(j)
+	}
+	mean /= float64(n)
+	return mean > 0 && power(2) >= 0.5*mean
 }
