@@ -14,6 +14,8 @@ require (
 
 require github.com/galeone/tfgo v0.0.0-20210204182614-84b9a5e77f79
 
+require golang.org/x/sync v0.19.0
+
 require (
 	github.com/aws/aws-sdk-go v1.38.20 // indirect
 	github.com/galeone/tensorflow v2.4.0-rc0.0.20210202175351-640a390c2283+incompatible
