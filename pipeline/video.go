@@ -14,6 +14,7 @@ import (
 	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/pipeline/imageio"
 	"github.com/deepdream-go/deepdream/pipeline/media"
+	"github.com/deepdream-go/deepdream/pipeline/react"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -71,6 +72,14 @@ type VideoOptions struct {
 	Keep float64
 	// Flow tunes the optical flow (zero value: flow.Medium()).
 	Flow flow.Options
+	// React, when not nil, makes the dream follow the clip's own sound
+	// (its first audio stream, over the decoded span): its step= rules
+	// drive the step size of every frame and a layer= rule cross-fades a
+	// second objective in (see package react; zoom= and rotate= do not
+	// apply to a clip). ReactLayers, when not empty, lists the model's
+	// layers to check a layer= rule against.
+	React       *react.Mapping
+	ReactLayers []dream.LayerInfo
 	// ModelID identifies the network, so a checkpoint is never resumed with
 	// another model.
 	ModelID string
@@ -177,7 +186,7 @@ func (o *VideoOptions) frameParams() dream.Params {
 var videoHashSkip = map[string]bool{
 	"Input": true, "Output": true, "Force": true, "Resume": true,
 	"CRF": true, "GIFWidth": true, "GIFFrameRate": true,
-	"MeasureStability": true, "Progress": true, "Logger": true,
+	"MeasureStability": true, "Progress": true, "Logger": true, "ReactLayers": true,
 	"Decode.Info": true, "Decode.Logger": true, "Decode.FFmpegPath": true,
 }
 
@@ -255,6 +264,8 @@ type videoProducer struct {
 	dec   *media.Decoder
 	w, h  int
 	meter *StabilityMeter
+	// change is what React makes of the clip's sound (nil: none).
+	change *DreamChange
 }
 
 // prepare probes the clip and opens the decoder: the frame size and the
@@ -291,6 +302,12 @@ func (r *videoProducer) prepare(ctx context.Context) (jobFrames, error) {
 	r.w, r.h = r.dec.Width(), r.dec.Height()
 	if mw, mh := r.net.MinSize(); r.w < mw || r.h < mh {
 		return jobFrames{}, fmt.Errorf("frames of %dx%d are smaller than the model's minimum %dx%d; ask for a larger width", r.w, r.h, mw, mh)
+	}
+	if opt.React != nil {
+		if r.change, err = clipChange(ctx, opt.React, opt.ReactLayers, opt.Input, r.dec.AudioSource(),
+			r.dec.FrameRate(), r.dec.ExpectedFrames(), opt.frameParams().StepSize); err != nil {
+			return jobFrames{}, err
+		}
 	}
 	if opt.MeasureStability {
 		r.meter = &StabilityMeter{Flow: opt.Flow}
@@ -488,8 +505,9 @@ func (r *videoProducer) flows(ctx context.Context, cur, prev *srcFrame) (*flow.F
 // the previous dreamed frame according to the coherence mode.
 func (r *videoProducer) dreamFrame(ctx context.Context, wk *work, prevDream *models.Image) (*models.Image, error) {
 	src := wk.cur.img
+	at := frameAt(wk.cur.index, r.dec.FrameRate())
 	if wk.prev == nil || prevDream == nil || r.opt.Coherence == CoherenceNone {
-		out, err := dream.Dream(ctx, r.net, src, r.opt.Dream, nil)
+		out, err := dream.Dream(ctx, r.net, src, r.change.At(r.opt.Dream, at), nil)
 		if err != nil {
 			return nil, fmt.Errorf("frame %d: %w", wk.cur.index, err)
 		}
@@ -522,7 +540,7 @@ func (r *videoProducer) dreamFrame(ctx context.Context, wk *work, prevDream *mod
 	if r.opt.FrameSteps == 0 {
 		return init, nil
 	}
-	out, err := dream.DreamFrom(ctx, r.net, src, init, r.opt.frameParams(), nil)
+	out, err := dream.DreamFrom(ctx, r.net, src, init, r.change.At(r.opt.frameParams(), at), nil)
 	if err != nil {
 		return nil, fmt.Errorf("frame %d: %w", wk.cur.index, err)
 	}

@@ -198,3 +198,68 @@ func TestZoomToATrack(t *testing.T) {
 		}
 	}
 }
+
+func TestVideoReactsToItsSound(t *testing.T) {
+	needFFmpeg(t)
+	dir := t.TempDir()
+	toy := toyModelArgs(t, dir)
+	clip := filepath.Join(dir, "clip.mkv")
+	// 0.6 s at 25 fps whose sound is silent for 0.3 s, then loud.
+	if out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error",
+		"-f", "lavfi", "-i", "testsrc=size=64x48:rate=25:duration=0.6",
+		"-f", "lavfi", "-i", "aevalsrc=gte(t\\,0.3)*0.8*sin(2*PI*250*t):s=44100:d=0.6",
+		"-c:v", "ffv1", "-c:a", "flac", "-y", clip).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	run := func(name string, extra ...string) []string {
+		out := filepath.Join(dir, name)
+		args := append(append([]string{"video", clip, "-o", out, "--coherence", "none", "--steps", "2", "--octaves", "1", "--quiet"}, extra...), toy...)
+		if code, _, errs := runCLI(args...); code != 0 {
+			t.Fatalf("%s: code %d: %s", name, code, errs)
+		}
+		frames, _ := filepath.Glob(filepath.Join(out, "frame_*.png"))
+		if len(frames) != 15 {
+			t.Fatalf("%s: %d frames, want 15", name, len(frames))
+		}
+		return frames
+	}
+	plain := run("plain")
+	loud := run("react", "--react", "step=rms:20,attack=0,release=0")
+	// Silent frames dream as without --react; loud ones dream harder.
+	for i, f := range plain {
+		a, _ := os.ReadFile(f)
+		b, _ := os.ReadFile(loud[i])
+		same := string(a) == string(b)
+		if i < 7 && !same {
+			t.Errorf("frame %d (silent) differs with --react", i)
+		}
+		if i >= 9 && same {
+			t.Errorf("frame %d (loud) is the same with --react step=rms:20", i)
+		}
+	}
+
+	silent := filepath.Join(dir, "silent.mp4")
+	if out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+		"testsrc=size=64x48:rate=10:duration=0.5", "-pix_fmt", "yuv420p", "-y", silent).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	for _, c := range []struct {
+		in   string
+		args []string
+		code int
+		want string
+	}{
+		{clip, []string{"--react", "zoom=onset:1"}, 2, "zoom= does not apply"},
+		{clip, []string{"--react", "beat"}, 2, "preset beat drives nothing"},
+		{silent, []string{"--react", "step=rms:1"}, 1, "no sound to react to"},
+	} {
+		o := filepath.Join(dir, "bad.mp4")
+		code, _, errs := runCLI(append(append([]string{"video", c.in, "-o", o, "--quiet"}, c.args...), toy...)...)
+		if code != c.code || !strings.Contains(errs, c.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("video %v: code %d, %q; want code %d and one line with %q", c.args, code, errs, c.code, c.want)
+		}
+		if _, err := os.Stat(o); err == nil {
+			t.Errorf("video %v left %s behind", c.args, o)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/deepdream-go/deepdream/flow"
 	"github.com/deepdream-go/deepdream/pipeline"
 	"github.com/deepdream-go/deepdream/pipeline/media"
+	"github.com/deepdream-go/deepdream/pipeline/react"
 )
 
 const videoUsage = `Usage: deepdream video IN -o OUT [flags]
@@ -31,6 +32,7 @@ Examples:
   deepdream video clip.mp4 -o loop.gif --gif-width 480 --gif-fps 15
   deepdream video clip.mp4 -o dream.mp4 --preset deep --frame-steps 4
   deepdream video clip.mp4 -o dream.mp4 --resume        # after an interruption
+  deepdream video clip.mp4 -o dream.mp4 --react step=rms # dream harder when the clip is loud
 
 Flags:
 `
@@ -160,10 +162,21 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	frameStepSize := fs.Float64("frame-step-size", 0, "step size for frames after the first (default: --step-size)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
 	stability := fs.Bool("stability", false, "also measure flicker (E_warp of the dream / E_warp of the source; see deepdream stability)")
+	rf := addReactFlags(fs, false)
 	mf := addModelFlags(fs)
 	df := addDreamFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	mapping, err := rf.parse()
+	if err != nil {
+		return err
+	}
+	if mapping != nil {
+		// A clip has no zoom or rotation: only step= and layer= apply.
+		if mapping, err = mapping.For(react.Step, react.Layer); err != nil {
+			return usageError{fmt.Errorf("--react: %w", err)}
+		}
 	}
 	if fs.NArg() != 1 {
 		return usageErrorf("want exactly one input clip, got %d arguments (see deepdream video --help)", fs.NArg())
@@ -216,6 +229,14 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	opt.Dream, opt.FrameSteps, opt.FrameOctaves, opt.FrameStepSize = p, *frameSteps, *frameOctaves, *frameStepSize
 	opt.Coherence, opt.Blend, opt.Refresh, opt.Keep, opt.Flow = *coherence, *blend, *refresh, *keep, fopt
 	opt.ModelID, opt.MeasureStability = modelID(mf), *stability
+	if mapping != nil {
+		opt.React = mapping
+		if mapping.Drives(react.Layer) {
+			if opt.ReactLayers, err = layerInfos(job.model); err != nil {
+				return err
+			}
+		}
+	}
 	opt.Logger = of.logger(stderr)
 	opt.Progress = func(pr pipeline.JobProgress) { bar.update(pr.Done, pr.Total) }
 	res, err := pipeline.RunVideo(ctx, exec, opt)
