@@ -15,6 +15,7 @@ import (
 	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/pipeline/imageio"
 	"github.com/deepdream-go/deepdream/pipeline/media"
+	"github.com/deepdream-go/deepdream/pipeline/react"
 	"github.com/deepdream-go/deepdream/pipeline/scenecut"
 	"golang.org/x/sync/errgroup"
 )
@@ -88,6 +89,14 @@ type VideoOptions struct {
 	// NoCuts turns the detection off.
 	Cuts   scenecut.Options
 	NoCuts bool
+	// React, when not nil, makes the dream follow the clip's own sound
+	// (its first audio stream, over the decoded span): its step= rules
+	// drive the step size of every frame and a layer= rule cross-fades a
+	// second objective in (see package react; zoom= and rotate= do not
+	// apply to a clip). ReactLayers, when not empty, lists the model's
+	// layers to check a layer= rule against.
+	React       *react.Mapping
+	ReactLayers []dream.LayerInfo
 	// ModelID identifies the network, so a checkpoint is never resumed with
 	// another model.
 	ModelID string
@@ -210,7 +219,7 @@ func (o *VideoOptions) frameParams() dream.Params {
 var videoHashSkip = map[string]bool{
 	"Input": true, "Output": true, "Force": true, "Resume": true,
 	"CRF": true, "GIFWidth": true, "GIFFrameRate": true,
-	"MeasureStability": true, "Progress": true, "Logger": true,
+	"MeasureStability": true, "Progress": true, "Logger": true, "ReactLayers": true,
 	"Decode.Info": true, "Decode.Logger": true, "Decode.FFmpegPath": true,
 }
 
@@ -290,6 +299,8 @@ type videoProducer struct {
 	w, h  int
 	meter *StabilityMeter
 	cuts  []int // frames where a new shot starts, written by decodeStage
+	// change is what React makes of the clip's sound (nil: none).
+	change *DreamChange
 }
 
 // prepare probes the clip and opens the decoder: the frame size and the
@@ -329,6 +340,12 @@ func (r *videoProducer) prepare(ctx context.Context) (jobFrames, error) {
 	}
 	if err := checkMemory(fmt.Sprintf("dreaming %dx%d frames", r.w, r.h), VideoMemory(r.w, r.h, opt.Dream), "a smaller frame size or tile"); err != nil {
 		return jobFrames{}, err
+	}
+	if opt.React != nil {
+		if r.change, err = clipChange(ctx, opt.React, opt.ReactLayers, opt.Input, r.dec.AudioSource(),
+			r.dec.FrameRate(), r.dec.ExpectedFrames(), opt.frameParams().StepSize); err != nil {
+			return jobFrames{}, err
+		}
 	}
 	if opt.MeasureStability {
 		r.meter = &StabilityMeter{Flow: opt.Flow}
@@ -541,8 +558,9 @@ func (r *videoProducer) flows(ctx context.Context, cur, prev *srcFrame) (*flow.F
 // the previous dreamed frame according to the coherence mode.
 func (r *videoProducer) dreamFrame(ctx context.Context, wk *work, prevDream *models.Image) (*models.Image, error) {
 	src := wk.cur.img
+	at := frameAt(wk.cur.index, r.dec.FrameRate())
 	if wk.prev == nil || prevDream == nil || r.opt.Coherence == CoherenceNone {
-		out, err := dream.Dream(ctx, r.net, src, r.opt.Dream, nil)
+		out, err := dream.Dream(ctx, r.net, src, r.change.At(r.opt.Dream, at), nil)
 		if err != nil {
 			return nil, fmt.Errorf("frame %d: %w", wk.cur.index, err)
 		}
@@ -575,7 +593,7 @@ func (r *videoProducer) dreamFrame(ctx context.Context, wk *work, prevDream *mod
 	if r.opt.FrameSteps == 0 {
 		return init, nil
 	}
-	out, err := dream.DreamFrom(ctx, r.net, src, init, r.opt.frameParams(), nil)
+	out, err := dream.DreamFrom(ctx, r.net, src, init, r.change.At(r.opt.frameParams(), at), nil)
 	if err != nil {
 		return nil, fmt.Errorf("frame %d: %w", wk.cur.index, err)
 	}

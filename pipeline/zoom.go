@@ -62,6 +62,12 @@ type ZoomOptions struct {
 	// a schedule; each change cross-fades over LayerFade (0: a hard switch).
 	Layers    []TimedObjective
 	LayerFade time.Duration
+	// Change, when not nil, changes First and Dream over time (read at
+	// each keyframe's time): what React makes of a soundtrack.
+	Change *DreamChange
+	// Audio, when not nil, is muxed into a video output (see
+	// media.EncodeOptions.Audio), cut to the animation's length.
+	Audio *media.AudioSource
 	// Loop makes the last frame flow into the first: the zoom is rendered
 	// past its end, and over its last M = LoopFrames frames (0: a quarter of
 	// Frames) the picture the output starts with grows out of the point
@@ -182,6 +188,9 @@ func (o *ZoomOptions) validate() error {
 	if o.LayerFade < 0 {
 		return fmt.Errorf("layer fade %v is negative", o.LayerFade)
 	}
+	if err := o.Change.validate(); err != nil {
+		return err
+	}
 	for i, p := range []*dream.Params{&o.First, &o.Dream} {
 		if p.Steps < 0 {
 			return fmt.Errorf("steps = %d, want 0 (no dreaming) or more", p.Steps)
@@ -218,7 +227,7 @@ func (o *ZoomOptions) validate() error {
 var zoomHashSkip = map[string]bool{
 	"Output": true, "Force": true, "Resume": true, "From": true,
 	"CRF": true, "GIFWidth": true, "GIFFrameRate": true, "MaxBytes": true,
-	"Progress": true, "Logger": true,
+	"Progress": true, "Logger": true, "Audio": true,
 }
 
 // RunZoom renders an infinite-zoom animation (see ZoomOptions) and writes it
@@ -312,6 +321,7 @@ func (r *zoomRun) prepare(context.Context) (jobFrames, error) {
 		Encode: media.EncodeOptions{
 			FrameRate: o.FrameRate.Reduce(),
 			CRF:       o.CRF, GIFWidth: o.GIFWidth, GIFFrameRate: o.GIFFrameRate, Logger: o.Logger,
+			Audio: o.audio(),
 		},
 	}, nil
 }

@@ -27,6 +27,7 @@ func (r *zoomRun) dreamKey(ctx context.Context, canvas *models.Image, K int, p d
 	if len(r.opt.Layers) > 0 {
 		p.Objective = objectiveAt(r.opt.Layers, r.opt.LayerFade, r.frameTime(K))
 	}
+	p = r.opt.Change.At(p, r.frameTime(K))
 	p = keyframeParams(p, K)
 	small := canvas
 	if r.cw != r.opt.Width || r.ch != r.opt.Height {

@@ -117,8 +117,12 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	tmp := f.Name()
+	// CreateTemp makes the file private (0600); an output is an ordinary file.
+	err = f.Chmod(0o644)
 	bw := bufio.NewWriter(f)
-	err = write(bw)
+	if err == nil {
+		err = write(bw)
+	}
 	if err == nil {
 		err = bw.Flush()
 	}

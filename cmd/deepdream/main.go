@@ -56,6 +56,7 @@ func commands() []command {
 		{"layers", "list the layers of a model and their channel counts", cmdLayers},
 		{"models", "list, download and verify models", cmdModels},
 		{"stability", "measure how steady a dreamed clip is (flicker metric)", cmdStability},
+		{"react", "plot a track's loudness, onsets, bands and beats (for --react)", cmdReact},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/deepdream-go/deepdream/flow"
 	"github.com/deepdream-go/deepdream/pipeline"
 	"github.com/deepdream-go/deepdream/pipeline/media"
+	"github.com/deepdream-go/deepdream/pipeline/react"
 	"github.com/deepdream-go/deepdream/pipeline/scenecut"
 )
 
@@ -39,6 +40,7 @@ Examples:
   deepdream video clip.mp4 -o dream.mp4 --preset deep --frame-steps 4
   deepdream video clip.mp4 -o dream.mp4 --resume        # after an interruption
   deepdream video clip.mp4 -o dream.mp4 --preview 3.5s,7s  # look first: writes dream.preview.png
+  deepdream video clip.mp4 -o dream.mp4 --react step=rms # dream harder when the clip is loud
 
 Flags:
 `
@@ -189,10 +191,21 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
 	preview := fs.String("preview", "", "dream only the frames at these times (3.5s or 3.5s,7s,12s) as first frames and write OUT.preview.png (or -o x.png) instead of the clip")
 	stability := fs.Bool("stability", false, "also measure flicker (E_warp of the dream / E_warp of the source; see deepdream stability)")
+	rf := addReactFlags(fs, false)
 	mf := addModelFlags(fs)
 	df := addDreamFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	mapping, err := rf.parse()
+	if err != nil {
+		return err
+	}
+	if mapping != nil {
+		// A clip has no zoom or rotation: only step= and layer= apply.
+		if mapping, err = mapping.For(react.Step, react.Layer); err != nil {
+			return usageError{fmt.Errorf("--react: %w", err)}
+		}
 	}
 	if fs.NArg() != 1 {
 		return usageErrorf("want exactly one input clip, got %d arguments (see deepdream video --help)", fs.NArg())
@@ -271,6 +284,14 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	opt.FrameJitter, opt.Cuts, opt.NoCuts = *frameJitter, cutOpt, noCuts
 	opt.Coherence, opt.Blend, opt.Refresh, opt.Keep, opt.Flow = *coherence, *blend, *refresh, *keep, fopt
 	opt.ModelID, opt.MeasureStability = modelID(mf), *stability
+	if mapping != nil {
+		opt.React = mapping
+		if mapping.Drives(react.Layer) {
+			if opt.ReactLayers, err = layerInfos(job.model); err != nil {
+				return err
+			}
+		}
+	}
 	opt.Logger = of.logger(stderr)
 	opt.Progress = func(pr pipeline.JobProgress) { bar.resumed(pr.Resumed); bar.update(pr.Done, pr.Total) }
 	if previewTimes != nil {

@@ -37,6 +37,12 @@ last quarter of the frames (--loop-frames), the picture the animation starts
 with grows out of the centre of the zoom and takes over the frame, dreamed as
 it goes, so the end steps into the start like any other frame.
 
+--audio TRACK muxes a soundtrack in, and the zoom lasts as long as the track
+unless --frames or --seconds says otherwise (a longer track is cut at the end
+of the zoom; a shorter one leaves the last frames silent). --react makes the
+picture move to it: --react pulse surges the zoom on every hit; see
+deepdream help react for the envelopes and PARAM=ENVELOPE:AMOUNT mappings.
+
 OUT decides the format as for deepdream video: .mp4 .mov .mkv .webm .gif or
 a folder of PNG frames. --max-bytes fits a GIF under a size (chat apps: 8MB)
 by lowering its frame rate, width and palette, and says what it did. After a
@@ -46,6 +52,7 @@ Examples:
   deepdream zoom -o zoom.mp4
   deepdream zoom -o zoom.mp4 --from photo.jpg --seconds 20 --layer mixed4
   deepdream zoom -o loop.gif --loop --size 320x180 --fps 15 --seconds 6 --max-bytes 3MB
+  deepdream zoom -o pulse.mp4 --audio track.mp3 --react pulse
   deepdream zoom -o spin.mp4 --rotate 10 --zoom 1.1@0s,1.4@10s --layers mixed3@0s,mixed5@6s
   deepdream zoom -o zoom.mp4 --preview 90                # look first: frame 90 to zoom.preview.png
 
@@ -135,6 +142,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	loopFrames := fs.Int("loop-frames", 0, "frames over which the end of a loop converges onto its start (default: a quarter of the frames)")
 	previewStr := fs.String("preview", "", "render only frame N (0-based, keyframes included) and write it to OUT.preview.png (or -o x.png) instead of the animation")
 	maxBytesStr := fs.String("max-bytes", "", "GIF only: lower the frame rate, width and palette until the file fits (e.g. 8MB)")
+	rf := addReactFlags(fs, true)
 	mf := addModelFlags(fs)
 	df := addDreamFlags(fs)
 	// Keyframes dream less than deepdream image: each starts from the
@@ -190,8 +198,19 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	if given["frames"] && given["seconds"] {
 		return usageErrorf("give --frames or --seconds, not both")
 	}
+	mapping, err := rf.parse()
+	if err != nil {
+		return err
+	}
+	if mapping != nil && rf.audio == "" {
+		return usageErrorf("--react needs --audio TRACK: a zoom has no sound of its own")
+	}
 	n := *frames
 	switch {
+	case rf.audio != "" && !given["seconds"] && !given["frames"]:
+		if n, err = rf.trackFrames(context.Background(), fps.r); err != nil {
+			return err
+		}
 	case given["seconds"]:
 		if !(*seconds > 0) || *seconds > 86400 {
 			return usageErrorf("--seconds %g must be above 0", *seconds)
@@ -295,6 +314,28 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Errorf("--layers: %w", err)}
 		}
 	}
+	reaction, err := rf.apply(ctx, mapping, rf.audio, model, fps.r, n, pipeline.ReactionBase{Zoom: zs, Rotate: rs, StepSize: p.StepSize})
+	if err != nil {
+		return err
+	}
+	var change *pipeline.DreamChange
+	if reaction != nil {
+		if reaction.Zoom != nil {
+			zs = reaction.Zoom
+		}
+		if reaction.Rotate != nil {
+			rs = reaction.Rotate
+		}
+		change = reaction.Dream
+	}
+	var sound *media.AudioSource
+	if rf.audio != "" {
+		info, err := media.ProbeAudio(ctx, rf.audio, media.ProbeOptions{})
+		if err != nil {
+			return fmt.Errorf("--audio: %w", err)
+		}
+		sound = info.Source(0)
+	}
 	bar := newProgress(stderr, "frames", "frames", n, of.quiet)
 	opt := def
 	opt.Output, opt.Force, opt.Resume, opt.From = of.out, of.force, of.resume, *from
@@ -312,6 +353,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 		}
 		return runZoomPreview(ctx, exec, opt, previewFrame, previewPath(of.out), of.quiet, stderr)
 	}
+	opt.Change, opt.Audio = change, sound
 	res, err := pipeline.RunZoom(ctx, exec, opt)
 	bar.finish()
 	if err != nil {
