@@ -87,6 +87,9 @@ type VideoOptions struct {
 	// containers (0: DefaultSegmentFrames): finished segments replace their
 	// frame images in the checkpoint, so disk use stays bounded.
 	SegmentFrames int
+	// Part restricts the job to one part of the clip and makes Output a
+	// part folder (see PartRange); nil: the whole clip.
+	Part *PartRange
 	// Progress is called after every finished frame.
 	Progress func(VideoProgress)
 	// Logger receives debug output such as ffmpeg command lines; nil: none.
@@ -167,7 +170,25 @@ func (o *VideoOptions) validate() error {
 	if o.Input == "" || o.Output == "" {
 		return errors.New("input and output are required")
 	}
+	if o.Part != nil {
+		return o.Part.validate()
+	}
 	return nil
+}
+
+// VideoJobKey identifies everything that decides the frames RunVideo would
+// dream with opt (the input file, the decode range and size, the dream and
+// coherence parameters, the model and the part range): equal keys give
+// equal frames.
+func VideoJobKey(opt VideoOptions) (string, error) {
+	if err := opt.validate(); err != nil {
+		return "", err
+	}
+	st, err := os.Stat(opt.Input)
+	if err != nil {
+		return "", fmt.Errorf("input: %w", err)
+	}
+	return jobKey(&opt, st)
 }
 
 // jobKey identifies everything that decides the dreamed frames, so that a
@@ -209,7 +230,8 @@ func jobKey(o *VideoOptions, inputStat os.FileInfo) (string, error) {
 		Keep          float64
 		Flow          flow.Options
 		Model         string
-	}{abs, inputStat.Size(), inputStat.ModTime(), d, p, guides, o.SegmentFrames, o.FrameSteps, o.FrameOctaves, o.FrameStepSize, o.Coherence, o.Blend, o.Refresh, o.Keep, o.Flow, o.ModelID})
+		Part          *PartRange `json:",omitempty"`
+	}{abs, inputStat.Size(), inputStat.ModTime(), d, p, guides, o.SegmentFrames, o.FrameSteps, o.FrameOctaves, o.FrameStepSize, o.Coherence, o.Blend, o.Refresh, o.Keep, o.Flow, o.ModelID, o.Part})
 	if err != nil {
 		return "", err
 	}
@@ -267,6 +289,14 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	}
 	dopt := opt.Decode
 	dopt.Info = info
+	if opt.Part != nil {
+		if out.format != media.FormatPNG {
+			return nil, fmt.Errorf("a part is written to a folder, not %s", out.final)
+		}
+		// Decode from the job's first frame, so the part sees exactly the
+		// frames a whole run sees, and stop after the part's last frame.
+		dopt.MaxFrames = opt.Part.From + opt.Part.Frames()
+	}
 	if dopt.Logger == nil {
 		dopt.Logger = opt.Logger
 	}
@@ -293,10 +323,16 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	if err != nil {
 		return nil, err
 	}
-	sink, err := newSink(runCtx, cp, out, media.EncodeOptions{
+	encOpts := media.EncodeOptions{
 		Width: w, Height: h, FrameRate: dec.FrameRate(), Audio: dec.AudioSource(),
 		CRF: opt.CRF, GIFWidth: opt.GIFWidth, GIFFrameRate: opt.GIFFrameRate, Logger: opt.Logger,
-	}, segmentFrames)
+	}
+	var sink frameSink
+	if opt.Part != nil {
+		sink, err = newPartSink(runCtx, *opt.Part, out.temp, key, encOpts)
+	} else {
+		sink, err = newSink(runCtx, cp, out, encOpts, segmentFrames)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -308,6 +344,9 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 		}
 	}()
 	r := &videoRun{opt: &opt, net: net, dec: dec, sink: sink, cp: cp, w: w, h: h, start: start, total: dec.ExpectedFrames()}
+	if opt.Part != nil {
+		r.skip, r.total = opt.Part.From, opt.Part.Frames()
+	}
 	if err := r.run(runCtx, cancel); err != nil {
 		var fe *media.FrameError
 		if errors.As(err, &fe) && fe.Op == "decode" && ctx.Err() == nil {
@@ -359,6 +398,7 @@ type videoRun struct {
 	w, h    int
 	start   time.Time
 	total   int
+	skip    int // decoded frames before the job's first dreamed frame (parts)
 	resumed int
 	meter   *StabilityMeter
 
@@ -426,12 +466,15 @@ func (r *videoRun) run(ctx context.Context, cancel context.CancelFunc) error {
 	go func() { // decode
 		defer wg.Done()
 		defer close(frames)
-		for i := 0; ; i++ {
+		for i := -r.skip; ; i++ {
 			raw := make([]byte, frameBytes)
 			t := time.Now()
 			err := r.dec.Next(raw)
 			r.add(&r.st.Decode, t)
 			if errors.Is(err, io.EOF) {
+				if i < r.total && r.opt.Part != nil && ctx.Err() == nil {
+					fail(fmt.Errorf("%s: the clip ended at frame %d, before the part's last frame %d", r.opt.Input, r.skip+i, r.skip+r.total-1))
+				}
 				return
 			}
 			if err != nil {
@@ -439,6 +482,9 @@ func (r *videoRun) run(ctx context.Context, cancel context.CancelFunc) error {
 					fail(err)
 				}
 				return
+			}
+			if i < 0 { // before a part's first frame
+				continue
 			}
 			img, err := imageio.FromRGB24(raw, r.w, r.h)
 			if err != nil {
