@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -31,6 +32,15 @@ Examples:
   deepdream video clip.mp4 -o loop.gif --gif-width 480 --gif-fps 15
   deepdream video clip.mp4 -o dream.mp4 --preset deep --frame-steps 4
   deepdream video clip.mp4 -o dream.mp4 --resume        # after an interruption
+  deepdream video clip.mp4 -o dream.mp4 --parts 8 --plan  # how 8 machines would split it
+  deepdream video clip.mp4 -o dream.mp4 --part auto/8     # one Slurm/Kubernetes array task
+  deepdream join dream.mp4                                # after all 8 parts
+
+Parts: --part K/N renders part K of N (a warm-up before it and a short
+continuation after it, for seamless cross-fades) under OUT.parts/ on a
+shared filesystem; a retried part resumes or does nothing. deepdream join
+OUT checks and joins them. --parts N does all of it here and gives the same
+frames as any cluster run.
 
 Flags:
 `
@@ -159,9 +169,14 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	frameStepSize := fs.Float64("frame-step-size", 0, "step size for frames after the first (default: --step-size)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
 	stability := fs.Bool("stability", false, "also measure flicker (E_warp of the dream / E_warp of the source; see deepdream stability)")
+	cf := addClusterFlags(fs)
 	mf := addModelFlags(fs)
 	df := addDreamFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	parts, part, err := cf.check(os.Getenv)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -216,6 +231,9 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 		ModelID: modelID(mf), MeasureStability: *stability,
 		Logger:   of.logger(stderr),
 		Progress: func(pr pipeline.VideoProgress) { bar.update(pr.Done, pr.Total) },
+	}
+	if cf.active() {
+		return runClusterVideo(ctx, exec, opt, cf, parts, part, of.quiet, stdout, stderr)
 	}
 	res, err := pipeline.RunVideo(ctx, exec, opt)
 	bar.finish()
