@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"bytes"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -169,6 +171,37 @@ func TestPlanString(t *testing.T) {
 	for _, want := range []string{"100 frames in 2 parts", "scene cuts at 80", "0-49", "0-53", "42-99", "mid-shot"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("plan text lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestFadeHallucinationKeepsStrength(t *testing.T) {
+	// Two unrelated hallucinations of ±40 over a mid-grey source: half-way,
+	// a linear fade leaves an RMS of 40·√(1/4+1/4) = 28; the equal-power
+	// fade keeps 40, and its ends are the inputs.
+	const n = 6000
+	src, a, b := make([]byte, n), make([]byte, n), make([]byte, n)
+	for i := range src {
+		src[i] = 128
+		a[i] = byte(128 + 40*(1-2*(i%2)))
+		b[i] = byte(128 + 40*(1-2*((i/2)%2)))
+	}
+	strength := func(x []byte) float64 {
+		s := 0.0
+		for i := range x {
+			d := float64(x[i]) - float64(src[i])
+			s += d * d
+		}
+		return math.Sqrt(s / n)
+	}
+	for num := 0; num <= 4; num++ {
+		out := append([]byte(nil), a...)
+		FadeHallucination(out, b, src, num, 4)
+		if s := strength(out); s < 0.97*40 || s > 1.03*40 {
+			t.Errorf("α=%d/4: RMS hallucination %.1f, want about 40", num, s)
+		}
+		if num == 0 && !bytes.Equal(out, a) || num == 4 && !bytes.Equal(out, b) {
+			t.Errorf("α=%d/4 must give the unfaded frame", num)
 		}
 	}
 }

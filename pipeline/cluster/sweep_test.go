@@ -82,6 +82,11 @@ func TestSeamSweep(t *testing.T) {
 		}
 		var line []string
 		for _, s := range r.Seams {
+			var pairs []string
+			for t := s.Frame - 3; t < s.Frame+c+2 && t < len(r.Ewarp); t++ {
+				pairs = append(pairs, fmt.Sprintf("%.1f", r.Ewarp[t]/r.InsideEwarp))
+			}
+			t.Logf("%-12s seam %d pairs from %d: %s", name, s.Frame, s.Frame-3, strings.Join(pairs, " "))
 			line = append(line, fmt.Sprintf("seam %d: E_warp mean %.2f× max %.2f× strength %.2f×", s.Frame, s.MeanRatio, s.MaxRatio, s.StrengthRatio))
 		}
 		t.Logf("%-12s W=%-2d C=%-2d inside E_warp %.3f strength %.2f | %s", name, w, c, r.InsideEwarp, r.InsideStrength, strings.Join(line, " | "))
