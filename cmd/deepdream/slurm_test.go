@@ -231,9 +231,18 @@ func decodeFrames(t *testing.T, path string) [][]byte {
 // output holds exactly the frames of a local --parts 4 run, has the clip's
 // sound, and has seams within the target.
 func TestSlurmArrayMatchesLocalParts(t *testing.T) {
-	clip := sharedPath(t, "testdata/video/chaplin.mp4")
+	shared := sharedPath(t, "testdata/video/chaplin.mp4")
 	s := startSlurm(t)
-	clip, _ = filepath.Abs(clip)
+	// The job owns its copy of the clip: parts refuse an input that
+	// changes (size or time) while they run.
+	raw, err := os.ReadFile(shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clip := filepath.Join(s.dir, "chaplin.mp4")
+	if err := os.WriteFile(clip, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	submit, _ := filepath.Abs("../../samples/cluster/slurm-submit.sh")
 	flags := []string{"--width", "128", "--frames", "64", "--octaves", "3", "--steps", "4"}
 	out := filepath.Join(s.dir, "dream.mp4")

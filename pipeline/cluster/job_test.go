@@ -24,13 +24,20 @@ const sharedVideo = "../../../shared/testdata/video"
 func clip(t *testing.T, name string) string {
 	t.Helper()
 	p := filepath.Join(sharedVideo, name)
-	if _, err := os.Stat(p); err != nil {
+	raw, err := os.ReadFile(p)
+	if err != nil {
 		t.Skipf("test clip %s is not available (clone with ../shared beside the repo): %v", p, err)
 	}
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("ffmpeg is not installed")
 	}
-	return p
+	// A private copy: parts refuse an input whose size or time changes
+	// while they run, and the shared folder is not ours.
+	own := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(own, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return own
 }
 
 func toyNet(t testing.TB) *native.Executor {
