@@ -13,6 +13,7 @@ import (
 	"github.com/deepdream-go/deepdream/dream"
 	"github.com/deepdream-go/deepdream/pipeline"
 	"github.com/deepdream-go/deepdream/pipeline/cluster"
+	"github.com/deepdream-go/deepdream/pipeline/scenecut"
 )
 
 // arrayIndexVars are the environment variables batch engines set to the
@@ -105,7 +106,8 @@ func runClusterVideo(ctx context.Context, net dream.Network, opt pipeline.VideoO
 			return fmt.Errorf("output %s exists; use --force to replace it", opt.Output)
 		}
 	}
-	job := &cluster.Job{Video: opt, Plan: cluster.PlanOptions{Parts: n, Warmup: c.warmup, Crossfade: c.crossfade}}
+	job := &cluster.Job{Video: opt, Plan: cluster.PlanOptions{Parts: n, Warmup: c.warmup, Crossfade: c.crossfade},
+		NewDetector: func() cluster.CutDetector { return scenecut.NewDetector(scenecut.DefaultOptions()) }}
 	job.Video.Progress, job.Video.Resume = nil, false
 	m, err := job.Prepare(ctx)
 	if err != nil {
