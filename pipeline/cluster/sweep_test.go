@@ -91,6 +91,30 @@ func TestSeamSweep(t *testing.T) {
 		}
 		t.Logf("%-12s W=%-2d C=%-2d inside E_warp %.3f strength %.2f | %s", name, w, c, r.InsideEwarp, r.InsideStrength, strings.Join(line, " | "))
 	}
+	if spec == "segments" {
+		// A whole run encoded in segments of 20 frames: its segment joins
+		// fall on the seams of the 3-part plan, which shows what the
+		// encoder alone does at a segment boundary.
+		out := filepath.Join(dir, "seg20.mp4")
+		o := video
+		o.Output, o.SegmentFrames = out, 20
+		if _, err := pipeline.RunVideo(context.Background(), net, o); err != nil {
+			t.Fatal(err)
+		}
+		plan, _ := NewPlan(frames, PlanOptions{Parts: parts, Warmup: 1, Crossfade: 0})
+		r, err := MeasureSeams(context.Background(), in, video.Decode, out, plan, flow.Medium())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range r.Seams {
+			var pairs []string
+			for t := s.Frame - 3; t < s.Frame+3; t++ {
+				pairs = append(pairs, fmt.Sprintf("%.1f", r.Ewarp[t]/r.InsideEwarp))
+			}
+			t.Logf("whole run in 20-frame segments, boundary %d, pairs from %d: %s", s.Frame, s.Frame-3, strings.Join(pairs, " "))
+		}
+		return
+	}
 	measure("whole", 1, 0, 0)
 	for _, wc := range strings.Split(spec, ",") {
 		var w, c int
