@@ -181,7 +181,7 @@ func (j *Job) RunPart(ctx context.Context, net dream.Network, m *Manifest, k int
 	if errors.As(err, &re) {
 		// A checkpoint of another part job in this slot (from an older
 		// plan): the plan has been checked, so it is discarded.
-		o.Resume = false
+		o.Resume, o.Force = false, true
 		vr, err = pipeline.RunVideo(ctx, net, o)
 	}
 	if err != nil {

@@ -148,8 +148,9 @@ func TestPartsJoinToTheSameFramesInAnyOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if k == 1 && r.Video != nil && r.Video.Resumed != 2 {
-			t.Errorf("the retried part resumed %d frames, want 2", r.Video.Resumed)
+		// Frames in flight when the worker stopped are kept too.
+		if k == 1 && r.Video != nil && (r.Video.Resumed < 2 || r.Video.Resumed >= r.Video.Frames) {
+			t.Errorf("the retried part resumed %d of %d frames, want 2 or a few more", r.Video.Resumed, r.Video.Frames)
 		}
 	}
 	if err := Join(context.Background(), out, JoinOptions{Clean: true}); err != nil {
