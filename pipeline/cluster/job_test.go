@@ -246,3 +246,43 @@ func TestJoinRefusesWhatItCannotTrust(t *testing.T) {
 		t.Fatalf("join over an existing output: %v", err)
 	}
 }
+
+// TestForcedNewJobDiscardsStaleParts: after a change of settings with
+// --force, a part whose slot holds an interrupted checkpoint of the old job
+// renders afresh instead of resuming foreign frames.
+func TestForcedNewJobDiscardsStaleParts(t *testing.T) {
+	in := clip(t, "chaplin.mp4")
+	net := toyNet(t)
+	out := filepath.Join(t.TempDir(), "out.mp4")
+	old := toyJob(in, out)
+	m, err := old.Prepare(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	old.Video.Progress = func(p pipeline.VideoProgress) { cancel() }
+	if _, err := old.RunPart(ctx, net, m, 1); err == nil {
+		t.Fatal("the interrupted part reported success")
+	}
+	if _, err := os.Stat(partCheckpoint(out, 1)); err != nil {
+		t.Fatalf("no checkpoint left: %v", err)
+	}
+	job := toyJob(in, out)
+	job.Video.Dream.Steps = 3
+	job.Video.Force = true
+	nm, err := job.Prepare(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := job.RunPart(context.Background(), net, nm, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Video == nil || r.Video.Resumed != 0 {
+		t.Fatalf("the new job's part resumed the old job's frames: %+v", r.Video)
+	}
+	pm, err := pipeline.ReadPartManifest(PartDir(out, 1))
+	if err != nil || pm.Key != nm.PartKeys[1] {
+		t.Fatalf("part 1 is not the new job's: %v", err)
+	}
+}
