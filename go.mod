@@ -18,6 +18,8 @@ require (
 
 require go.yaml.in/yaml/v2 v2.4.2 // indirect
 
+require golang.org/x/sync v0.19.0
+
 require (
 	github.com/aws/aws-sdk-go v1.38.20 // indirect
 	github.com/galeone/tensorflow v2.4.0-rc0.0.20210202175351-640a390c2283+incompatible

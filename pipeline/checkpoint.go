@@ -14,7 +14,7 @@ import (
 
 // checkpointVersion changes whenever the state layout or the meaning of the
 // frames on disk changes, so an old work directory is never misread.
-const checkpointVersion = 1
+const checkpointVersion = 2
 
 // checkpoint is the on-disk state of an unfinished job: the frames dreamed
 // so far as lossless PNGs and a small JSON file saying how many there are
@@ -31,7 +31,7 @@ type checkpoint struct {
 
 type checkpointState struct {
 	Version int    `json:"version"`
-	Key     string `json:"key"`
+	Hash    string `json:"hash"`
 	Done    int    `json:"frames_done"`
 	// Segments counts the finished video segments (segment output only);
 	// frames before Segments*segment size are kept only as encoded video.
@@ -48,35 +48,64 @@ func workDirFor(output string) string {
 }
 
 // ResumeError reports a work directory that belongs to another job, or a
-// job that must be resumed or restarted explicitly.
-type ResumeError struct{ Msg string }
+// job that must be resumed or restarted explicitly. Msg says what is wrong
+// and Fix what to do, so that a command line can word the fix in its flags.
+type ResumeError struct {
+	Msg string
+	Fix ResumeFix
+}
 
-func (e *ResumeError) Error() string { return e.Msg }
+func (e *ResumeError) Error() string { return e.Msg + "; " + e.Fix.String() }
 
-// openCheckpoint prepares the work directory for a job identified by key.
+// ResumeFix is what to do about a ResumeError.
+type ResumeFix int
+
+// The fixes of a ResumeError.
+const (
+	// FixRestart: run again without Resume and with Force.
+	FixRestart ResumeFix = iota
+	// FixSameOrRestart: resume with exactly the same options, or restart.
+	FixSameOrRestart
+	// FixResumeOrRestart: set Resume to continue, or Force to start over.
+	FixResumeOrRestart
+)
+
+// String words the fix in terms of the job options.
+func (f ResumeFix) String() string {
+	switch f {
+	case FixSameOrRestart:
+		return "resume with exactly the same options, or run without Resume and with Force to start over"
+	case FixResumeOrRestart:
+		return "set Resume to continue it, or Force to start over"
+	default:
+		return "run without Resume and with Force to start over"
+	}
+}
+
+// openCheckpoint prepares the work directory for a job identified by its hash (see optionsHash).
 // With resume, an existing compatible checkpoint is continued; without it,
 // an existing checkpoint is an error unless restart is set, which discards it.
-func openCheckpoint(output, key string, width, height, segmentFrames int, resume, restart bool) (*checkpoint, error) {
+func openCheckpoint(output, hash string, width, height, segmentFrames int, resume, restart bool) (*checkpoint, error) {
 	c := &checkpoint{dir: workDirFor(output), segmentFrames: segmentFrames}
 	raw, err := os.ReadFile(filepath.Join(c.dir, "state.json"))
 	switch {
 	case err == nil && resume:
 		if err := json.Unmarshal(raw, &c.state); err != nil {
-			return nil, &ResumeError{fmt.Sprintf("checkpoint %s is unreadable (%v); run again without --resume to start over", c.dir, err)}
+			return nil, &ResumeError{fmt.Sprintf("checkpoint %s is unreadable (%v)", c.dir, err), FixRestart}
 		}
-		if c.state.Version != checkpointVersion || c.state.Key != key || c.state.Width != width || c.state.Height != height {
-			return nil, &ResumeError{fmt.Sprintf("the checkpoint in %s was made with a different input or different settings; resume with exactly the same command, or run without --resume and with --force to start over", c.dir)}
+		if c.state.Version != checkpointVersion || c.state.Hash != hash || c.state.Width != width || c.state.Height != height {
+			return nil, &ResumeError{fmt.Sprintf("the checkpoint in %s was made with a different input or different settings", c.dir), FixSameOrRestart}
 		}
 		for i := c.firstFrameKept(); i < c.state.Done; i++ {
 			if _, err := os.Stat(c.framePath(i)); err != nil {
-				return nil, &ResumeError{fmt.Sprintf("checkpoint %s is missing frame %d; run without --resume and with --force to start over", c.dir, i)}
+				return nil, &ResumeError{fmt.Sprintf("checkpoint %s is missing frame %d", c.dir, i), FixRestart}
 			}
 		}
 		return c, nil
 	case err == nil && !restart:
 		var st checkpointState
 		_ = json.Unmarshal(raw, &st)
-		return nil, &ResumeError{fmt.Sprintf("an interrupted run of this output left %d dreamed frames in %s; add --resume to continue it, or --force to start over", st.Done, c.dir)}
+		return nil, &ResumeError{fmt.Sprintf("an interrupted run of this output left %d dreamed frames in %s", st.Done, c.dir), FixResumeOrRestart}
 	case err != nil && !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
@@ -86,7 +115,7 @@ func openCheckpoint(output, key string, width, height, segmentFrames int, resume
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	c.state = checkpointState{Version: checkpointVersion, Key: key, Width: width, Height: height}
+	c.state = checkpointState{Version: checkpointVersion, Hash: hash, Width: width, Height: height}
 	if err := c.writeState(); err != nil {
 		return nil, err
 	}
@@ -162,6 +191,29 @@ func (c *checkpoint) loadFrame(i int, rgb []byte) error {
 	}
 	return nil
 }
+
+// segmentDone records that segment k, which ends before frame end, is
+// encoded and durable, and drops the frame images it replaces, keeping its
+// last one, which the next frame's coherence needs.
+func (c *checkpoint) segmentDone(k, end int) error {
+	c.state.Segments = k + 1
+	if err := c.writeState(); err != nil {
+		return err
+	}
+	first := k * c.segmentFrames
+	for i := max(first-1, 0); i < end-1; i++ {
+		if err := os.Remove(c.framePath(i)); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+	}
+	return nil
+}
+
+// segments is the number of finished segments.
+func (c *checkpoint) segments() int { return c.state.Segments }
+
+// done is the number of finished frames.
+func (c *checkpoint) done() int { return c.state.Done }
 
 func (c *checkpoint) writeState() error {
 	b, err := json.MarshalIndent(c.state, "", " ")

@@ -42,7 +42,7 @@ func prepareOutput(input, final string, force bool) (*output, error) {
 			}
 		}
 		if !force {
-			return nil, fmt.Errorf("output %s exists; use --force to replace it", final)
+			return nil, &ExistsError{Output: final}
 		}
 		if format == media.FormatPNG {
 			if entries, err := os.ReadDir(clean); err == nil && len(entries) > 0 && !onlyFrames(entries) {
@@ -67,11 +67,27 @@ func prepareJobOutput(input, final string, force, resume bool) (*output, error) 
 	if resume && !force {
 		if _, err := os.Stat(workDirFor(out.final)); err != nil {
 			if _, err := os.Stat(out.final); err == nil {
-				return nil, fmt.Errorf("output %s exists and there is no checkpoint to resume; use --force to replace it", final)
+				return nil, &ExistsError{Output: final, NoCheckpoint: true}
 			}
 		}
 	}
 	return out, nil
+}
+
+// ExistsError reports an output that exists and is replaced only on
+// request (Force).
+type ExistsError struct {
+	Output string
+	// NoCheckpoint is set when a resume was asked for but the output has
+	// no checkpoint: it is a finished output, not an interrupted one.
+	NoCheckpoint bool
+}
+
+func (e *ExistsError) Error() string {
+	if e.NoCheckpoint {
+		return fmt.Sprintf("output %s exists and there is no checkpoint to resume; set Force to replace it", e.Output)
+	}
+	return fmt.Sprintf("output %s exists; set Force to replace it", e.Output)
 }
 
 func onlyFrames(entries []os.DirEntry) bool {

@@ -257,3 +257,19 @@ func (s *partSink) abort() {
 		_ = s.enc.Close()
 	}
 }
+
+// InputFingerprint identifies the content of an input file (its absolute
+// path, size and a hash of its first and last 64 KiB, as checkpoints do),
+// so that a changed file is noticed while touching it is not.
+func InputFingerprint(path string) (string, error) {
+	f, err := inputFingerprint(path)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return "", err
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:]), nil
+}

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -105,25 +104,16 @@ func (s *segmentSink) closeSegment(end int) error {
 	if err := syncFile(s.segmentPath(k)); err != nil {
 		return err
 	}
-	s.cp.state.Segments = k + 1
-	if err := s.cp.writeState(); err != nil {
-		return err
-	}
-	for i := max(s.first-1, 0); i < end-1; i++ {
-		if err := os.Remove(s.cp.framePath(i)); err != nil && !os.IsNotExist(err) {
-			return fmt.Errorf("checkpoint: %w", err)
-		}
-	}
-	return nil
+	return s.cp.segmentDone(k, end)
 }
 
 func (s *segmentSink) finish(ctx context.Context) error {
 	if s.enc != nil {
-		if err := s.closeSegment(s.cp.state.Done); err != nil {
+		if err := s.closeSegment(s.cp.done()); err != nil {
 			return err
 		}
 	}
-	paths := make([]string, s.cp.state.Segments)
+	paths := make([]string, s.cp.segments())
 	for k := range paths {
 		paths[k] = s.segmentPath(k)
 	}

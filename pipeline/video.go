@@ -2,17 +2,11 @@ package pipeline
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
-	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/deepdream-go/deepdream/dream"
@@ -20,6 +14,7 @@ import (
 	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/pipeline/imageio"
 	"github.com/deepdream-go/deepdream/pipeline/media"
+	"golang.org/x/sync/errgroup"
 )
 
 // Temporal coherence modes of RunVideo.
@@ -91,23 +86,16 @@ type VideoOptions struct {
 	// part folder (see PartRange); nil: the whole clip.
 	Part *PartRange
 	// Progress is called after every finished frame.
-	Progress func(VideoProgress)
+	Progress func(JobProgress)
 	// Logger receives debug output such as ffmpeg command lines; nil: none.
 	Logger *slog.Logger
 }
 
 // StageTimes is the time spent in each stage. The stages overlap: decode,
 // flow and encode run in their own goroutines while the network dreams.
+// Warp is the resampling of a zoom.
 type StageTimes struct {
-	Decode, Flow, Dream, Encode, Checkpoint time.Duration
-}
-
-// VideoProgress reports a finished frame.
-type VideoProgress struct {
-	Done, Total int // frames finished (resumed ones included) and expected
-	Resumed     int // frames taken from the checkpoint
-	Elapsed     time.Duration
-	Stages      StageTimes
+	Decode, Flow, Dream, Warp, Encode, Checkpoint time.Duration
 }
 
 // VideoResult summarises a finished job.
@@ -122,21 +110,6 @@ type VideoResult struct {
 	// Stability is set when VideoOptions.MeasureStability is.
 	Stability *Stability
 }
-
-// InterruptedError is returned when a job stops early (cancelled or
-// failed) with its checkpoint kept: running the same command with --resume
-// continues from frame Done.
-type InterruptedError struct {
-	Done    int
-	WorkDir string
-	Err     error
-}
-
-func (e *InterruptedError) Error() string {
-	return fmt.Sprintf("stopped after %d frames (checkpoint in %s): %v", e.Done, e.WorkDir, e.Err)
-}
-
-func (e *InterruptedError) Unwrap() error { return e.Err }
 
 func (o *VideoOptions) validate() error {
 	switch o.Coherence {
@@ -155,17 +128,31 @@ func (o *VideoOptions) validate() error {
 	if !(o.Refresh >= 0 && o.Refresh <= 1) {
 		return fmt.Errorf("refresh %v is outside 0..1", o.Refresh)
 	}
+	if o.Decode.Start < 0 || o.Decode.Duration < 0 || o.Decode.MaxFrames < 0 || o.Decode.Width < 0 || o.Decode.Height < 0 {
+		return fmt.Errorf("start, duration, frame count and size must not be negative")
+	}
+	if err := checkRate("frame rate", o.Decode.FrameRate); err != nil {
+		return err
+	}
+	if err := checkEncode(o.CRF, o.GIFWidth, o.GIFFrameRate); err != nil {
+		return err
+	}
 	if o.SegmentFrames < 0 {
 		return fmt.Errorf("segment frames %d is negative", o.SegmentFrames)
 	}
 	if o.SegmentFrames == 0 {
 		o.SegmentFrames = DefaultSegmentFrames
 	}
-	if o.FrameSteps < 0 || o.FrameOctaves < 0 || o.FrameStepSize < 0 {
+	if o.FrameSteps < 0 || o.FrameOctaves < 0 || !(o.FrameStepSize >= 0) {
 		return fmt.Errorf("frame steps, octaves and step size must not be negative")
 	}
 	if err := o.Dream.Validate(); err != nil {
 		return err
+	}
+	// Later frames dream with their own octaves and step size: check them
+	// now, not after the first frame.
+	if err := o.frameParams().Validate(); err != nil {
+		return fmt.Errorf("frames after the first: %w", err)
 	}
 	if o.Input == "" || o.Output == "" {
 		return errors.New("input and output are required")
@@ -176,67 +163,48 @@ func (o *VideoOptions) validate() error {
 	return nil
 }
 
+// hash is the checkpoint hash of the job (see optionsHash).
+func (o *VideoOptions) hash() (string, error) {
+	input, err := inputFingerprint(o.Input)
+	if err != nil {
+		return "", fmt.Errorf("input: %w", err)
+	}
+	return optionsHash("video", *o, videoHashSkip, map[string]any{"Input": input})
+}
+
 // VideoJobKey identifies everything that decides the frames RunVideo would
-// dream with opt (the input file, the decode range and size, the dream and
-// coherence parameters, the model and the part range): equal keys give
-// equal frames.
+// dream with opt (the input's content, the decode range and size, the
+// dream and coherence parameters, the model and the part range): equal
+// keys give equal frames. It is the hash a checkpoint is resumed by.
 func VideoJobKey(opt VideoOptions) (string, error) {
 	if err := opt.validate(); err != nil {
 		return "", err
 	}
-	st, err := os.Stat(opt.Input)
-	if err != nil {
-		return "", fmt.Errorf("input: %w", err)
-	}
-	return jobKey(&opt, st)
+	return opt.hash()
 }
 
-// jobKey identifies everything that decides the dreamed frames, so that a
-// checkpoint is only resumed by the same job.
-func jobKey(o *VideoOptions, inputStat os.FileInfo) (string, error) {
-	abs, _ := filepath.Abs(o.Input)
+// frameParams are the dream parameters of a frame after the first, which
+// starts from the carried dream.
+func (o *VideoOptions) frameParams() dream.Params {
 	p := o.Dream
-	// Hash guide vectors instead of listing them; work on a copy of the terms.
-	p.Objective.Terms = append([]models.Term(nil), p.Objective.Terms...)
-	var guides []string
-	for i, t := range p.Objective.Terms {
-		if t.Guide != nil {
-			b := make([]byte, 4*len(t.Guide))
-			for j, v := range t.Guide {
-				u := math.Float32bits(v)
-				b[4*j], b[4*j+1], b[4*j+2], b[4*j+3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
-			}
-			s := sha256.Sum256(b)
-			guides = append(guides, hex.EncodeToString(s[:]))
-			p.Objective.Terms[i].Guide = nil
-		}
+	p.Steps = max(o.FrameSteps, 1) // 0 steps (carry only) is valid here
+	if o.FrameOctaves > 0 {
+		p.Octaves = o.FrameOctaves
 	}
-	d := o.Decode
-	d.Info, d.Logger = nil, nil
-	blob, err := json.Marshal(struct {
-		Input         string
-		Size          int64
-		ModTime       time.Time
-		Decode        media.DecodeOptions
-		Dream         dream.Params
-		Guides        []string
-		Segments      int
-		FrameSteps    int
-		FrameOctaves  int
-		FrameStepSize float64
-		Coherence     string
-		Blend         float64
-		Refresh       float64
-		Keep          float64
-		Flow          flow.Options
-		Model         string
-		Part          *PartRange `json:",omitempty"`
-	}{abs, inputStat.Size(), inputStat.ModTime(), d, p, guides, o.SegmentFrames, o.FrameSteps, o.FrameOctaves, o.FrameStepSize, o.Coherence, o.Blend, o.Refresh, o.Keep, o.Flow, o.ModelID, o.Part})
-	if err != nil {
-		return "", err
+	if o.FrameStepSize > 0 {
+		p.StepSize = o.FrameStepSize
 	}
-	s := sha256.Sum256(blob)
-	return hex.EncodeToString(s[:]), nil
+	return p
+}
+
+// videoHashSkip lists the VideoOptions fields that do not shape the
+// frames, so they are left out of the checkpoint hash. The input is
+// identified by its fingerprint instead of its name.
+var videoHashSkip = map[string]bool{
+	"Input": true, "Output": true, "Force": true, "Resume": true,
+	"CRF": true, "GIFWidth": true, "GIFFrameRate": true,
+	"MeasureStability": true, "Progress": true, "Logger": true,
+	"Decode.Info": true, "Decode.Logger": true, "Decode.FFmpegPath": true,
 }
 
 // srcFrame is one decoded source frame.
@@ -262,7 +230,7 @@ type dreamed struct {
 // rate and audio. See VideoOptions for the knobs and InterruptedError for
 // what happens when it stops early.
 func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoResult, error) {
-	start := time.Now()
+	clock := newStageClock()
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
@@ -273,357 +241,302 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	if inStat.IsDir() {
 		return nil, fmt.Errorf("input %s is a folder, not a video", opt.Input)
 	}
-	out, err := prepareJobOutput(opt.Input, opt.Output, opt.Force, opt.Resume)
-	if err != nil {
-		return nil, err
-	}
-	info := opt.Decode.Info
-	if info == nil {
-		info, err = media.ProbeWith(ctx, opt.Input, media.ProbeOptions{Logger: opt.Logger})
-		if err != nil {
-			return nil, err
-		}
-	}
-	if info.StillImage {
-		return nil, fmt.Errorf("%s is a still picture, not a clip; use deepdream image", opt.Input)
-	}
-	dopt := opt.Decode
-	dopt.Info = info
-	if opt.Part != nil {
-		if out.format != media.FormatPNG {
-			return nil, fmt.Errorf("a part is written to a folder, not %s", out.final)
-		}
-		// Decode from the job's first frame, so the part sees exactly the
-		// frames a whole run sees, and stop after the part's last frame.
-		dopt.MaxFrames = opt.Part.From + opt.Part.Frames()
-	}
-	if dopt.Logger == nil {
-		dopt.Logger = opt.Logger
-	}
-	key, err := jobKey(&opt, inStat)
-	if err != nil {
-		return nil, err
-	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	dec, err := media.NewDecoder(runCtx, opt.Input, dopt)
-	if err != nil {
-		return nil, err
+	p := &videoProducer{opt: &opt, net: net, clock: clock}
+	defer p.close()
+	spec := jobSpec{
+		Input: opt.Input, Output: opt.Output, Force: opt.Force, Resume: opt.Resume,
+		SegmentFrames: opt.SegmentFrames, StreamWhole: true, Progress: opt.Progress,
 	}
-	defer dec.Close()
-	w, h := dec.Width(), dec.Height()
-	if mw, mh := net.MinSize(); w < mw || h < mh {
-		return nil, fmt.Errorf("frames of %dx%d are smaller than the model's minimum %dx%d; ask for a larger --width", w, h, mw, mh)
-	}
-	segmentFrames := 0
-	if _, err := media.SegmentFormat(out.format); err == nil {
-		segmentFrames = opt.SegmentFrames
-	}
-	cp, err := openCheckpoint(out.final, key, w, h, segmentFrames, opt.Resume, opt.Force)
-	if err != nil {
-		return nil, err
-	}
-	encOpts := media.EncodeOptions{
-		Width: w, Height: h, FrameRate: dec.FrameRate(), Audio: dec.AudioSource(),
-		CRF: opt.CRF, GIFWidth: opt.GIFWidth, GIFFrameRate: opt.GIFFrameRate, Logger: opt.Logger,
-	}
-	var sink frameSink
 	if opt.Part != nil {
-		sink, err = newPartSink(runCtx, *opt.Part, out.temp, key, encOpts)
-	} else {
-		sink, err = newSink(runCtx, cp, out, encOpts, segmentFrames)
-	}
-	if err != nil {
-		return nil, err
-	}
-	succeeded := false
-	defer func() {
-		if !succeeded {
-			sink.abort()
-			out.discard()
-		}
-	}()
-	r := &videoRun{opt: &opt, net: net, dec: dec, sink: sink, cp: cp, w: w, h: h, start: start, total: dec.ExpectedFrames()}
-	if opt.Part != nil {
-		r.skip, r.total = opt.Part.From, opt.Part.Frames()
-	}
-	if err := r.run(runCtx, cancel); err != nil {
-		var fe *media.FrameError
-		if errors.As(err, &fe) && fe.Op == "decode" && ctx.Err() == nil {
-			// The input is broken at that frame: resuming cannot help.
-			_ = cp.remove()
-			if fe.Frame == 0 && dopt.Start > 0 && info.Duration > 0 && dopt.Start >= info.Duration {
-				return nil, fmt.Errorf("%s: nothing to dream after %v, the clip is only %v long", opt.Input, dopt.Start, info.Duration.Round(10*time.Millisecond))
+		spec.SegmentFrames = -1
+		spec.newSink = func(ctx context.Context, out *output, f jobFrames) (frameSink, error) {
+			if out.format != media.FormatPNG {
+				return nil, fmt.Errorf("a part is written to a folder, not %s", out.final)
 			}
-			return nil, err
+			eo := f.Encode
+			eo.Width, eo.Height = f.Width, f.Height
+			return newPartSink(ctx, *opt.Part, out.temp, f.CheckpointHash, eo)
 		}
-		if cp.state.Done > 0 {
-			return nil, &InterruptedError{Done: cp.state.Done, WorkDir: cp.dir, Err: err}
+	}
+	j, _, err := runJob(runCtx, spec, p, clock, fmt.Errorf("%s: no frames decoded (is the start past the end of the clip?)", opt.Input))
+	if err != nil {
+		var fe *media.FrameError
+		if errors.As(err, &fe) && fe.Op == "decode" && fe.Frame == 0 && p.info != nil {
+			if start := opt.Decode.Start; start > 0 && p.info.Duration > 0 && start >= p.info.Duration {
+				return nil, fmt.Errorf("%s: nothing to dream after %v, the clip is only %v long", opt.Input, start, p.info.Duration.Round(10*time.Millisecond))
+			}
 		}
-		_ = cp.remove()
 		return nil, err
 	}
-	if cp.state.Done == 0 {
-		_ = cp.remove()
-		return nil, fmt.Errorf("%s: no frames decoded (is --start past the end of the clip?)", opt.Input)
-	}
-	t := time.Now()
-	if err := sink.finish(runCtx); err != nil {
-		return nil, &InterruptedError{Done: cp.state.Done, WorkDir: cp.dir, Err: err}
-	}
-	r.add(&r.st.Encode, t)
-	if err := out.commit(); err != nil {
-		return nil, &InterruptedError{Done: cp.state.Done, WorkDir: cp.dir, Err: err}
-	}
-	succeeded = true
-	_ = cp.remove()
 	res := &VideoResult{
-		Frames: cp.state.Done, Resumed: r.resumed, Width: w, Height: h, FrameRate: dec.FrameRate(),
-		Wall: time.Since(start), Stages: r.stages(), Output: out.final,
+		Frames: j.cp.state.Done, Resumed: j.resumed, Width: p.w, Height: p.h, FrameRate: p.dec.FrameRate(),
+		Wall: time.Since(clock.start), Stages: clock.times(), Output: j.out.final,
 	}
-	if r.meter != nil {
-		s := r.meter.Result()
+	if p.meter != nil {
+		s := p.meter.Result()
 		res.Stability = &s
 	}
 	return res, nil
 }
 
-// videoRun is the state of one RunVideo call.
-type videoRun struct {
-	opt     *VideoOptions
-	net     dream.Network
-	dec     *media.Decoder
-	sink    frameSink
-	cp      *checkpoint
-	w, h    int
-	start   time.Time
-	total   int
-	skip    int // decoded frames before the job's first dreamed frame (parts)
-	resumed int
-	meter   *StabilityMeter
-
-	mu sync.Mutex
-	st StageTimes
+// videoProducer dreams the frames of a clip: decode → flow → dream, each a
+// stage in its own goroutine, the finished frames handed to the runner in
+// order (checkpoint and encode).
+type videoProducer struct {
+	opt   *VideoOptions
+	net   dream.Network
+	clock *stageClock
+	info  *media.Info
+	dec   *media.Decoder
+	w, h  int
+	skip  int // decoded frames before the job's first dreamed frame (parts)
+	meter *StabilityMeter
 }
 
-func (r *videoRun) add(d *time.Duration, since time.Time) {
-	r.mu.Lock()
-	*d += time.Since(since)
-	r.mu.Unlock()
-}
-
-func (r *videoRun) stages() StageTimes {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.st
-}
-
-// run connects the stages: decode → flow → dream → checkpoint + encode.
-func (r *videoRun) run(ctx context.Context, cancel context.CancelFunc) error {
-	var (
-		errOnce  sync.Once
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	fail := func(err error) {
-		errOnce.Do(func() { firstErr = err; cancel() })
+// prepare probes the clip and opens the decoder: the frame size and the
+// encoder settings come from the source.
+func (r *videoProducer) prepare(ctx context.Context) (jobFrames, error) {
+	opt := r.opt
+	info := opt.Decode.Info
+	if info == nil {
+		var err error
+		if info, err = media.ProbeWith(ctx, opt.Input, media.ProbeOptions{Logger: opt.Logger}); err != nil {
+			return jobFrames{}, err
+		}
 	}
-	frameBytes := r.w * r.h * 3
-	r.resumed = r.cp.state.Done
-	if r.opt.MeasureStability {
-		r.meter = &StabilityMeter{Flow: r.opt.Flow}
+	r.info = info
+	if info.StillImage {
+		return jobFrames{}, fmt.Errorf("%s is a still picture, not a clip; use deepdream image", opt.Input)
 	}
+	dopt := opt.Decode
+	dopt.Info = info
+	if dopt.Logger == nil {
+		dopt.Logger = opt.Logger
+	}
+	hash, err := opt.hash()
+	if err != nil {
+		return jobFrames{}, err
+	}
+	if opt.Part != nil {
+		// Decode from the job's first frame, so the part sees exactly the
+		// frames a whole run sees, and stop after the part's last frame.
+		dopt.MaxFrames = opt.Part.From + opt.Part.Frames()
+		r.skip = opt.Part.From
+	}
+	if r.dec, err = media.NewDecoder(ctx, opt.Input, dopt); err != nil {
+		return jobFrames{}, err
+	}
+	r.w, r.h = r.dec.Width(), r.dec.Height()
+	if mw, mh := r.net.MinSize(); r.w < mw || r.h < mh {
+		return jobFrames{}, fmt.Errorf("frames of %dx%d are smaller than the model's minimum %dx%d; ask for a larger width", r.w, r.h, mw, mh)
+	}
+	if opt.MeasureStability {
+		r.meter = &StabilityMeter{Flow: opt.Flow}
+	}
+	total := r.dec.ExpectedFrames()
+	if opt.Part != nil {
+		total = opt.Part.Frames()
+	}
+	return jobFrames{
+		Width: r.w, Height: r.h, Total: total, CheckpointHash: hash,
+		Encode: media.EncodeOptions{
+			FrameRate: r.dec.FrameRate(), Audio: r.dec.AudioSource(),
+			CRF: opt.CRF, GIFWidth: opt.GIFWidth, GIFFrameRate: opt.GIFFrameRate, Logger: opt.Logger,
+		},
+	}, nil
+}
 
-	// Frames already dreamed that the output does not hold yet go to the
-	// encoder first (with segments, those of the unfinished segment).
+func (r *videoProducer) close() {
+	if r.dec != nil {
+		r.dec.Close()
+	}
+}
+
+// brokenInput: a frame the decoder cannot read stays unreadable on resume.
+func (r *videoProducer) brokenInput(err error) bool {
+	var fe *media.FrameError
+	return errors.As(err, &fe) && fe.Op == "decode"
+}
+
+// encodeAll is never used: the runner encodes a clip as it is dreamed.
+func (r *videoProducer) encodeAll(context.Context, *job, string) (string, error) {
+	return "", errors.New("video: frames are encoded as they are dreamed")
+}
+
+// produce connects the stages: decode → flow → dream → the runner's emit
+// (checkpoint + encode).
+func (r *videoProducer) produce(ctx context.Context, j *job, emit func(int, []byte) error) error {
+	resumed := j.resumed
+	// The last finished frame, exactly as written, carries the dream on.
 	var prevDream *models.Image
-	buf := make([]byte, frameBytes)
-	firstToEncode := 0
-	if r.cp.segmentFrames > 0 {
-		firstToEncode = min(r.cp.state.Segments*r.cp.segmentFrames, r.resumed)
-	}
-	for i := r.cp.firstFrameKept(); i < r.resumed; i++ {
-		if err := r.cp.loadFrame(i, buf); err != nil {
+	if resumed > 0 {
+		buf := make([]byte, r.w*r.h*3)
+		if err := j.cp.loadFrame(resumed-1, buf); err != nil {
 			return err
 		}
-		if i >= firstToEncode {
-			t := time.Now()
-			if err := r.sink.write(i, buf); err != nil {
-				return err
-			}
-			r.add(&r.st.Encode, t)
-		}
-		if i == r.resumed-1 {
-			prevDream, _ = imageio.FromRGB24(buf, r.w, r.h)
-		}
+		prevDream, _ = imageio.FromRGB24(buf, r.w, r.h)
 	}
-
 	frames := make(chan *srcFrame, 2)
 	works := make(chan *work, 1)
 	results := make(chan *dreamed, 2)
-
-	wg.Add(3)
-	go func() { // decode
-		defer wg.Done()
+	writerDone := make(chan struct{})
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
 		defer close(frames)
-		for i := -r.skip; ; i++ {
-			raw := make([]byte, frameBytes)
-			t := time.Now()
-			err := r.dec.Next(raw)
-			r.add(&r.st.Decode, t)
-			if errors.Is(err, io.EOF) {
-				if i < r.total && r.opt.Part != nil && ctx.Err() == nil {
-					fail(fmt.Errorf("%s: the clip ended at frame %d, before the part's last frame %d", r.opt.Input, r.skip+i, r.skip+r.total-1))
-				}
-				return
-			}
-			if err != nil {
-				if ctx.Err() == nil { // a decoder killed by a cancel is not a broken input
-					fail(err)
-				}
-				return
-			}
-			if i < 0 { // before a part's first frame
-				continue
-			}
-			img, err := imageio.FromRGB24(raw, r.w, r.h)
-			if err != nil {
-				fail(err)
-				return
-			}
-			select {
-			case frames <- &srcFrame{index: i, img: img}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	go func() { // flow
-		defer wg.Done()
+		return r.decodeStage(gctx, frames)
+	})
+	g.Go(func() error {
 		defer close(works)
-		var prev *srcFrame
-		for f := range frames {
-			if f.index < r.resumed-1 {
-				continue
-			}
-			if f.index == r.resumed-1 {
-				prev = f
-				continue
-			}
-			wk := &work{cur: f, prev: prev}
-			if prev != nil && r.opt.Coherence == CoherenceFlow {
-				t := time.Now()
-				var err error
-				wk.back, wk.weights, err = r.flows(ctx, f, prev)
-				r.add(&r.st.Flow, t)
-				if err != nil {
-					fail(err)
-					return
-				}
-			}
-			prev = f
-			select {
-			case works <- wk:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	go func() { // checkpoint + encode
-		defer wg.Done()
-		broken := false
-		for d := range results {
-			// A finished frame is always checkpointed, even after a
-			// cancel, so no dreaming is lost.
-			if broken {
-				continue
-			}
-			t := time.Now()
-			if err := r.cp.saveFrame(d.index, d.rgb); err != nil {
-				broken = true
-				fail(err)
-				continue
-			}
-			r.add(&r.st.Checkpoint, t)
-			if ctx.Err() != nil {
-				continue
-			}
-			t = time.Now()
-			if err := r.sink.write(d.index, d.rgb); err != nil {
-				fail(err)
-				continue
-			}
-			r.add(&r.st.Encode, t)
-			if r.opt.Progress != nil {
-				r.opt.Progress(VideoProgress{Done: d.index + 1, Total: max(r.total, d.index+1), Resumed: r.resumed, Elapsed: time.Since(r.start), Stages: r.stages()})
-			}
-		}
-	}()
-
-	// The dream loop runs here.
-	dreamErr := func() error {
+		return r.flowStage(gctx, resumed, frames, works)
+	})
+	g.Go(func() error {
 		defer close(results)
-		for wk := range works {
-			t := time.Now()
-			img, err := r.dreamFrame(ctx, wk, prevDream)
-			r.add(&r.st.Dream, t)
-			if err != nil {
-				return err
-			}
-			rgb := imageio.ToRGB24(img, nil)
-			// Carry the frame exactly as it was written, so a resumed run
-			// (which reads it back from the checkpoint) continues identically.
-			prevDream, _ = imageio.FromRGB24(rgb, r.w, r.h)
-			if r.meter != nil {
-				if err := r.meter.Add(ctx, wk.cur.img, prevDream); err != nil {
-					return err
-				}
-			}
-			// The writer drains results until they are closed, so this
-			// send never blocks for good, and a finished frame is never lost.
-			results <- &dreamed{index: wk.cur.index, rgb: rgb}
-		}
-		return nil
-	}()
-	if dreamErr != nil {
-		fail(dreamErr)
-	}
-	// Unblock the producers if the loop stopped early.
-	go func() {
-		for range works {
-		}
-	}()
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
+		return r.dreamStage(gctx, prevDream, works, results, writerDone)
+	})
+	g.Go(func() error {
+		defer close(writerDone)
+		return writeStage(results, emit)
+	})
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	return ctx.Err()
 }
 
+// decodeStage reads the source frames in order.
+func (r *videoProducer) decodeStage(ctx context.Context, frames chan<- *srcFrame) error {
+	frameBytes := r.w * r.h * 3
+	for i := -r.skip; ; i++ {
+		raw := make([]byte, frameBytes)
+		t := time.Now()
+		err := r.dec.Next(raw)
+		r.clock.add(&r.clock.st.Decode, t)
+		if errors.Is(err, io.EOF) {
+			if p := r.opt.Part; p != nil && i < p.Frames() {
+				return fmt.Errorf("%s: the clip ended at frame %d, before the part's last frame %d", r.opt.Input, r.skip+i, r.skip+p.Frames()-1)
+			}
+			return nil
+		}
+		if err != nil {
+			if ctx.Err() != nil { // a decoder killed by a cancel is not a broken input
+				return nil
+			}
+			return err
+		}
+		if i < 0 { // before a part's first frame
+			continue
+		}
+		img, err := imageio.FromRGB24(raw, r.w, r.h)
+		if err != nil {
+			return err
+		}
+		select {
+		case frames <- &srcFrame{index: i, img: img}:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// flowStage skips the frames the checkpoint holds and computes, for every
+// later frame, the flow back to the frame before it.
+func (r *videoProducer) flowStage(ctx context.Context, resumed int, frames <-chan *srcFrame, works chan<- *work) error {
+	var prev *srcFrame
+	for f := range frames {
+		if f.index < resumed-1 {
+			continue
+		}
+		if f.index == resumed-1 {
+			prev = f
+			continue
+		}
+		wk := &work{cur: f, prev: prev}
+		if prev != nil && r.opt.Coherence == CoherenceFlow {
+			t := time.Now()
+			var err error
+			wk.back, wk.weights, err = r.flows(ctx, f, prev)
+			r.clock.add(&r.clock.st.Flow, t)
+			if err != nil {
+				return err
+			}
+		}
+		prev = f
+		select {
+		case works <- wk:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	return nil
+}
+
+// dreamStage dreams the frames in order, each from the one before.
+func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image, works <-chan *work, results chan<- *dreamed, writerDone <-chan struct{}) error {
+	for wk := range works {
+		t := time.Now()
+		img, err := r.dreamFrame(ctx, wk, prevDream)
+		r.clock.add(&r.clock.st.Dream, t)
+		if err != nil {
+			return err
+		}
+		rgb := imageio.ToRGB24(img, nil)
+		// Carry the frame exactly as it was written, so a resumed run
+		// (which reads it back from the checkpoint) continues identically.
+		prevDream, _ = imageio.FromRGB24(rgb, r.w, r.h)
+		if r.meter != nil {
+			if err := r.meter.Add(ctx, wk.cur.img, prevDream); err != nil {
+				return err
+			}
+		}
+		// The writer takes every frame until it fails, even after a
+		// cancel, so a finished frame is never lost.
+		select {
+		case results <- &dreamed{index: wk.cur.index, rgb: rgb}:
+		case <-writerDone:
+			return nil
+		}
+	}
+	return nil
+}
+
+// writeStage hands the dreamed frames to the runner until they end or one
+// cannot be kept.
+func writeStage(results <-chan *dreamed, emit func(int, []byte) error) error {
+	for d := range results {
+		if err := emit(d.index, d.rgb); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // flows computes the flow from cur to prev and how far to trust it.
-func (r *videoRun) flows(ctx context.Context, cur, prev *srcFrame) (*flow.Field, []float32, error) {
-	a, err := flow.FromRGB(cur.img.Pix, r.w, r.h)
+func (r *videoProducer) flows(ctx context.Context, cur, prev *srcFrame) (*flow.Field, []float32, error) {
+	curImg, err := flow.FromRGB(cur.img.Pix, r.w, r.h)
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := flow.FromRGB(prev.img.Pix, r.w, r.h)
+	prevImg, err := flow.FromRGB(prev.img.Pix, r.w, r.h)
 	if err != nil {
 		return nil, nil, err
 	}
-	back, fwd, err := flow.ComputeBidirectional(ctx, a, b, r.opt.Flow)
+	// ComputeBidirectional(a, b) returns the flow from a to b, then from b to a.
+	curToPrev, prevToCur, err := flow.ComputeBidirectional(ctx, curImg, prevImg, r.opt.Flow)
 	if err != nil {
 		return nil, nil, fmt.Errorf("frame %d: %w", cur.index, err)
 	}
-	weights, _, _, err := flow.Consistency(back, fwd)
+	weights, _, _, err := flow.Consistency(curToPrev, prevToCur)
 	if err != nil {
 		return nil, nil, err
 	}
-	return back, weights, nil
+	return curToPrev, weights, nil
 }
 
 // dreamFrame dreams one frame, starting from the carried hallucination of
 // the previous dreamed frame according to the coherence mode.
-func (r *videoRun) dreamFrame(ctx context.Context, wk *work, prevDream *models.Image) (*models.Image, error) {
+func (r *videoProducer) dreamFrame(ctx context.Context, wk *work, prevDream *models.Image) (*models.Image, error) {
 	src := wk.cur.img
 	if wk.prev == nil || prevDream == nil || r.opt.Coherence == CoherenceNone {
 		out, err := dream.Dream(ctx, r.net, src, r.opt.Dream, nil)
@@ -659,15 +572,7 @@ func (r *videoRun) dreamFrame(ctx context.Context, wk *work, prevDream *models.I
 	if r.opt.FrameSteps == 0 {
 		return init, nil
 	}
-	p := r.opt.Dream
-	p.Steps = r.opt.FrameSteps
-	if r.opt.FrameOctaves > 0 {
-		p.Octaves = r.opt.FrameOctaves
-	}
-	if r.opt.FrameStepSize > 0 {
-		p.StepSize = r.opt.FrameStepSize
-	}
-	out, err := dream.DreamFrom(ctx, r.net, src, init, p, nil)
+	out, err := dream.DreamFrom(ctx, r.net, src, init, r.opt.frameParams(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("frame %d: %w", wk.cur.index, err)
 	}

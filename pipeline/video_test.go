@@ -189,8 +189,8 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	}
 	// Without --resume the checkpoint is not silently discarded.
 	opt.Progress = nil
-	if _, err := RunVideo(context.Background(), net, opt); err == nil || !strings.Contains(err.Error(), "--resume") {
-		t.Fatalf("rerun without --resume: err = %v, want advice to use --resume", err)
+	if _, err := RunVideo(context.Background(), net, opt); err == nil || !strings.Contains(err.Error(), "Resume") {
+		t.Fatalf("rerun without Resume: err = %v, want advice to use Resume", err)
 	}
 	// Different settings are refused.
 	other := opt
@@ -254,7 +254,7 @@ func TestBadInputsAndOutputs(t *testing.T) {
 	}{
 		{"not a video", text, filepath.Join(dir, "a.mp4"), "notes.txt"},
 		{"missing input", filepath.Join(dir, "nope.mp4"), filepath.Join(dir, "b.mp4"), "no such file"},
-		{"existing output", in, existing, "--force"},
+		{"existing output", in, existing, "Force"},
 		{"output is input", in, in, "is the input"},
 		{"unknown extension", in, filepath.Join(dir, "x.doc"), ".doc"},
 		{"missing folder", in, filepath.Join(dir, "no/such/dir/x.mp4"), "does not exist"},

@@ -12,8 +12,8 @@ import (
 	"github.com/deepdream-go/deepdream/models"
 )
 
-// Key is one point of a Schedule: Value from time At on.
-type Key struct {
+// SchedulePoint is one point of a Schedule: Value from time At on.
+type SchedulePoint struct {
 	At    time.Duration
 	Value float64
 }
@@ -21,7 +21,13 @@ type Key struct {
 // Schedule is a value that changes over time: linear interpolation between
 // keys, held constant before the first and after the last. A schedule with
 // one key is a constant. Keys are sorted by At, with distinct times.
-type Schedule []Key
+type Schedule []SchedulePoint
+
+// Key is the old name of SchedulePoint.
+//
+// Deprecated: use SchedulePoint; "key" also names keyframes and the
+// checkpoint hash.
+type Key = SchedulePoint
 
 // Constant returns a schedule that is v at all times.
 func Constant(v float64) Schedule { return Schedule{{0, v}} }
@@ -78,7 +84,7 @@ func ParseSchedule(spec string, check func(float64) error) (Schedule, error) {
 		if n := len(s); n > 0 && at <= s[n-1].At {
 			return nil, fmt.Errorf("schedule %q: times must increase (%v after %v)", spec, at, s[n-1].At)
 		}
-		s = append(s, Key{At: at, Value: v})
+		s = append(s, SchedulePoint{At: at, Value: v})
 	}
 	return s, nil
 }

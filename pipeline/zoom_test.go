@@ -335,8 +335,8 @@ func TestZoomResumeAndDeterminism(t *testing.T) {
 		t.Fatal("interrupted run left an output")
 	}
 	opt.Progress = nil
-	if _, err := RunZoom(context.Background(), net, opt); err == nil || !strings.Contains(err.Error(), "--resume") {
-		t.Fatalf("rerun without resume: %v, want advice to use --resume", err)
+	if _, err := RunZoom(context.Background(), net, opt); err == nil || !strings.Contains(err.Error(), "Resume") {
+		t.Fatalf("rerun without resume: %v, want advice to use Resume", err)
 	}
 	other := opt
 	other.Resume, other.Zoom = true, Constant(1.2)
@@ -488,7 +488,7 @@ func TestZoomBadOptions(t *testing.T) {
 		edit func(*ZoomOptions)
 		want string
 	}{
-		{"existing output", func(o *ZoomOptions) { o.Output = existing }, "--force"},
+		{"existing output", func(o *ZoomOptions) { o.Output = existing }, "Force"},
 		{"unknown format", func(o *ZoomOptions) { o.Output = filepath.Join(dir, "z.doc") }, ".doc"},
 		{"missing folder", func(o *ZoomOptions) { o.Output = filepath.Join(dir, "no/z.mp4") }, "does not exist"},
 		{"bad from", func(o *ZoomOptions) { o.From = text }, "notes.txt"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -131,6 +132,10 @@ func runClusterVideo(ctx context.Context, net dream.Network, opt pipeline.VideoO
 		job.Video.Progress = func(pr pipeline.VideoProgress) { bar.update(pr.Done, pr.Total) }
 		res, err := job.RunPart(ctx, net, m, i)
 		bar.finish()
+		var ie *pipeline.InterruptedError
+		if errors.As(err, &ie) {
+			return fmt.Errorf("part %d of %d stopped after %d frames (%v); run the same command again to continue it", i, n, ie.Done, ie.Err)
+		}
 		if err != nil {
 			return err
 		}

@@ -160,11 +160,12 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&fps, "fps", "output frame rate (default: the clip's)")
 	width := fs.Int("width", 0, "output width; the height follows the aspect unless --height is set too")
 	height := fs.Int("height", 0, "output height")
-	coherence := fs.String("coherence", pipeline.CoherenceFlow, "temporal coherence: flow (carry the dream along the motion), blend (mix in the previous dream) or none")
-	blend := fs.Float64("blend", 0.98, "how much of the previous frame's dream is carried over each frame, 0..1 (default 0.98 with flow, 0.5 with blend)")
-	keep := fs.Float64("keep", 0.8, "with --coherence flow: share of the carried dream kept where the motion is not trusted (occlusions, motion boundaries), 0..1")
-	refresh := fs.Float64("refresh", 0.05, "with --coherence flow: share of each frame's new dreaming kept where the motion is tracked, 0..1 (new content always gets all of it)")
-	frameSteps := fs.Int("frame-steps", 2, "steps per octave for frames after the first, which start from the carried dream (0: only carry it)")
+	def := pipeline.DefaultVideoOptions()
+	coherence := fs.String("coherence", def.Coherence, "temporal coherence: flow (carry the dream along the motion), blend (mix in the previous dream) or none")
+	blend := fs.Float64("blend", def.Blend, fmt.Sprintf("how much of the previous frame's dream is carried over each frame, 0..1 (default %g with flow, %g with blend)", def.Blend, pipeline.DefaultBlendMix))
+	keep := fs.Float64("keep", def.Keep, "with --coherence flow: share of the carried dream kept where the motion is not trusted (occlusions, motion boundaries), 0..1")
+	refresh := fs.Float64("refresh", def.Refresh, "with --coherence flow: share of each frame's new dreaming kept where the motion is tracked, 0..1 (new content always gets all of it)")
+	frameSteps := fs.Int("frame-steps", def.FrameSteps, "steps per octave for frames after the first, which start from the carried dream (0: only carry it)")
 	frameOctaves := fs.Int("frame-octaves", 0, "octaves for frames after the first (default: --octaves)")
 	frameStepSize := fs.Float64("frame-step-size", 0, "step size for frames after the first (default: --step-size)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
@@ -192,7 +193,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf("--width/--height below 16 pixels cannot be dreamed")
 	}
 	if *coherence == pipeline.CoherenceBlend && !flagGiven(fs, "blend") {
-		*blend = 0.5 // without motion compensation a strong carry smears
+		*blend = pipeline.DefaultBlendMix
 	}
 	switch *coherence {
 	case pipeline.CoherenceFlow, pipeline.CoherenceBlend, pipeline.CoherenceNone:
@@ -223,15 +224,15 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	ctx, exec, p := job.ctx, job.exec, job.params
 	in := fs.Arg(0)
 	bar := newProgress(stderr, "frames", "frames", 0, of.quiet)
-	opt := pipeline.VideoOptions{
-		Input: in, Output: of.out, Force: of.force, Resume: of.resume,
-		Decode: media.DecodeOptions{Width: *width, Height: *height, FrameRate: fps.r, Start: start.d, Duration: duration.d, MaxFrames: *frames},
-		CRF:    of.crf, GIFWidth: of.gifWidth, GIFFrameRate: of.gifFPS.r,
-		Dream: p, FrameSteps: *frameSteps, FrameOctaves: *frameOctaves, FrameStepSize: *frameStepSize, Coherence: *coherence, Blend: *blend, Refresh: *refresh, Keep: *keep, Flow: fopt,
-		ModelID: modelID(mf), MeasureStability: *stability,
-		Logger:   of.logger(stderr),
-		Progress: func(pr pipeline.VideoProgress) { bar.update(pr.Done, pr.Total) },
-	}
+	opt := def
+	opt.Input, opt.Output, opt.Force, opt.Resume = in, of.out, of.force, of.resume
+	opt.Decode = media.DecodeOptions{Width: *width, Height: *height, FrameRate: fps.r, Start: start.d, Duration: duration.d, MaxFrames: *frames}
+	opt.CRF, opt.GIFWidth, opt.GIFFrameRate = of.crf, of.gifWidth, of.gifFPS.r
+	opt.Dream, opt.FrameSteps, opt.FrameOctaves, opt.FrameStepSize = p, *frameSteps, *frameOctaves, *frameStepSize
+	opt.Coherence, opt.Blend, opt.Refresh, opt.Keep, opt.Flow = *coherence, *blend, *refresh, *keep, fopt
+	opt.ModelID, opt.MeasureStability = modelID(mf), *stability
+	opt.Logger = of.logger(stderr)
+	opt.Progress = func(pr pipeline.JobProgress) { bar.update(pr.Done, pr.Total) }
 	if cf.active() {
 		return runClusterVideo(ctx, exec, opt, cf, parts, part, of.quiet, stdout, stderr)
 	}
@@ -269,6 +270,10 @@ func modelID(m *modelFlags) string {
 // jobError turns a pipeline error into a one-line message, with the command
 // that resumes an interrupted job.
 func jobError(err error, cmd string, args []string) error {
+	var re *pipeline.ResumeError
+	if errors.As(err, &re) {
+		return usageError{fmt.Errorf("%s; %s", re.Msg, resumeFixInFlags(re.Fix))}
+	}
 	var ie *pipeline.InterruptedError
 	if errors.As(err, &ie) {
 		resume := "deepdream " + cmd + " " + quoteArgs(args)
@@ -277,11 +282,26 @@ func jobError(err error, cmd string, args []string) error {
 		}
 		return fmt.Errorf("%v; %d frames are safe, continue with: %s", ie.Err, ie.Done, resume)
 	}
-	var re *pipeline.ResumeError
-	if errors.As(err, &re) {
-		return usageError{err}
+	var ee *pipeline.ExistsError
+	if errors.As(err, &ee) {
+		if ee.NoCheckpoint {
+			return fmt.Errorf("output %s exists and there is no checkpoint to resume; use --force to replace it", ee.Output)
+		}
+		return fmt.Errorf("output %s exists; use --force to replace it", ee.Output)
 	}
 	return err
+}
+
+// resumeFixInFlags words a pipeline.ResumeFix in this command's flags.
+func resumeFixInFlags(f pipeline.ResumeFix) string {
+	switch f {
+	case pipeline.FixSameOrRestart:
+		return "resume with exactly the same command, or run without --resume and with --force to start over"
+	case pipeline.FixResumeOrRestart:
+		return "add --resume to continue it, or --force to start over"
+	default:
+		return "run without --resume and with --force to start over"
+	}
 }
 
 func quoteArgs(args []string) string {

@@ -112,22 +112,23 @@ func parseCenter(s string) (float64, float64, error) {
 func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("zoom", zoomUsage, stderr)
 	of := addOutputFlags(fs)
+	def := pipeline.DefaultZoomOptions()
 	from := fs.String("from", "", "start from this picture (cropped to fill the frame) instead of noise")
 	// Flags with their own syntax are read as strings and parsed after
 	// fs.Parse, so that a bad value gets a one-line error, not the usage.
-	sizeStr := fs.String("size", "640x360", "output size WxH")
+	sizeStr := fs.String("size", fmt.Sprintf("%dx%d", def.Width, def.Height), "output size WxH")
 	frames := fs.Int("frames", 0, "number of frames (default: 10 seconds' worth)")
 	seconds := fs.Float64("seconds", 0, "length in seconds (instead of --frames)")
-	fpsStr := fs.String("fps", "30", "frame rate (30, 29.97 or 30000/1001)")
-	zoom := fs.String("zoom", strconv.FormatFloat(pipeline.DefaultZoom, 'g', -1, 64), "magnification per second (>1 zooms in), or a schedule such as 1.05@0s,1.3@5s; add /frame for per-frame values (1.005/frame)")
+	fpsStr := fs.String("fps", strconv.FormatFloat(def.FrameRate.Float64(), 'g', -1, 64), "frame rate (30, 29.97 or 30000/1001)")
+	zoom := fs.String("zoom", strconv.FormatFloat(def.Zoom.At(0), 'g', -1, 64), "magnification per second (>1 zooms in), or a schedule such as 1.05@0s,1.3@5s; add /frame for per-frame values (1.005/frame)")
 	rotate := fs.String("rotate", "0", "rotation in degrees per second (counter-clockwise), or a schedule such as 0@0s,20@5s")
 	center := fs.String("center", "0.5,0.5", "the point zoomed into, x,y in 0..1 across the frame")
-	every := fs.Int("keyframe-every", 3, "dream every N-th frame; the frames between are zoomed from the keyframes (1: dream every frame)")
-	firstSteps := fs.Int("first-steps", 10, "steps per octave for the first frame (0: do not dream it)")
-	firstOctaves := fs.Int("first-octaves", 4, "octaves for the first frame")
-	ss := fs.Float64("supersample", pipeline.DefaultSupersample, "canvas size over output size, 1..4; higher keeps finer detail through the zoom")
+	every := fs.Int("keyframe-every", def.KeyframeEvery, "dream every N-th frame; the frames between are zoomed from the keyframes (1: dream every frame)")
+	firstSteps := fs.Int("first-steps", def.First.Steps, "steps per octave for the first frame (0: do not dream it)")
+	firstOctaves := fs.Int("first-octaves", def.First.Octaves, "octaves for the first frame")
+	ss := fs.Float64("supersample", def.Supersample, "canvas size over output size, 1..4; higher keeps finer detail through the zoom")
 	layers := fs.String("layers", "", "objective schedule instead of --layer, e.g. mixed3@0s,mixed5@8s (join weighted terms with +)")
-	fadeStr := fs.String("layer-fade", "2s", "length of the cross-fade when --layers changes (0: switch)")
+	fadeStr := fs.String("layer-fade", def.LayerFade.String(), "length of the cross-fade when --layers changes (0: switch)")
 	loop := fs.Bool("loop", false, "make the last frame flow into the first (for looping GIFs)")
 	loopFrames := fs.Int("loop-frames", 0, "frames cross-faded at the loop's seam (default: a quarter of the frames)")
 	maxBytesStr := fs.String("max-bytes", "", "GIF only: lower the frame rate, width and palette until the file fits (e.g. 8MB)")
@@ -135,7 +136,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	df := addDreamFlags(fs)
 	// Keyframes dream less than deepdream image: each starts from the
 	// previous one, already dreamed.
-	for _, d := range [][2]string{{"octaves", "2"}, {"steps", "2"}} {
+	for _, d := range [][2]string{{"octaves", strconv.Itoa(def.Dream.Octaves)}, {"steps", strconv.Itoa(def.Dream.Steps)}} {
 		f := fs.Lookup(d[0])
 		_ = f.Value.Set(d[1])
 		f.DefValue = d[1]
@@ -276,15 +277,16 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	bar := newProgress(stderr, "frames", "frames", n, of.quiet)
-	opt := pipeline.ZoomOptions{
-		Output: of.out, Force: of.force, Resume: of.resume, From: *from,
-		Width: size.w, Height: size.h, Frames: n, FrameRate: fps.r,
-		Zoom: zs, Rotate: rs, CenterX: cx, CenterY: cy, KeyframeEvery: *every, Supersample: *ss,
-		First: first, Dream: p, Layers: sched, LayerFade: fade.d, Loop: *loop, LoopFrames: *loopFrames,
-		CRF: of.crf, GIFWidth: of.gifWidth, GIFFrameRate: of.gifFPS.r, MaxBytes: maxBytes.n,
-		ModelID: modelID(mf), Logger: of.logger(stderr),
-		Progress: func(pr pipeline.VideoProgress) { bar.update(pr.Done, pr.Total) },
-	}
+	opt := def
+	opt.Output, opt.Force, opt.Resume, opt.From = of.out, of.force, of.resume, *from
+	opt.Width, opt.Height, opt.Frames, opt.FrameRate = size.w, size.h, n, fps.r
+	opt.Zoom, opt.Rotate, opt.CenterX, opt.CenterY = zs, rs, cx, cy
+	opt.KeyframeEvery, opt.Supersample = *every, *ss
+	opt.First, opt.Dream, opt.Layers, opt.LayerFade = first, p, sched, fade.d
+	opt.Loop, opt.LoopFrames = *loop, *loopFrames
+	opt.CRF, opt.GIFWidth, opt.GIFFrameRate, opt.MaxBytes = of.crf, of.gifWidth, of.gifFPS.r, maxBytes.n
+	opt.ModelID, opt.Logger = modelID(mf), of.logger(stderr)
+	opt.Progress = func(pr pipeline.JobProgress) { bar.update(pr.Done, pr.Total) }
 	res, err := pipeline.RunZoom(ctx, exec, opt)
 	bar.finish()
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/deepdream-go/deepdream/dream"
 	"github.com/deepdream-go/deepdream/pipeline"
@@ -54,18 +53,18 @@ type Manifest struct {
 	Version int `json:"version"`
 	// Key identifies the job and the plan; a part of another job refuses
 	// to join this folder.
-	Key          string              `json:"key"`
-	Input        string              `json:"input"`
-	InputSize    int64               `json:"input_size"`
-	InputModTime time.Time           `json:"input_mod_time"`
-	Output       string              `json:"output"`
-	Width        int                 `json:"width"`
-	Height       int                 `json:"height"`
-	FrameRate    media.Rational      `json:"frame_rate"`
-	Format       media.Format        `json:"format"`
-	CRF          int                 `json:"crf,omitempty"`
-	Decode       media.DecodeOptions `json:"decode"`
-	Plan         Plan                `json:"plan"`
+	Key   string `json:"key"`
+	Input string `json:"input"`
+	// InputFingerprint is pipeline.InputFingerprint of the input.
+	InputFingerprint string              `json:"input_fingerprint"`
+	Output           string              `json:"output"`
+	Width            int                 `json:"width"`
+	Height           int                 `json:"height"`
+	FrameRate        media.Rational      `json:"frame_rate"`
+	Format           media.Format        `json:"format"`
+	CRF              int                 `json:"crf,omitempty"`
+	Decode           media.DecodeOptions `json:"decode"`
+	Plan             Plan                `json:"plan"`
 	// PartKeys are the pipeline.VideoJobKey of each part's job.
 	PartKeys []string `json:"part_keys"`
 }
@@ -84,7 +83,7 @@ func (j *Job) Prepare(ctx context.Context) (*Manifest, error) {
 	if _, err := media.SegmentFormat(format); err != nil {
 		return nil, fmt.Errorf("parts can only be joined into a video file (.mp4 .mov .mkv .webm), not %s", v.Output)
 	}
-	st, err := os.Stat(v.Input)
+	fp, err := pipeline.InputFingerprint(v.Input)
 	if err != nil {
 		return nil, fmt.Errorf("input: %w", err)
 	}
@@ -109,7 +108,7 @@ func (j *Job) Prepare(ctx context.Context) (*Manifest, error) {
 		return nil, err
 	}
 	abs, _ := filepath.Abs(v.Input)
-	m := &Manifest{Version: planVersion, Input: abs, InputSize: st.Size(), InputModTime: st.ModTime(),
+	m := &Manifest{Version: planVersion, Input: abs, InputFingerprint: fp,
 		Output: filepath.Clean(v.Output), Width: clip.Width, Height: clip.Height, FrameRate: clip.FrameRate,
 		Format: format, CRF: v.CRF, Decode: v.Decode, Plan: *plan}
 	m.Decode.Info, m.Decode.Logger = nil, nil

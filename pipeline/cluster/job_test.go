@@ -124,7 +124,7 @@ func TestPartsJoinToTheSameFramesInAnyOrder(t *testing.T) {
 	// Part 1 is stopped after two frames (a killed worker) and retried.
 	ctx, cancel := context.WithCancel(context.Background())
 	o := j.Video
-	o.Progress = func(p pipeline.VideoProgress) {
+	o.Progress = func(p pipeline.JobProgress) {
 		if p.Done == 2 {
 			cancel()
 		}
@@ -260,7 +260,7 @@ func TestForcedNewJobDiscardsStaleParts(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	old.Video.Progress = func(p pipeline.VideoProgress) { cancel() }
+	old.Video.Progress = func(p pipeline.JobProgress) { cancel() }
 	if _, err := old.RunPart(ctx, net, m, 1); err == nil {
 		t.Fatal("the interrupted part reported success")
 	}

@@ -45,11 +45,11 @@ func Check(output string) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := os.Stat(m.Input)
+	fp, err := pipeline.InputFingerprint(m.Input)
 	if err != nil {
-		return nil, fmt.Errorf("the input of the parts, %s, cannot be read (%v); it provides the audio", m.Input, err)
+		return nil, fmt.Errorf("the input of the parts, %s, cannot be read (%v); it provides the seams' source frames and the audio", m.Input, err)
 	}
-	if st.Size() != m.InputSize || !st.ModTime().Equal(m.InputModTime) {
+	if fp != m.InputFingerprint {
 		return nil, fmt.Errorf("the input %s has changed since the parts were planned; render them again with --force", m.Input)
 	}
 	n := len(m.Plan.Parts)
