@@ -55,6 +55,12 @@ func perturb(t *testing.T, path string, v reflect.Value) {
 		v.SetBool(!v.Bool())
 	case reflect.Slice:
 		v.Set(reflect.Append(v, reflect.New(v.Type().Elem()).Elem()))
+	case reflect.Pointer: // nil ↔ a zero value (VideoOptions.Part)
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		} else {
+			v.Set(reflect.Zero(v.Type()))
+		}
 	default:
 		t.Fatalf("%s: no way to change a %s; teach perturb, or add the field to the skip list if it does not shape the frames", path, v.Type())
 	}
