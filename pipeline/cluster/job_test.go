@@ -286,3 +286,40 @@ func TestForcedNewJobDiscardsStaleParts(t *testing.T) {
 		t.Fatalf("part 1 is not the new job's: %v", err)
 	}
 }
+
+// TestJoinWhileAPartRuns: a join while a part is being rendered says so
+// and writes nothing; the part is not disturbed and the join works after.
+func TestJoinWhileAPartRuns(t *testing.T) {
+	in := clip(t, "chaplin.mp4")
+	net := toyNet(t)
+	out := filepath.Join(t.TempDir(), "out.mp4")
+	j := toyJob(in, out)
+	m := runParts(t, j, net, 0, 2)
+	inside, release := make(chan struct{}), make(chan struct{})
+	j.Video.Progress = func(p pipeline.JobProgress) {
+		if p.Done == 1 {
+			close(inside)
+			<-release // the part holds its lock while the join looks
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := j.RunPart(context.Background(), net, m, 1)
+		done <- err
+	}()
+	<-inside
+	err := Join(context.Background(), out, JoinOptions{})
+	close(release)
+	if err == nil || !strings.Contains(err.Error(), "part 1 of 3") || !strings.Contains(err.Error(), "still being rendered") {
+		t.Errorf("join while part 1 runs: %v", err)
+	}
+	if _, serr := os.Stat(out); !os.IsNotExist(serr) {
+		t.Error("the refused join left an output")
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the running part failed: %v", err)
+	}
+	if err := Join(context.Background(), out, JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}

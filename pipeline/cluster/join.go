@@ -57,8 +57,15 @@ func Check(output string) (*Manifest, error) {
 		dir := PartDir(output, k)
 		pm, err := pipeline.ReadPartManifest(dir)
 		if errors.Is(err, os.ErrNotExist) {
+			if pid, busy := pipeline.OutputBusy(dir); busy {
+				by := ""
+				if pid > 0 {
+					by = fmt.Sprintf(" (pid %d)", pid)
+				}
+				return nil, &PartError{k, n, dir, "is still being rendered" + by + "; join when every part has finished"}
+			}
 			if _, err := os.Stat(partCheckpoint(output, k)); err == nil {
-				return nil, &PartError{k, n, dir, "is not finished: it is still running, or its worker stopped (run its command again: it resumes)"}
+				return nil, &PartError{k, n, dir, "is not finished: its worker stopped (run its command again: it resumes)"}
 			}
 			return nil, &PartError{k, n, dir, fmt.Sprintf("is missing: render it with the same deepdream video command and --part %d/%d", k, n)}
 		}
