@@ -32,6 +32,7 @@ Examples:
   deepdream video clip.mp4 -o loop.gif --gif-width 480 --gif-fps 15
   deepdream video clip.mp4 -o dream.mp4 --preset deep --frame-steps 4
   deepdream video clip.mp4 -o dream.mp4 --resume        # after an interruption
+  deepdream video clip.mp4 -o dream.mp4 --preview 3.5s,7s  # look first: writes dream.preview.png
   deepdream video clip.mp4 -o dream.mp4 --parts 8 --plan  # how 8 machines would split it
   deepdream video clip.mp4 -o dream.mp4 --part auto/8     # one Slurm/Kubernetes array task
   deepdream join dream.mp4                                # after all 8 parts
@@ -169,6 +170,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	frameOctaves := fs.Int("frame-octaves", 0, "octaves for frames after the first (default: --octaves)")
 	frameStepSize := fs.Float64("frame-step-size", 0, "step size for frames after the first (default: --step-size)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
+	preview := fs.String("preview", "", "dream only the frames at these times (3.5s or 3.5s,7s,12s) as first frames and write OUT.preview.png (or -o x.png) instead of the clip")
 	stability := fs.Bool("stability", false, "also measure flicker (E_warp of the dream / E_warp of the source; see deepdream stability)")
 	cf := addClusterFlags(fs)
 	mf := addModelFlags(fs)
@@ -183,7 +185,19 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 1 {
 		return usageErrorf("want exactly one input clip, got %d arguments (see deepdream video --help)", fs.NArg())
 	}
-	if err := of.check(); err != nil {
+	var previewTimes []time.Duration
+	if *preview != "" {
+		if of.out == "" {
+			return usageErrorf("-o OUT is required (the preview goes to OUT.preview.png, or to OUT itself if it is a .png)")
+		}
+		var err error
+		if previewTimes, err = parsePreviewTimes(*preview); err != nil {
+			return err
+		}
+		if err := checkPreviewOutput(previewPath(of.out), fs.Arg(0), of.force); err != nil {
+			return err
+		}
+	} else if err := of.check(); err != nil {
 		return err
 	}
 	if *frames < 0 || *width < 0 || *height < 0 || *frameSteps < 0 || *frameOctaves < 0 || *frameStepSize < 0 {
@@ -233,6 +247,9 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	opt.ModelID, opt.MeasureStability = modelID(mf), *stability
 	opt.Logger = of.logger(stderr)
 	opt.Progress = func(pr pipeline.JobProgress) { bar.update(pr.Done, pr.Total) }
+	if previewTimes != nil {
+		return runVideoPreview(ctx, exec, opt, previewTimes, previewPath(of.out), of.quiet, stderr)
+	}
 	if cf.active() {
 		return runClusterVideo(ctx, exec, opt, cf, parts, part, of.quiet, stdout, stderr)
 	}

@@ -46,6 +46,7 @@ Examples:
   deepdream zoom -o zoom.mp4 --from photo.jpg --seconds 20 --layer mixed4
   deepdream zoom -o loop.gif --loop --size 320x180 --fps 15 --seconds 6 --max-bytes 3MB
   deepdream zoom -o spin.mp4 --rotate 10 --zoom 1.1@0s,1.4@10s --layers mixed3@0s,mixed5@6s
+  deepdream zoom -o zoom.mp4 --preview 90                # look first: frame 90 to zoom.preview.png
 
 Flags:
 `
@@ -131,6 +132,7 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	fadeStr := fs.String("layer-fade", def.LayerFade.String(), "length of the cross-fade when --layers changes (0: switch)")
 	loop := fs.Bool("loop", false, "make the last frame flow into the first (for looping GIFs)")
 	loopFrames := fs.Int("loop-frames", 0, "frames cross-faded at the loop's seam (default: a quarter of the frames)")
+	previewStr := fs.String("preview", "", "render only frame N (0-based, keyframes included) and write it to OUT.preview.png (or -o x.png) instead of the animation")
 	maxBytesStr := fs.String("max-bytes", "", "GIF only: lower the frame rate, width and palette until the file fits (e.g. 8MB)")
 	mf := addModelFlags(fs)
 	df := addDreamFlags(fs)
@@ -148,7 +150,20 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 0 {
 		return usageErrorf("zoom takes no positional arguments, got %q (start from a picture with --from)", fs.Arg(0))
 	}
-	if err := of.check(); err != nil {
+	previewFrame := -1
+	if *previewStr != "" {
+		n, err := strconv.Atoi(*previewStr)
+		if err != nil || n < 0 {
+			return usageErrorf("--preview %q: want a frame number, 0 or more", *previewStr)
+		}
+		if of.out == "" {
+			return usageErrorf("-o OUT is required (the preview goes to OUT.preview.png, or to OUT itself if it is a .png)")
+		}
+		if err := checkPreviewOutput(previewPath(of.out), *from, of.force); err != nil {
+			return err
+		}
+		previewFrame = n
+	} else if err := of.check(); err != nil {
 		return err
 	}
 	var size sizeFlag
@@ -287,6 +302,12 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	opt.CRF, opt.GIFWidth, opt.GIFFrameRate, opt.MaxBytes = of.crf, of.gifWidth, of.gifFPS.r, maxBytes.n
 	opt.ModelID, opt.Logger = modelID(mf), of.logger(stderr)
 	opt.Progress = func(pr pipeline.JobProgress) { bar.update(pr.Done, pr.Total) }
+	if previewFrame >= 0 {
+		if previewFrame >= n {
+			return usageErrorf("--preview %d is past the last frame (%d)", previewFrame, n-1)
+		}
+		return runZoomPreview(ctx, exec, opt, previewFrame, previewPath(of.out), of.quiet, stderr)
+	}
 	res, err := pipeline.RunZoom(ctx, exec, opt)
 	bar.finish()
 	if err != nil {
