@@ -8,6 +8,7 @@ require (
 	golang.org/x/image v0.24.0
 	golang.org/x/sys v0.46.0
 	golang.org/x/term v0.44.0
+	gonum.org/v1/gonum v0.15.1
 	google.golang.org/protobuf v1.36.12
 )
 

@@ -55,11 +55,11 @@ func perturb(t *testing.T, path string, v reflect.Value) {
 		v.SetBool(!v.Bool())
 	case reflect.Slice:
 		v.Set(reflect.Append(v, reflect.New(v.Type().Elem()).Elem()))
-	case reflect.Pointer: // nil ↔ a zero value (VideoOptions.Part)
+	case reflect.Pointer:
 		if v.IsNil() {
-			v.Set(reflect.New(v.Type().Elem()))
+			v.Set(reflect.New(v.Type().Elem())) // null becomes a zero value
 		} else {
-			v.Set(reflect.Zero(v.Type()))
+			perturb(t, path, v.Elem())
 		}
 	default:
 		t.Fatalf("%s: no way to change a %s; teach perturb, or add the field to the skip list if it does not shape the frames", path, v.Type())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"time"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/pipeline/imageio"
 	"github.com/deepdream-go/deepdream/pipeline/media"
+	"github.com/deepdream-go/deepdream/pipeline/react"
+	"github.com/deepdream-go/deepdream/pipeline/scenecut"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -44,15 +47,24 @@ type VideoOptions struct {
 	CRF          int
 	GIFWidth     int
 	GIFFrameRate media.Rational
-	// Dream is used as is for the first frame (and every frame with
-	// CoherenceNone). Later frames start from the carried dream and run
-	// FrameSteps steps per octave (0: none, the carried dream is the frame)
-	// over FrameOctaves octaves (0: Dream.Octaves) with FrameStepSize
-	// (0: Dream.StepSize).
+	// Dream is used as is for the first frame, the first frame of every
+	// new shot, and every frame with CoherenceNone. Later frames start from
+	// the carried dream and run FrameSteps steps per octave (0: none, the
+	// carried dream is the frame) over FrameOctaves octaves (0:
+	// Dream.Octaves) with FrameStepSize (0: Dream.StepSize) and a jitter of
+	// at most FrameJitter pixels (0: none; CoherenceBlend uses Dream.Jitter).
+	//
+	// Later frames are not jittered by default: the few steps of a frame
+	// then push in the direction the previous frame's steps pushed (the
+	// gradient depends on the picture alone), so the kept share (Refresh)
+	// adds up to a full-strength dream. With jitter each step sees another
+	// shift of the network's stride grid, the shares partly cancel, and on
+	// chaplin.mp4 the dream faded to about half of a single-frame dream.
 	Dream         dream.Params
 	FrameSteps    int
 	FrameOctaves  int
 	FrameStepSize float64
+	FrameJitter   int
 	// Coherence is CoherenceFlow (default), CoherenceBlend or CoherenceNone.
 	Coherence string
 	// Blend scales the carried hallucination (flow) or the share of the
@@ -71,6 +83,20 @@ type VideoOptions struct {
 	Keep float64
 	// Flow tunes the optical flow (zero value: flow.Medium()).
 	Flow flow.Options
+	// Cuts tunes the scene-cut detector (zero value: its defaults). At a
+	// hard cut or at the end of a fade through black the new shot is
+	// dreamed as a first frame: nothing is carried from the old shot.
+	// NoCuts turns the detection off.
+	Cuts   scenecut.Options
+	NoCuts bool
+	// React, when not nil, makes the dream follow the clip's own sound
+	// (its first audio stream, over the decoded span): its step= rules
+	// drive the step size of every frame and a layer= rule cross-fades a
+	// second objective in (see package react; zoom= and rotate= do not
+	// apply to a clip). ReactLayers, when not empty, lists the model's
+	// layers to check a layer= rule against.
+	React       *react.Mapping
+	ReactLayers []dream.LayerInfo
 	// ModelID identifies the network, so a checkpoint is never resumed with
 	// another model.
 	ModelID string
@@ -107,8 +133,15 @@ type VideoResult struct {
 	Wall          time.Duration
 	Stages        StageTimes
 	Output        string
+	// Resampled is true when the source's timing was not kept: a
+	// variable-rate source, or a Decode.FrameRate other than the source's,
+	// resampled to FrameRate (see media.Decoder.Resampled).
+	Resampled bool
 	// Stability is set when VideoOptions.MeasureStability is.
 	Stability *Stability
+	// Cuts lists the frames (0-based, in the numbering of the decoded
+	// frames) where a new shot started and the dream was restarted.
+	Cuts []int
 }
 
 func (o *VideoOptions) validate() error {
@@ -143,8 +176,11 @@ func (o *VideoOptions) validate() error {
 	if o.SegmentFrames == 0 {
 		o.SegmentFrames = DefaultSegmentFrames
 	}
-	if o.FrameSteps < 0 || o.FrameOctaves < 0 || !(o.FrameStepSize >= 0) {
-		return fmt.Errorf("frame steps, octaves and step size must not be negative")
+	if o.FrameSteps < 0 || o.FrameOctaves < 0 || !(o.FrameStepSize >= 0) || o.FrameJitter < 0 {
+		return fmt.Errorf("frame steps, octaves, step size and jitter must not be negative")
+	}
+	if math.IsNaN(o.Cuts.Threshold) || math.IsInf(o.Cuts.Threshold, 0) || o.Cuts.Threshold < 0 {
+		return fmt.Errorf("scene-cut threshold %v is not a positive number", o.Cuts.Threshold)
 	}
 	if err := o.Dream.Validate(); err != nil {
 		return err
@@ -194,6 +230,12 @@ func (o *VideoOptions) frameParams() dream.Params {
 	if o.FrameStepSize > 0 {
 		p.StepSize = o.FrameStepSize
 	}
+	if o.Coherence != CoherenceBlend {
+		// Blend stays DeepDreamVideo's approach, jittered every frame:
+		// without jitter its carried dream grows (chaplin.mp4: gain 2.15
+		// to 3.2 in 30 frames).
+		p.Jitter = o.FrameJitter
+	}
 	return p
 }
 
@@ -203,7 +245,7 @@ func (o *VideoOptions) frameParams() dream.Params {
 var videoHashSkip = map[string]bool{
 	"Input": true, "Output": true, "Force": true, "Resume": true,
 	"CRF": true, "GIFWidth": true, "GIFFrameRate": true,
-	"MeasureStability": true, "Progress": true, "Logger": true,
+	"MeasureStability": true, "Progress": true, "Logger": true, "ReactLayers": true,
 	"Decode.Info": true, "Decode.Logger": true, "Decode.FFmpegPath": true,
 }
 
@@ -211,6 +253,7 @@ var videoHashSkip = map[string]bool{
 type srcFrame struct {
 	index int
 	img   *models.Image
+	cut   bool // a new shot starts here
 }
 
 // work is what the dream loop needs for one frame.
@@ -272,7 +315,7 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 	}
 	res := &VideoResult{
 		Frames: j.cp.state.Done, Resumed: j.resumed, Width: p.w, Height: p.h, FrameRate: p.dec.FrameRate(),
-		Wall: time.Since(clock.start), Stages: clock.times(), Output: j.out.final,
+		Wall: time.Since(clock.start), Stages: clock.times(), Output: j.out.final, Resampled: p.dec.Resampled(), Cuts: p.cuts,
 	}
 	if p.meter != nil {
 		s := p.meter.Result()
@@ -293,6 +336,9 @@ type videoProducer struct {
 	w, h  int
 	skip  int // decoded frames before the job's first dreamed frame (parts)
 	meter *StabilityMeter
+	cuts  []int // frames where a new shot starts, written by decodeStage
+	// change is what React makes of the clip's sound (nil: none).
+	change *DreamChange
 }
 
 // prepare probes the clip and opens the decoder: the frame size and the
@@ -332,6 +378,15 @@ func (r *videoProducer) prepare(ctx context.Context) (jobFrames, error) {
 	if mw, mh := r.net.MinSize(); r.w < mw || r.h < mh {
 		return jobFrames{}, fmt.Errorf("frames of %dx%d are smaller than the model's minimum %dx%d; ask for a larger width", r.w, r.h, mw, mh)
 	}
+	if err := checkMemory(fmt.Sprintf("dreaming %dx%d frames", r.w, r.h), VideoMemory(r.w, r.h, opt.Dream), "a smaller frame size or tile"); err != nil {
+		return jobFrames{}, err
+	}
+	if opt.React != nil {
+		if r.change, err = clipChange(ctx, opt.React, opt.ReactLayers, opt.Input, r.dec.AudioSource(),
+			r.dec.FrameRate(), r.dec.ExpectedFrames(), opt.frameParams().StepSize); err != nil {
+			return jobFrames{}, err
+		}
+	}
 	if opt.MeasureStability {
 		r.meter = &StabilityMeter{Flow: opt.Flow}
 	}
@@ -342,7 +397,7 @@ func (r *videoProducer) prepare(ctx context.Context) (jobFrames, error) {
 	return jobFrames{
 		Width: r.w, Height: r.h, Total: total, CheckpointHash: hash,
 		Encode: media.EncodeOptions{
-			FrameRate: r.dec.FrameRate(), Audio: r.dec.AudioSource(),
+			FrameRate: r.dec.FrameRate(), Audio: r.dec.AudioSource(), Comment: media.DreamComment(r.dec.Start()),
 			CRF: opt.CRF, GIFWidth: opt.GIFWidth, GIFFrameRate: opt.GIFFrameRate, Logger: opt.Logger,
 		},
 	}, nil
@@ -408,10 +463,24 @@ func (r *videoProducer) produce(ctx context.Context, j *job, emit func(int, []by
 // decodeStage reads the source frames in order.
 func (r *videoProducer) decodeStage(ctx context.Context, frames chan<- *srcFrame) error {
 	frameBytes := r.w * r.h * 3
+	var cuts *scenecut.Detector
+	if !r.opt.NoCuts {
+		cuts = scenecut.NewDetector(r.opt.Cuts)
+	}
+	// A part decodes from the job's first frame (i < 0 before the part),
+	// so it sees the frames, and the cuts, of a whole run.
 	for i := -r.skip; ; i++ {
 		raw := make([]byte, frameBytes)
 		t := time.Now()
 		err := r.dec.Next(raw)
+		cut := false
+		if err == nil && cuts != nil {
+			// Every frame goes through the detector, also those a resumed
+			// run skips, so the cuts are the same as in one run.
+			if cut, _ = cuts.Next(raw, r.w, r.h); cut && i >= 0 {
+				r.cuts = append(r.cuts, i)
+			}
+		}
 		r.clock.add(&r.clock.st.Decode, t)
 		if errors.Is(err, io.EOF) {
 			if p := r.opt.Part; p != nil && i < p.Frames() {
@@ -433,7 +502,7 @@ func (r *videoProducer) decodeStage(ctx context.Context, frames chan<- *srcFrame
 			return err
 		}
 		select {
-		case frames <- &srcFrame{index: i, img: img}:
+		case frames <- &srcFrame{index: i, img: img, cut: cut}:
 		case <-ctx.Done():
 			return nil
 		}
@@ -451,6 +520,9 @@ func (r *videoProducer) flowStage(ctx context.Context, resumed int, frames <-cha
 		if f.index == resumed-1 {
 			prev = f
 			continue
+		}
+		if f.cut {
+			prev = nil // a new shot: dream it as a first frame
 		}
 		wk := &work{cur: f, prev: prev}
 		if prev != nil && r.opt.Coherence == CoherenceFlow {
@@ -538,8 +610,9 @@ func (r *videoProducer) flows(ctx context.Context, cur, prev *srcFrame) (*flow.F
 // the previous dreamed frame according to the coherence mode.
 func (r *videoProducer) dreamFrame(ctx context.Context, wk *work, prevDream *models.Image) (*models.Image, error) {
 	src := wk.cur.img
+	at := frameAt(wk.cur.index, r.dec.FrameRate())
 	if wk.prev == nil || prevDream == nil || r.opt.Coherence == CoherenceNone {
-		out, err := dream.Dream(ctx, r.net, src, r.opt.Dream, nil)
+		out, err := dream.Dream(ctx, r.net, src, r.change.At(r.opt.Dream, at), nil)
 		if err != nil {
 			return nil, fmt.Errorf("frame %d: %w", wk.cur.index, err)
 		}
@@ -572,7 +645,7 @@ func (r *videoProducer) dreamFrame(ctx context.Context, wk *work, prevDream *mod
 	if r.opt.FrameSteps == 0 {
 		return init, nil
 	}
-	out, err := dream.DreamFrom(ctx, r.net, src, init, r.opt.frameParams(), nil)
+	out, err := dream.DreamFrom(ctx, r.net, src, init, r.change.At(r.opt.frameParams(), at), nil)
 	if err != nil {
 		return nil, fmt.Errorf("frame %d: %w", wk.cur.index, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/deepdream-go/deepdream/pipeline/media"
 )
@@ -18,7 +19,20 @@ func (r *zoomRun) encodeOptions(out *output) media.EncodeOptions {
 	return media.EncodeOptions{
 		Format: out.format, Width: o.Width, Height: o.Height, FrameRate: o.FrameRate.Reduce(),
 		CRF: o.CRF, GIFWidth: o.GIFWidth, GIFFrameRate: o.GIFFrameRate, Logger: o.Logger,
+		Audio: o.audio(),
 	}
+}
+
+// audio is the sound to mux: Audio cut to the animation's length.
+func (o *ZoomOptions) audio() *media.AudioSource {
+	if o.Audio == nil {
+		return nil
+	}
+	a := *o.Audio
+	if d := time.Duration(o.FrameRate.FrameDuration(o.Frames) * float64(time.Second)); a.Duration == 0 || d < a.Duration {
+		a.Duration = d
+	}
+	return &a
 }
 
 // encodeAll writes the output at path from the checkpointed frames, and for
@@ -84,12 +98,12 @@ func (r *zoomRun) encodeOnce(ctx context.Context, path string, eo media.EncodeOp
 		}
 	}()
 	n := r.opt.Width * r.opt.Height * 3
-	rgb, tail := make([]byte, n), make([]byte, n)
+	rgb := make([]byte, n)
 	for i := 0; i < r.opt.Frames; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := r.outputFrame(i, rgb, tail); err != nil {
+		if err := r.outputFrame(i, rgb); err != nil {
 			return err
 		}
 		if err := enc.WriteFrame(rgb); err != nil {

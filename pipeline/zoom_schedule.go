@@ -40,14 +40,14 @@ func (s Schedule) At(t time.Duration) float64 {
 	if t <= s[0].At {
 		return s[0].Value
 	}
-	for i := 1; i < len(s); i++ {
-		if t < s[i].At {
-			a, b := s[i-1], s[i]
-			u := float64(t-a.At) / float64(b.At-a.At)
-			return a.Value + u*(b.Value-a.Value)
-		}
+	// The first key after t (schedules from audio have a key per frame).
+	i := sort.Search(len(s), func(i int) bool { return s[i].At > t })
+	if i == len(s) {
+		return s[len(s)-1].Value
 	}
-	return s[len(s)-1].Value
+	a, b := s[i-1], s[i]
+	u := float64(t-a.At) / float64(b.At-a.At)
+	return a.Value + u*(b.Value-a.Value)
 }
 
 // ParseSchedule parses "1.05" (a constant) or "1.02@0s,1.05@5s" (values at
@@ -159,17 +159,5 @@ func objectiveAt(sched []TimedObjective, fade time.Duration, t time.Duration) mo
 	if u <= 0 {
 		return sched[i-1].Objective
 	}
-	var obj models.Objective
-	add := func(terms []models.Term, f float64) {
-		for _, term := range terms {
-			if term.Weight == 0 { // 0 means 1 in models.Term
-				term.Weight = 1
-			}
-			term.Weight *= f
-			obj.Terms = append(obj.Terms, term)
-		}
-	}
-	add(sched[i-1].Objective.Terms, 1-u)
-	add(sched[i].Objective.Terms, u)
-	return obj
+	return mixObjectives(sched[i-1].Objective, sched[i].Objective, u)
 }

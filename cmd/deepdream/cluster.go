@@ -102,6 +102,9 @@ func parsePart(s string, getenv func(string) string) (n, k int, err error) {
 // runClusterVideo renders a clip in parts: one part (--part), or all of
 // them followed by the join (--parts), or only prints the plan (--plan).
 func runClusterVideo(ctx context.Context, net dream.Network, opt pipeline.VideoOptions, c *clusterFlags, n, k int, quiet bool, stdout, stderr io.Writer) error {
+	if opt.React != nil {
+		return usageErrorf("--react cannot be combined with --parts or --part yet (its schedules count frames from the clip's start, a part's from its own)")
+	}
 	if n > 0 && k < 0 && !c.plan && !opt.Force {
 		if _, err := os.Stat(opt.Output); err == nil {
 			return fmt.Errorf("output %s exists; use --force to replace it", opt.Output)

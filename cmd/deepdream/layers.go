@@ -35,7 +35,7 @@ Flags:
 `
 
 func cmdLayers(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("layers", layersUsage, stderr)
+	fs := newFlagSet("layers", layersUsage, stdout)
 	mf := addModelFlags(fs)
 	all := fs.Bool("all", false, "list every node with a 4-d output, not only the usual dream layers")
 	size := fs.Int("size", 299, "input size used to report spatial sizes")
@@ -78,7 +78,7 @@ func cmdLayers(args []string, stdout, stderr io.Writer) error {
 	var names []string
 	ops := []string{"ConcatV2", "Concat", "Relu", "Relu6"}
 	if *all {
-		ops = append(ops, "Conv2D", "BiasAdd", "MaxPool", "AvgPool", "LRN", "Add", "AddV2", "Mul", "FusedBatchNorm", "FusedBatchNormV3", "Identity")
+		ops = allLayerOps
 	}
 	if len(m.Layers) > 0 && !*all {
 		names = m.Layers

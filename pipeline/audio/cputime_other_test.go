@@ -1,0 +1,5 @@
+//go:build !unix
+
+package audio
+
+func processCPU() int64 { return 0 }
