@@ -28,7 +28,7 @@ import (
 // built-in model (TestSeamSweep; figures in samples/cluster/README.md):
 // without a cross-fade a seam's E_warp is about 2× the median inside the
 // parts; a 10-frame cross-fade after a 24-frame warm-up brings it to
-// 1.01–1.13×.
+// 1.01–1.15×.
 const (
 	DefaultWarmup    = 24
 	DefaultCrossfade = 10
