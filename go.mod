@@ -12,7 +12,12 @@ require (
 	google.golang.org/protobuf v1.36.12
 )
 
-require github.com/galeone/tfgo v0.0.0-20210204182614-84b9a5e77f79
+require (
+	github.com/galeone/tfgo v0.0.0-20210204182614-84b9a5e77f79
+	sigs.k8s.io/yaml v1.6.0
+)
+
+require go.yaml.in/yaml/v2 v2.4.2 // indirect
 
 require golang.org/x/sync v0.19.0
 

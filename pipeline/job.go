@@ -27,6 +27,9 @@ type jobSpec struct {
 	StreamWhole bool
 	// Progress is called after every finished frame.
 	Progress func(JobProgress)
+	// newSink, when set, makes the sink instead of the runner's choice
+	// (the part folder of a cluster part).
+	newSink func(ctx context.Context, out *output, f jobFrames) (frameSink, error)
 }
 
 // JobProgress reports a finished frame of a video or zoom job.
@@ -128,7 +131,11 @@ func openJob(ctx context.Context, spec jobSpec, p producer, stages *stageClock) 
 	if frames.Total > 0 {
 		j.resumed = min(j.resumed, frames.Total)
 	}
-	if segmentFrames > 0 || spec.StreamWhole {
+	if spec.newSink != nil {
+		if j.sink, err = spec.newSink(ctx, out, frames); err != nil {
+			return nil, err
+		}
+	} else if segmentFrames > 0 || spec.StreamWhole {
 		eo := frames.Encode
 		eo.Width, eo.Height = frames.Width, frames.Height
 		if j.sink, err = newSink(ctx, cp, out, eo, segmentFrames); err != nil {

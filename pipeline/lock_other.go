@@ -18,3 +18,6 @@ func (e *LockedError) Error() string { return "another deepdream is writing " + 
 func lockWorkDir(string) (*workLock, error) { return &workLock{}, nil }
 
 func (l *workLock) release() {}
+
+// OutputBusy cannot tell on this system and reports false.
+func OutputBusy(string) (pid int, busy bool) { return 0, false }

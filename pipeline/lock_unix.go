@@ -88,3 +88,23 @@ func (l *workLock) release() {
 	_ = l.f.Close()
 	l.f = nil
 }
+
+// OutputBusy reports whether a running job holds the lock of output, and
+// the PID written in the lock (0: unknown). It probes with a shared lock
+// that it drops at once, so it never blocks a job for longer than the
+// probe itself.
+func OutputBusy(output string) (pid int, busy bool) {
+	path := lockPathFor(output)
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB); err != nil {
+		raw, _ := os.ReadFile(path)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(raw)))
+		return pid, errors.Is(err, unix.EWOULDBLOCK)
+	}
+	_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	return 0, false
+}

@@ -108,6 +108,9 @@ type VideoOptions struct {
 	// containers (0: DefaultSegmentFrames): finished segments replace their
 	// frame images in the checkpoint, so disk use stays bounded.
 	SegmentFrames int
+	// Part restricts the job to one part of the clip and makes Output a
+	// part folder (see PartRange); nil: the whole clip.
+	Part *PartRange
 	// Progress is called after every finished frame.
 	Progress func(JobProgress)
 	// Logger receives debug output such as ffmpeg command lines; nil: none.
@@ -190,7 +193,30 @@ func (o *VideoOptions) validate() error {
 	if o.Input == "" || o.Output == "" {
 		return errors.New("input and output are required")
 	}
+	if o.Part != nil {
+		return o.Part.validate()
+	}
 	return nil
+}
+
+// hash is the checkpoint hash of the job (see optionsHash).
+func (o *VideoOptions) hash() (string, error) {
+	input, err := inputFingerprint(o.Input)
+	if err != nil {
+		return "", fmt.Errorf("input: %w", err)
+	}
+	return optionsHash("video", *o, videoHashSkip, map[string]any{"Input": input})
+}
+
+// VideoJobKey identifies everything that decides the frames RunVideo would
+// dream with opt (the input's content, the decode range and size, the
+// dream and coherence parameters, the model and the part range): equal
+// keys give equal frames. It is the hash a checkpoint is resumed by.
+func VideoJobKey(opt VideoOptions) (string, error) {
+	if err := opt.validate(); err != nil {
+		return "", err
+	}
+	return opt.hash()
 }
 
 // frameParams are the dream parameters of a frame after the first, which
@@ -266,6 +292,17 @@ func RunVideo(ctx context.Context, net dream.Network, opt VideoOptions) (*VideoR
 		Input: opt.Input, Output: opt.Output, Force: opt.Force, Resume: opt.Resume,
 		SegmentFrames: opt.SegmentFrames, StreamWhole: true, Progress: opt.Progress,
 	}
+	if opt.Part != nil {
+		spec.SegmentFrames = -1
+		spec.newSink = func(ctx context.Context, out *output, f jobFrames) (frameSink, error) {
+			if out.format != media.FormatPNG {
+				return nil, fmt.Errorf("a part is written to a folder, not %s", out.final)
+			}
+			eo := f.Encode
+			eo.Width, eo.Height = f.Width, f.Height
+			return newPartSink(ctx, *opt.Part, out.temp, f.CheckpointHash, eo)
+		}
+	}
 	j, _, err := runJob(runCtx, spec, p, clock, fmt.Errorf("%s: no frames decoded (is the start past the end of the clip?)", opt.Input))
 	if err != nil {
 		var fe *media.FrameError
@@ -297,6 +334,7 @@ type videoProducer struct {
 	info  *media.Info
 	dec   *media.Decoder
 	w, h  int
+	skip  int // decoded frames before the job's first dreamed frame (parts)
 	meter *StabilityMeter
 	cuts  []int // frames where a new shot starts, written by decodeStage
 	// change is what React makes of the clip's sound (nil: none).
@@ -323,13 +361,15 @@ func (r *videoProducer) prepare(ctx context.Context) (jobFrames, error) {
 	if dopt.Logger == nil {
 		dopt.Logger = opt.Logger
 	}
-	input, err := inputFingerprint(opt.Input)
-	if err != nil {
-		return jobFrames{}, fmt.Errorf("input: %w", err)
-	}
-	hash, err := optionsHash("video", opt, videoHashSkip, map[string]any{"Input": input})
+	hash, err := opt.hash()
 	if err != nil {
 		return jobFrames{}, err
+	}
+	if opt.Part != nil {
+		// Decode from the job's first frame, so the part sees exactly the
+		// frames a whole run sees, and stop after the part's last frame.
+		dopt.MaxFrames = opt.Part.From + opt.Part.Frames()
+		r.skip = opt.Part.From
 	}
 	if r.dec, err = media.NewDecoder(ctx, opt.Input, dopt); err != nil {
 		return jobFrames{}, err
@@ -350,8 +390,12 @@ func (r *videoProducer) prepare(ctx context.Context) (jobFrames, error) {
 	if opt.MeasureStability {
 		r.meter = &StabilityMeter{Flow: opt.Flow}
 	}
+	total := r.dec.ExpectedFrames()
+	if opt.Part != nil {
+		total = opt.Part.Frames()
+	}
 	return jobFrames{
-		Width: r.w, Height: r.h, Total: r.dec.ExpectedFrames(), CheckpointHash: hash,
+		Width: r.w, Height: r.h, Total: total, CheckpointHash: hash,
 		Encode: media.EncodeOptions{
 			FrameRate: r.dec.FrameRate(), Audio: r.dec.AudioSource(), Comment: media.DreamComment(r.dec.Start()),
 			CRF: opt.CRF, GIFWidth: opt.GIFWidth, GIFFrameRate: opt.GIFFrameRate, Logger: opt.Logger,
@@ -423,7 +467,9 @@ func (r *videoProducer) decodeStage(ctx context.Context, frames chan<- *srcFrame
 	if !r.opt.NoCuts {
 		cuts = scenecut.NewDetector(r.opt.Cuts)
 	}
-	for i := 0; ; i++ {
+	// A part decodes from the job's first frame (i < 0 before the part),
+	// so it sees the frames, and the cuts, of a whole run.
+	for i := -r.skip; ; i++ {
 		raw := make([]byte, frameBytes)
 		t := time.Now()
 		err := r.dec.Next(raw)
@@ -431,12 +477,15 @@ func (r *videoProducer) decodeStage(ctx context.Context, frames chan<- *srcFrame
 		if err == nil && cuts != nil {
 			// Every frame goes through the detector, also those a resumed
 			// run skips, so the cuts are the same as in one run.
-			if cut, _ = cuts.Next(raw, r.w, r.h); cut {
+			if cut, _ = cuts.Next(raw, r.w, r.h); cut && i >= 0 {
 				r.cuts = append(r.cuts, i)
 			}
 		}
 		r.clock.add(&r.clock.st.Decode, t)
 		if errors.Is(err, io.EOF) {
+			if p := r.opt.Part; p != nil && i < p.Frames() {
+				return fmt.Errorf("%s: the clip ended at frame %d, before the part's last frame %d", r.opt.Input, r.skip+i, r.skip+p.Frames()-1)
+			}
 			return nil
 		}
 		if err != nil {
@@ -444,6 +493,9 @@ func (r *videoProducer) decodeStage(ctx context.Context, frames chan<- *srcFrame
 				return nil
 			}
 			return err
+		}
+		if i < 0 { // before a part's first frame
+			continue
 		}
 		img, err := imageio.FromRGB24(raw, r.w, r.h)
 		if err != nil {

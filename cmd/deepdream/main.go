@@ -52,6 +52,7 @@ func commands() []command {
 		{"image", "dream over one picture", cmdImage},
 		{"video", "dream over a clip, with its sound and timing", cmdVideo},
 		{"zoom", "render an endless zoom into dream structures (or a looping GIF)", cmdZoom},
+		{"join", "join the parts of a clip rendered with video --part K/N", cmdJoin},
 		{"flow", "optical flow between two pictures, as .flo or a colour PNG", cmdFlow},
 		{"layers", "list the layers of a model and their channel counts", cmdLayers},
 		{"models", "list, download and verify models", cmdModels},

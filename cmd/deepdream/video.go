@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,15 @@ Examples:
   deepdream video clip.mp4 -o dream.mp4 --resume        # after an interruption
   deepdream video clip.mp4 -o dream.mp4 --preview 3.5s,7s  # look first: writes dream.preview.png
   deepdream video clip.mp4 -o dream.mp4 --react step=rms # dream harder when the clip is loud
+  deepdream video clip.mp4 -o dream.mp4 --parts 8 --plan  # how 8 machines would split it
+  deepdream video clip.mp4 -o dream.mp4 --part auto/8     # one Slurm/Kubernetes array task
+  deepdream join dream.mp4                                # after all 8 parts
+
+Parts: --part K/N renders part K of N (a warm-up before it and a short
+continuation after it, for seamless cross-fades) under OUT.parts/ on a
+shared filesystem; a retried part resumes or does nothing. deepdream join
+OUT checks and joins them. --parts N does all of it here and gives the same
+frames as any cluster run.
 
 Flags:
 `
@@ -192,6 +202,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	preview := fs.String("preview", "", "dream only the frames at these times (3.5s or 3.5s,7s,12s) as first frames and write OUT.preview.png (or -o x.png) instead of the clip")
 	stability := fs.Bool("stability", false, "also measure flicker (E_warp of the dream / E_warp of the source; see deepdream stability)")
 	rf := addReactFlags(fs, false)
+	cf := addClusterFlags(fs)
 	mf := addModelFlags(fs)
 	df := addDreamFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -206,6 +217,10 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 		if mapping, err = mapping.For(react.Step, react.Layer); err != nil {
 			return usageError{fmt.Errorf("--react: %w", err)}
 		}
+	}
+	parts, part, err := cf.check(os.Getenv)
+	if err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usageErrorf("want exactly one input clip, got %d arguments (see deepdream video --help)", fs.NArg())
@@ -296,6 +311,9 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	opt.Progress = func(pr pipeline.JobProgress) { bar.resumed(pr.Resumed); bar.update(pr.Done, pr.Total) }
 	if previewTimes != nil {
 		return runVideoPreview(ctx, exec, opt, previewTimes, previewPath(of.out), of.quiet, stderr)
+	}
+	if cf.active() {
+		return runClusterVideo(ctx, exec, opt, cf, parts, part, of.quiet, stdout, stderr)
 	}
 	res, err := pipeline.RunVideo(ctx, exec, opt)
 	bar.finish()
