@@ -232,7 +232,7 @@ type dreamer struct {
 func (d *dreamer) step(ctx context.Context, img *models.Image) (float64, error) {
 	w, h := img.Width, img.Height
 	// Random draws, always in the same order: jitter x, y, then tile offset
-	// x, y (only when tiling applies).
+	// x, y (only when tiling applies), then the mirroring (only with Mirror).
 	var sx, sy int
 	if j := d.p.Jitter; j > 0 {
 		sx = d.rng.IntN(2*j+1) - j
@@ -243,9 +243,19 @@ func (d *dreamer) step(ctx context.Context, img *models.Image) (float64, error) 
 		sx += d.rng.IntN(w)
 		sy += d.rng.IntN(h)
 	}
+	var mirrorX, mirrorY bool
+	if d.p.Mirror {
+		m := d.rng.IntN(4)
+		mirrorX, mirrorY = m&1 != 0, m&2 != 0
+	}
 	src := img
 	if sx%w != 0 || sy%h != 0 {
 		src = Roll(img, sx, sy)
+	}
+	if mirrorX || mirrorY {
+		m := &models.Image{Width: w, Height: h, Pix: make([]float32, len(img.Pix))}
+		mirrorPlane(m.Pix, src.Pix, w, h, 3, mirrorX, mirrorY)
+		src = m
 	}
 	g := make([]float32, len(img.Pix))
 	tile := 0
@@ -256,7 +266,12 @@ func (d *dreamer) step(ctx context.Context, img *models.Image) (float64, error) 
 	if err != nil {
 		return 0, err
 	}
-	if src != img {
+	if mirrorX || mirrorY {
+		back := make([]float32, len(g))
+		mirrorPlane(back, g, w, h, 3, mirrorX, mirrorY)
+		g = back
+	}
+	if sx%w != 0 || sy%h != 0 {
 		back := make([]float32, len(g))
 		rollPlane(back, g, w, h, 3, -sx, -sy)
 		g = back

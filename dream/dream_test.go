@@ -601,3 +601,61 @@ func TestCancellationBetweenTiles(t *testing.T) {
 		t.Errorf("%d gradient calls, want 2 (stop at the next tile)", net.calls)
 	}
 }
+
+// TestMirrorShowsTheNetworkAMirroredImage checks Params.Mirror: each step
+// of a mirrored dream equals the step of a plain dream on the image
+// mirrored one of the four ways and mirrored back, and over a few seeds all
+// four ways are used.
+func TestMirrorShowsTheNetworkAMirroredImage(t *testing.T) {
+	net := newToyNet(3, 4, 8)
+	img := noiseImage(24, 16, 5)
+	p := testParams(models.MeanSquareOf("conv"))
+	p.Octaves, p.Steps, p.Jitter = 1, 1, 0
+	mirrored := func(m *models.Image, mx, my bool) *models.Image {
+		out := &models.Image{Width: m.Width, Height: m.Height, Pix: make([]float32, len(m.Pix))}
+		mirrorPlane(out.Pix, m.Pix, m.Width, m.Height, 3, mx, my)
+		return out
+	}
+	var ways [4]*models.Image
+	for k := range ways {
+		mx, my := k&1 != 0, k&2 != 0
+		d, err := Dream(context.Background(), net, mirrored(img, mx, my), p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ways[k] = mirrored(d, mx, my)
+	}
+	if maxAbsDiff(ways[0].Pix, ways[3].Pix) < 1e-3 {
+		t.Fatal("the toy network is symmetric; the test cannot tell the ways apart")
+	}
+	used := map[int]bool{}
+	p.Mirror = true
+	for seed := uint64(0); seed < 16; seed++ {
+		p.Seed = seed
+		got, err := Dream(context.Background(), net, img, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		match := -1
+		for k, w := range ways {
+			if maxAbsDiff(got.Pix, w.Pix) < 1e-4 {
+				match = k
+			}
+		}
+		if match < 0 {
+			t.Fatalf("seed %d: the mirrored dream matches none of the four mirrored plain dreams", seed)
+		}
+		used[match] = true
+	}
+	if len(used) != 4 {
+		t.Errorf("16 seeds used only %d of the 4 ways of mirroring", len(used))
+	}
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	var m float64
+	for i := range a {
+		m = max(m, math.Abs(float64(a[i]-b[i])))
+	}
+	return m
+}

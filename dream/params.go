@@ -51,7 +51,13 @@ type Params struct {
 	// Smooth, when > 0, blurs the gradient with a Gaussian of this standard
 	// deviation in pixels (at the current octave) before normalisation.
 	Smooth float64
-	// Seed drives all randomness (jitter and tile offsets). The same image,
+	// Mirror, when set, shows the network the image mirrored left-right,
+	// top-bottom, both or neither, chosen at random before each step (the
+	// gradient is mirrored back). The network's own asymmetries then cancel
+	// out: without it, InceptionV3 grows its structures in rows along one
+	// diagonal, which a long zoom accumulates into a woven pattern.
+	Mirror bool
+	// Seed drives all randomness (jitter, tile offsets, mirroring). The same image,
 	// parameters and seed give a bit-identical result.
 	Seed uint64
 	// Objective is what the dream maximises. It must be set.

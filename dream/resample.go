@@ -224,6 +224,28 @@ func rollPlane(dst, src []float32, w, h, c, dx, dy int) {
 	}
 }
 
+// mirrorPlane writes src mirrored left-right (mx) and/or top-bottom (my)
+// into dst (which must not alias src): out(x, y) = in(x', y') with
+// x' = w-1-x when mx, y' = h-1-y when my.
+func mirrorPlane(dst, src []float32, w, h, c int, mx, my bool) {
+	rowLen := w * c
+	for y := 0; y < h; y++ {
+		sy := y
+		if my {
+			sy = h - 1 - y
+		}
+		s := src[sy*rowLen : (sy+1)*rowLen]
+		d := dst[y*rowLen : (y+1)*rowLen]
+		if !mx {
+			copy(d, s)
+			continue
+		}
+		for x := 0; x < w; x++ {
+			copy(d[x*c:(x+1)*c], s[(w-1-x)*c:(w-x)*c])
+		}
+	}
+}
+
 // gaussianKernel returns a normalised Gaussian of standard deviation sigma
 // truncated at ceil(3 sigma).
 func gaussianKernel(sigma float64) []float32 {

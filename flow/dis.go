@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Options configures Compute and ComputeBidirectional. Start from a preset
@@ -256,6 +257,20 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 			gx, gy := gradients(g0[k])
 			lv := &patchLevel{i0: g0[k], gx: gx, gy: gy, i1: newPadded(g1[k], max(ps+2, 16))}
 			inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
+			if k == coarsest {
+				// The search from rest gives the dominant motion (the
+				// median of its flow). If that is a pixel or more on
+				// this level (a fast pan), search again with every patch
+				// starting from it: patches with little texture then
+				// start from the camera's motion rather than from rest,
+				// outside the reach of their search.
+				if mu, mv := median(u.p), median(v.p); mu*mu+mv*mv >= 1 && ctx.Err() == nil {
+					for i := range u.p {
+						u.p[i], v.p[i] = mu, mv
+					}
+					inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
+				}
+			}
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
 			}
@@ -272,4 +287,12 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 		}
 	}
 	return &Field{Width: p.w, Height: p.h, U: u.p, V: v.p}, nil
+}
+
+// median returns the median of xs (the upper one for an even count),
+// without changing xs.
+func median(xs []float32) float32 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

@@ -51,7 +51,16 @@ func colorOpts() Options {
 }
 
 func TestComputeDeterministic(t *testing.T) {
-	a, b := translatedPair(131, 77, 3.3, 1.7)
+	// The second pair moves far enough that the median flow on the
+	// coarsest level exceeds a pixel, so the search from the dominant
+	// motion runs too.
+	for _, m := range [][2]float64{{3.3, 1.7}, {24, 12}} {
+		a, b := translatedPair(131, 77, m[0], m[1])
+		checkDeterministic(t, a, b)
+	}
+}
+
+func checkDeterministic(t *testing.T, a, b *Image) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	var ref *Field
 	for _, procs := range []int{1, 2, 3, 8} {
@@ -560,6 +569,16 @@ func TestConsistencyComputedFlow(t *testing.T) {
 		t.Errorf("%d of %d background pixels far from the square flagged or down-weighted", falseOcc, nFar)
 	}
 	t.Logf("covered background: %d/%d occluded, %d/%d weight 0; far background: %d/%d flagged", hitOcc, nOcc, masked, nOcc, falseOcc, nFar)
+}
+
+// BenchmarkCompute720p times Medium on a synthetic 1280x720 RGB pair.
+func BenchmarkCompute720p(b *testing.B) {
+	fa, fb := translatedPair(1280, 720, 4.5, -2.25)
+	for i := 0; i < b.N; i++ {
+		if _, err := Compute(context.Background(), fa, fb, Medium()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkCompute1080p times Compute on a synthetic 1920x1080 RGB pair.

@@ -112,8 +112,8 @@ func inverseSearch(ctx context.Context, lv *patchLevel, u, v *plane, ps, stride,
 }
 
 // patchWeights fills out with the densification weights of the patch at
-// (px, py) displaced by (du, dv).
-func patchWeights(lv *patchLevel, px, py, ps int, du, dv, lim float32, out []float32) {
+// (px, py) displaced by (du, dv); see densityWeights.
+func patchWeights(lv *patchLevel, px, py, ps int, du, dv, lim, conf float32, out []float32) {
 	i1 := lv.i1
 	w := lv.i0.w
 	s := i1.stride
@@ -132,11 +132,52 @@ func patchWeights(lv *patchLevel, px, py, ps int, du, dv, lim float32, out []flo
 		for c := range dst {
 			a := row0[c] + ax*(row0[c+1]-row0[c])
 			b := row1[c] + ax*(row1[c+1]-row1[c])
-			d := a + ay*(b-a) - t[c]
-			dst[c] = 1 / max(float32(math.Abs(float64(d))), 1)
+			dst[c] = a + ay*(b-a) - t[c]
 		}
 	}
+	densityWeights(out[:ps*ps], conf)
 }
+
+// densityWeights turns the residuals B(x+d) - A(x) of a patch, in place,
+// into its densification weights conf/max(1, |r - mean r|): the mean is
+// taken out so that a change of brightness between the frames (auto
+// exposure) does not lower the weights, and conf (the patch's texture
+// confidence, see textureConfidence) keeps textureless patches from
+// outvoting textured ones.
+func densityWeights(res []float32, conf float32) {
+	var m float32
+	for _, d := range res {
+		m += d
+	}
+	m /= float32(len(res))
+	for k, d := range res {
+		res[k] = conf / max(float32(math.Abs(float64(d-m))), 1)
+	}
+}
+
+// textureScale sets the texture confidence of a patch: lambda / (lambda +
+// textureScale), with lambda the smaller eigenvalue of its structure tensor
+// (the sum over the patch of the outer products of its zero-mean
+// gradients), per pixel, in grey levels² per pixel². A patch in a flat
+// region (a night sky, a wall) matches anywhere its noise happens to fit;
+// its low confidence lets textured patches that overlap it decide.
+const textureScale = 0.1
+
+// textureConfidence returns the confidence of a patch with structure
+// tensor (hxx, hxy, hyy) summed over n pixels.
+func textureConfidence(hxx, hxy, hyy float32, n int) float32 {
+	hm := 0.5 * (hxx + hyy)
+	hd := 0.5 * (hxx - hyy)
+	lambda := (hm - float32(math.Sqrt(float64(hd*hd+hxy*hxy)))) / float32(n)
+	lambda = max(lambda, 0)
+	return lambda / (lambda + textureScale)
+}
+
+// outsideWeight is the densification weight of a patch whose displacement
+// points beyond the padded border of frame B (content that left the
+// frame): low, so that patches that see their match decide wherever they
+// overlap it.
+const outsideWeight = 1e-3
 
 // searchScratch is per-goroutine scratch space for searchPatch.
 type searchScratch struct {
@@ -182,13 +223,14 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 		hxy += gx * gy
 		hyy += gy * gy
 	}
-	// A tiny ridge keeps flat patches from producing huge steps.
+	conf := textureConfidence(hxx, hxy, hyy, n)
+	// A tiny ridge keeps weakly textured patches from producing huge steps.
 	reg := 1e-3*(hxx+hyy) + 1e-2
 	hxx += reg
 	hyy += reg
 	det := hxx*hyy - hxy*hxy
 	if !(det > 1e-9) {
-		patchWeights(lv, px, py, ps, u0, v0, lim, wout)
+		patchWeights(lv, px, py, ps, u0, v0, lim, conf, wout)
 		return u0, v0
 	}
 	ixx, ixy, iyy := hyy/det, -hxy/det, hxx/det
@@ -199,12 +241,23 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 	bestU, bestV := u0, v0
 	best := float32(math.MaxFloat32)
 	fpx, fpy := float32(px), float32(py)
+	// The search stays within the padded border of B.
 	xmin, xmax := -lim, float32(w-ps)+lim-1e-3
 	ymin, ymax := -lim, float32(i1.h-ps)+lim-1e-3
 	for it := 0; it < iters; it++ {
-		x := clampf(fpx+uu, xmin, xmax)
-		y := clampf(fpy+vv, ymin, ymax)
-		uu, vv = x-fpx, y-fpy
+		x, y := fpx+uu, fpy+vv
+		if !(x >= xmin && x <= xmax && y >= ymin && y <= ymax) {
+			// Beyond the padded border there is nothing to match. Stop;
+			// a patch that starts out there (content far out of the
+			// frame) keeps its displacement and barely votes.
+			if it == 0 {
+				for k := range wout[:n] {
+					wout[k] = outsideWeight
+				}
+				return u0, v0
+			}
+			break
+		}
 		x0 := float32(math.Floor(float64(x)))
 		y0 := float32(math.Floor(float64(y)))
 		ax, ay := x-x0, y-y0
@@ -251,14 +304,13 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 		}
 	}
 	if du, dv := bestU-u0, bestV-v0; best == math.MaxFloat32 || du*du+dv*dv > maxMove*maxMove {
-		patchWeights(lv, px, py, ps, u0, v0, lim, wout)
+		patchWeights(lv, px, py, ps, u0, v0, lim, conf, wout)
 		return u0, v0
 	}
-	// The residuals at the accepted position are B(x+d) - (A(x) - mean A),
-	// so |B(x+d) - A(x)| = |residual - mean A|.
-	for k, d := range bestRes[:n] {
-		wout[k] = 1 / max(float32(math.Abs(float64(d-mt))), 1)
-	}
+	// The residuals at the accepted position are B(x+d) - (A(x) - mean A);
+	// densityWeights takes their mean out anyway.
+	copy(wout, bestRes[:n])
+	densityWeights(wout[:n], conf)
 	return bestU, bestV
 }
 

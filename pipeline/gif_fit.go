@@ -49,6 +49,13 @@ func shrinkGIF(g gifAttempt, ratio float64) (gifAttempt, bool) {
 	return g, true
 }
 
+// mb writes a file size in the unit that shows it: bytes, kB or MB.
 func mb(n int64) string {
+	switch {
+	case n < 1000:
+		return strconv.FormatInt(n, 10) + " bytes"
+	case n < 1e6:
+		return strconv.FormatFloat(float64(n)/1e3, 'f', 1, 64) + " kB"
+	}
 	return strconv.FormatFloat(float64(n)/1e6, 'f', 2, 64) + " MB"
 }

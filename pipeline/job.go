@@ -215,6 +215,12 @@ func runJob(ctx context.Context, spec jobSpec, p producer, stages *stageClock, n
 	if err := j.replay(); err != nil {
 		return nil, "", interrupted(err)
 	}
+	if j.resumed > 0 && j.spec.Progress != nil {
+		// Report the resumed frames at once, so a progress bar starts
+		// there rather than at 0 until the first new frame is done.
+		j.spec.Progress(JobProgress{Done: j.resumed, Total: max(j.frames.Total, j.resumed), Resumed: j.resumed,
+			Elapsed: time.Since(j.start), Stages: j.stages.times()})
+	}
 	if err := p.produce(ctx, j, func(i int, rgb []byte) error { return j.emit(ctx, i, rgb) }); err != nil {
 		if p.brokenInput(err) && ctx.Err() == nil {
 			_ = j.cp.remove()

@@ -201,9 +201,16 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 		t.Fatalf("resume with other settings: err = %v, want a ResumeError", err)
 	}
 	opt.Resume = true
+	var reports []VideoProgress
+	opt.Progress = func(p VideoProgress) { reports = append(reports, p) }
 	res, err := RunVideo(context.Background(), net, opt)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The first report of a resumed run is the resumed count (a bar
+	// starts there), then one per new frame.
+	if len(reports) != 6-ie.Done+1 || reports[0].Done != ie.Done || reports[len(reports)-1].Done != 6 {
+		t.Errorf("progress of the resumed run: %+v; want %d, then each frame to 6", reports, ie.Done)
 	}
 	if res.Resumed != ie.Done || res.Frames != 6 {
 		t.Fatalf("resumed %d of %d frames, want %d of 6", res.Resumed, res.Frames, ie.Done)

@@ -40,9 +40,14 @@ type ZoomOptions struct {
 	// Frames is the number of output frames; FrameRate their rate.
 	Frames    int
 	FrameRate media.Rational
-	// Zoom is the magnification per second (> 1 zooms in, < 1 out) and
-	// Rotate the rotation in degrees per second (counter-clockwise), both
-	// possibly changing over time.
+	// Zoom is the magnification per second, 1 (none) to 10, and Rotate the
+	// rotation in degrees per second (counter-clockwise), both possibly
+	// changing over time. Where the motion uncovers the frame (the corners
+	// a rotation turns in), each keyframe gets fresh noise over the
+	// picture's blurred colours and dreams structures into it (see
+	// fillUncovered). Zooming out is refused: the border it uncovers at
+	// every keyframe is a thin strip, and dreamed strip after strip it grows
+	// rows and columns of orbs parallel to the edges.
 	Zoom, Rotate Schedule
 	// CenterX and CenterY place the point zoomed into, 0..1 across the frame.
 	CenterX, CenterY float64
@@ -63,18 +68,14 @@ type ZoomOptions struct {
 	// Audio, when not nil, is muxed into a video output (see
 	// media.EncodeOptions.Audio), cut to the animation's length.
 	Audio *media.AudioSource
-	// Loop makes the last frame flow into the first. M = LoopFrames extra
-	// frames (0: a quarter of Frames) are rendered past the end, and output
-	// frame i < M is rendered frame i cross-faded with rendered frame
-	// Frames+i, the head's weight rising from 1/(M+1) to M/(M+1) (see
-	// loopBlend, which keeps the contrast through the fade). So output frame
-	// 0 is mostly frame Frames, the natural successor of the last output
-	// frame Frames-1, and frame M-1 is mostly frame M-1, the natural
-	// predecessor of frame M. Both sequences move with the same zoom and
-	// rotation (when the speeds are constant), so the dissolve moves with
-	// the picture and the seam looks like any other frame step. Matching
-	// the tail to the head by an exact power of the zoom cannot work here:
-	// after a few seconds the dream has replaced the content entirely.
+	// Loop makes the last frame flow into the first: the zoom is rendered
+	// past its end, and over its last M = LoopFrames frames (0: a quarter of
+	// Frames) the picture the output starts with grows out of the point
+	// zoomed into and takes over the frame, dreamed as it goes, so the last
+	// frame steps into the first like any other step and no two layers of
+	// structures show at once (see zoom_loop.go). Matching the tail to the
+	// head by an exact power of the zoom cannot work: after a few seconds
+	// the dream has replaced the content entirely.
 	Loop       bool
 	LoopFrames int
 	// CRF, GIFWidth and GIFFrameRate tune the encoder (see media.EncodeOptions).
@@ -156,8 +157,8 @@ func (o *ZoomOptions) validate() error {
 		o.Rotate = Constant(0)
 	}
 	for _, k := range o.Zoom {
-		if !(k.Value >= 0.1 && k.Value <= 10) {
-			return fmt.Errorf("zoom %g per second is outside 0.1..10", k.Value)
+		if !(k.Value >= 1 && k.Value <= 10) {
+			return fmt.Errorf("zoom %g per second is outside 1..10: zooming out is not supported (its new borders grow rows of orbs)", k.Value)
 		}
 	}
 	for _, k := range o.Rotate {
@@ -179,6 +180,10 @@ func (o *ZoomOptions) validate() error {
 	}
 	if o.Loop && (o.Frames < 2 || o.LoopFrames < 0 || o.LoopFrames >= o.Frames) {
 		return fmt.Errorf("a loop needs at least 2 frames and fewer loop frames (%d) than frames (%d)", o.LoopFrames, o.Frames)
+	}
+	if o.Loop && o.KeyframeEvery > o.Frames-o.loopFrames() {
+		return fmt.Errorf("a loop of %d frames, %d of them converging onto the start, needs a keyframe at least every %d frames, not every %d; lower the keyframe interval or the loop frames",
+			o.Frames, o.loopFrames(), o.Frames-o.loopFrames(), o.KeyframeEvery)
 	}
 	if o.LayerFade < 0 {
 		return fmt.Errorf("layer fade %v is negative", o.LayerFade)
@@ -241,6 +246,13 @@ func RunZoom(ctx context.Context, net dream.Network, opt ZoomOptions) (*ZoomResu
 	if mw, mh := net.MinSize(); opt.Width < mw || opt.Height < mh {
 		return nil, fmt.Errorf("size %dx%d is smaller than the model's minimum %dx%d", opt.Width, opt.Height, mw, mh)
 	}
+	if err := media.CheckFrameSize("zoom frames", opt.Width, opt.Height); err != nil {
+		return nil, err
+	}
+	cw, ch := int(math.Round(float64(opt.Width)*opt.Supersample)), int(math.Round(float64(opt.Height)*opt.Supersample))
+	if err := checkMemory(fmt.Sprintf("a %dx%d zoom on a %dx%d canvas", opt.Width, opt.Height, cw, ch), ZoomMemory(opt.Width, opt.Height, cw, ch, opt.Dream), "a smaller size, supersampling factor or tile"); err != nil {
+		return nil, err
+	}
 	if opt.From != "" {
 		st, err := os.Stat(opt.From)
 		if err != nil {
@@ -296,6 +308,9 @@ func (r *zoomRun) prepare(context.Context) (jobFrames, error) {
 	// The defaults validate filled in, and the loop's length, are part of
 	// what shapes the frames.
 	extra["LoopFrames"] = r.opt.loopFrames()
+	// Frames changed without an option changing: keyframes dreamed with
+	// mirroring, uncovered corners filled, loops converged (issue 18).
+	extra["ZoomMethod"] = 2
 	hash, err := optionsHash("zoom", r.opt, zoomHashSkip, extra)
 	if err != nil {
 		return jobFrames{}, err
@@ -329,6 +344,9 @@ type zoomRun struct {
 	cw, ch int     // canvas size
 	cx, cy float64 // zoom centre on the canvas
 	total  int     // frames to render
+	// outStart is the first rendered frame that is output (0 but for a
+	// loop, see setupLoop).
+	outStart int
 	// logZ[f] and angle[f] are the accumulated log-magnification and
 	// rotation from frame 0 to frame f.
 	logZ, angle []float64
@@ -343,7 +361,7 @@ func (r *zoomRun) setup() {
 	r.cw = int(math.Round(float64(o.Width) * o.Supersample))
 	r.ch = int(math.Round(float64(o.Height) * o.Supersample))
 	r.cx, r.cy = o.CenterX*float64(r.cw), o.CenterY*float64(r.ch)
-	r.total = o.Frames + o.loopFrames()
+	r.setupLoop()
 	// Motion up to the keyframe after the last frame (the cross-fade of the
 	// last frames looks ahead to it).
 	n := r.total + o.KeyframeEvery + 1

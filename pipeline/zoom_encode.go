@@ -98,12 +98,12 @@ func (r *zoomRun) encodeOnce(ctx context.Context, path string, eo media.EncodeOp
 		}
 	}()
 	n := r.opt.Width * r.opt.Height * 3
-	rgb, tail := make([]byte, n), make([]byte, n)
+	rgb := make([]byte, n)
 	for i := 0; i < r.opt.Frames; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := r.outputFrame(i, rgb, tail); err != nil {
+		if err := r.outputFrame(i, rgb); err != nil {
 			return err
 		}
 		if err := enc.WriteFrame(rgb); err != nil {

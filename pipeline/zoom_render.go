@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"time"
 
@@ -13,7 +12,8 @@ import (
 )
 
 // Rendering a zoom: keyframes dreamed on the canvas, the frames between
-// warped from them and cross-faded, the loop's seam blended.
+// warped from them and cross-faded (a loop's convergence is in
+// zoom_loop.go).
 
 // dreamKey dreams keyframe K of the canvas: the canvas is area-averaged to
 // the output size, dreamed there, and the change the dream made is enlarged
@@ -28,8 +28,7 @@ func (r *zoomRun) dreamKey(ctx context.Context, canvas *models.Image, K int, p d
 		p.Objective = objectiveAt(r.opt.Layers, r.opt.LayerFade, r.frameTime(K))
 	}
 	p = r.opt.Change.At(p, r.frameTime(K))
-	// A new jitter sequence for every keyframe, fixed by the seed.
-	p.Seed += uint64(K) * 0x9e3779b97f4a7c15
+	p = keyframeParams(p, K)
 	small := canvas
 	if r.cw != r.opt.Width || r.ch != r.opt.Height {
 		small = dream.Resize(canvas, r.opt.Width, r.opt.Height)
@@ -94,11 +93,7 @@ func (r *zoomRun) render(ctx context.Context, emit func(int, []byte) error) erro
 				return err
 			}
 			if !ok {
-				t := time.Now()
-				next = warpImage(key, r.motion(K, K+k), nil, 0)
-				clampImage(next)
-				r.clock.add(&r.clock.st.Warp, t)
-				if next, err = r.dreamKey(ctx, next, K+k, r.opt.Dream); err != nil {
+				if next, err = r.makeKeyframe(ctx, key, K, K+k); err != nil {
 					return err
 				}
 				if err := r.saveCanvas(K+k, next); err != nil {
@@ -116,7 +111,7 @@ func (r *zoomRun) render(ctx context.Context, emit func(int, []byte) error) erro
 			if err := emit(f, rgb); err != nil {
 				return err
 			}
-			if (f+1)%k == 0 && f+1-k >= 0 {
+			if (f+1)%k == 0 && f+1-k >= 0 && !r.keepCanvas(f+1-k) {
 				// Keyframe f+1-k is no longer needed to resume.
 				_ = os.Remove(r.canvasPath(f + 1 - k))
 			}
@@ -126,69 +121,77 @@ func (r *zoomRun) render(ctx context.Context, emit func(int, []byte) error) erro
 	return nil
 }
 
+// keyframeParams are the dream parameters of keyframe K: a jitter sequence
+// of its own, fixed by the seed, and random mirroring. InceptionV3 is not
+// symmetric: dreamed without mirroring, its orbs grow in rows along one
+// diagonal (about 135° on screen, whatever the seed), a bias a still dream
+// shows faintly and a zoom, which dreams every keyframe on top of the last,
+// piles up into a woven pattern. Mirroring the network's view at random each
+// step cancels it (see dream.Params.Mirror).
+func keyframeParams(p dream.Params, K int) dream.Params {
+	p.Seed += uint64(K) * 0x9e3779b97f4a7c15
+	p.Mirror = true
+	return p
+}
+
+// makeKeyframe makes keyframe K2's canvas from keyframe K's: warped by the
+// motion between them, converged onto the loop's start when K2 is one of a
+// loop's last keyframes, and dreamed. A loop's very last keyframe is the
+// start's canvas itself.
+func (r *zoomRun) makeKeyframe(ctx context.Context, key *models.Image, K, K2 int) (*models.Image, error) {
+	s := r.loopProgress(K2)
+	if s >= 1 {
+		return r.renderedCanvas(K2 - r.opt.Frames)
+	}
+	t := time.Now()
+	next := r.nextKeyframeCanvas(key, K, K2)
+	r.clock.add(&r.clock.st.Warp, t)
+	if s > 0 {
+		start, err := r.renderedCanvas(K2 - r.opt.Frames)
+		if err != nil {
+			return nil, err
+		}
+		r.convergeLoop(next, start, K2)
+	}
+	return r.dreamKey(ctx, next, K2, r.opt.Dream)
+}
+
 // frame renders frame f from keyframe K (and the next keyframe, if any) as
 // rgb24 at the output size.
 func (r *zoomRun) frame(f, K int, key, next *models.Image, rgb []byte) {
-	img := key
-	if f > K {
-		img = warpImage(key, r.motion(K, f), nil, 0)
-		if next != nil {
-			cover := make([]float32, r.cw*r.ch)
-			ahead := r.motion(f, K+r.opt.KeyframeEvery)
-			back := view{Scale: 1 / ahead.Scale, Angle: -ahead.Angle, CX: r.cx, CY: r.cy}
-			b := warpImage(next, back, cover, 4*r.opt.Supersample)
-			t := float32(f-K) / float32(r.opt.KeyframeEvery)
-			for p, c := range cover {
-				wb := t * c
-				for i := 3 * p; i < 3*p+3; i++ {
-					img.Pix[i] += wb * (b.Pix[i] - img.Pix[i])
-				}
-			}
-		}
-	}
+	img := r.frameCanvas(f, K, key, next)
 	if r.cw != r.opt.Width || r.ch != r.opt.Height {
 		img = dream.Resize(img, r.opt.Width, r.opt.Height)
 	}
 	imageio.ToRGB24(img, rgb)
 }
 
-// outputFrame fills rgb with output frame i: the rendered frame, or for the
-// head of a loop the rendered frame cross-faded with its tail twin.
-func (r *zoomRun) outputFrame(i int, rgb, tail []byte) error {
-	if err := r.cp.loadFrame(i, rgb); err != nil {
-		return err
+// frameCanvas returns the canvas of frame f: keyframe K (itself, when f is
+// K) warped by the motion since K, cross-faded towards the next keyframe
+// (if any) warped back to the same moment. Callers must not modify it.
+func (r *zoomRun) frameCanvas(f, K int, key, next *models.Image) *models.Image {
+	if f == K {
+		return key
 	}
-	m := r.opt.loopFrames()
-	if i >= m {
-		return nil
+	if next == nil {
+		return warpImage(key, r.motion(K, f), nil, 0)
 	}
-	if err := r.cp.loadFrame(r.opt.Frames+i, tail); err != nil {
-		return err
+	ca, cb := make([]float32, r.cw*r.ch), make([]float32, r.cw*r.ch)
+	img := warpImage(key, r.motion(K, f), ca, borderFeather)
+	ahead := r.motion(f, K+r.opt.KeyframeEvery)
+	back := view{Scale: 1 / ahead.Scale, Angle: -ahead.Angle, CX: r.cx, CY: r.cy}
+	b := warpImage(next, back, cb, 4*r.opt.Supersample)
+	t := float32(f-K) / float32(r.opt.KeyframeEvery)
+	for p := range cb {
+		wb := crossFadeWeight(t, ca[p], cb[p])
+		for i := 3 * p; i < 3*p+3; i++ {
+			img.Pix[i] += wb * (b.Pix[i] - img.Pix[i])
+		}
 	}
-	loopBlend(rgb, tail, float64(i+1)/float64(m+1))
-	return nil
+	return img
 }
 
-// loopBlend writes a·head + (1-a)·tail into head, with the contrast kept:
-// two unrelated pictures mixed half and half have only 1/√2 of their
-// contrast, which makes the middle of a plain cross-fade look washed out.
-// The mix is scaled about its mean (per channel) by 1/√(a² + (1-a)²), which
-// restores the contrast of uncorrelated inputs and is the identity at
-// a = 0 and a = 1, so the fade still starts and ends on the pure frames.
-func loopBlend(head, tail []byte, a float64) {
-	var mean [3]float64
-	mix := make([]float64, len(head))
-	for j := range head {
-		mix[j] = a*float64(head[j]) + (1-a)*float64(tail[j])
-		mean[j%3] += mix[j]
-	}
-	n := float64(len(head) / 3)
-	for c := range mean {
-		mean[c] /= n
-	}
-	gain := 1 / math.Sqrt(a*a+(1-a)*(1-a))
-	for j, v := range mix {
-		m := mean[j%3]
-		head[j] = byte(math.Round(min(max(m+(v-m)*gain, 0), 255)))
-	}
+// outputFrame fills rgb with output frame i: rendered frame outStart+i.
+func (r *zoomRun) outputFrame(i int, rgb []byte) error {
+	return r.cp.loadFrame(r.outStart+i, rgb)
 }

@@ -226,16 +226,22 @@ func warpSeparable(src *models.Image, v view, cover []float32, feather float64) 
 	const taps = 2 * warpRadius
 	w, h := src.Width, src.Height
 	if cover != nil {
-		// The sample position is c + (p - c)/scale along each axis.
+		// The sample position is c + (p - c)/scale along each axis; a
+		// pixel's depth inside the source is the smaller of its column's
+		// and its row's.
 		in := func(i, n int, c float64) float64 {
 			q := c + (float64(i)+0.5-c)/v.Scale
 			return min(q, float64(n)-q)
 		}
+		dx := make([]float64, w)
+		for x := range dx {
+			dx[x] = in(x, w, v.CX)
+		}
 		for y := 0; y < h; y++ {
 			dy := in(y, h, v.CY)
-			for x := 0; x < w; x++ {
-				d := min(in(x, w, v.CX), dy)
-				cover[y*w+x] = float32(min(max(d/feather, 0), 1))
+			row := cover[y*w : (y+1)*w]
+			for x := range row {
+				row[x] = float32(min(max(min(dx[x], dy)/feather, 0), 1))
 			}
 		}
 	}

@@ -10,3 +10,4 @@ install -m 644 "$shared/images/chelsea.png" samples/chelsea.png
 go build -o deepdream ./cmd/deepdream
 ./deepdream image samples/chelsea.png -o samples/chelsea_dream.jpg --force --quality 90
 ./deepdream video samples/chaplin.mp4 -o samples/chaplin_dream.gif --force --gif-fps 12.5
+./deepdream layers --preview samples/chelsea.png -o samples/layers_sheet.jpg --force --thumb 224

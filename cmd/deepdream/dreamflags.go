@@ -62,13 +62,13 @@ func addDreamFlags(fs *flag.FlagSet) *dreamFlags {
 	f := &dreamFlags{fs: fs}
 	fs.StringVar(&f.layer, "layer", "", "what to amplify: a layer (mixed3), a channel (mixed4:97) or weighted layers (mixed3=1,mixed5=0.5); default: the model's default layer; see deepdream layers")
 	fs.IntVar(&f.octaves, "octaves", d.Octaves, "number of scales dreamed, smallest first")
-	fs.Float64Var(&f.octaveScale, "octave-scale", d.OctaveScale, "size ratio between octaves")
+	floatVar(fs, &f.octaveScale, "octave-scale", d.OctaveScale, 1, 8, "size ratio between octaves")
 	fs.IntVar(&f.steps, "steps", d.Steps, "gradient-ascent steps per octave")
-	fs.Float64Var(&f.stepSize, "step-size", d.StepSize, "step length in 0..255 pixel units (per step, on average)")
+	floatVar(fs, &f.stepSize, "step-size", d.StepSize, 0, 255, "step length in 0..255 pixel units (per step, on average)")
 	fs.IntVar(&f.jitter, "jitter", d.Jitter, "largest random shift in pixels before each step (0: none)")
 	fs.IntVar(&f.tile, "tile", d.Tile, "tile size for the gradient of large images; bounds memory (0: no tiling)")
 	fs.StringVar(&f.norm, "norm", d.Norm, "gradient normalisation: mean-abs or laplacian")
-	fs.Float64Var(&f.smooth, "smooth", 0, "blur the gradient with this sigma in pixels (0: off)")
+	floatVar(fs, &f.smooth, "smooth", 0, 0, 100, "blur the gradient with this sigma in pixels (0: off)")
 	fs.StringVar(&f.guide, "guide", "", "an image whose features to grow instead of the layer's own (guided dream)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed; the same input, flags and seed give the same output")
 	fs.StringVar(&f.preset, "preset", "", "a named recipe ("+presetNames()+"); explicit flags win")
@@ -97,7 +97,13 @@ func (f *dreamFlags) applyPreset() error {
 	return nil
 }
 
-// layerInfos lists the layers the objective may name, with channel counts.
+// allLayerOps are the operations whose outputs --layer may name: what
+// deepdream layers --all lists.
+var allLayerOps = []string{"ConcatV2", "Concat", "Relu", "Relu6", "Conv2D", "BiasAdd", "MaxPool", "AvgPool", "LRN", "Add", "AddV2", "Mul", "FusedBatchNorm", "FusedBatchNormV3", "Identity"}
+
+// layerInfos lists the layers the objective may name, with channel counts:
+// the model's usual dream layers first (registry models), then every node
+// that deepdream layers --all lists, for the built-in model as for a file.
 func layerInfos(m *zoo.Model) ([]dream.LayerInfo, error) {
 	ex, err := native.New(m.Graph, m.Spec, native.Options{Workers: 1})
 	if err != nil {
@@ -105,24 +111,24 @@ func layerInfos(m *zoo.Model) ([]dream.LayerInfo, error) {
 	}
 	w, h := ex.MinSize()
 	size := max(w, h, 299)
-	if len(m.Layers) > 0 {
-		var out []dream.LayerInfo
-		for _, name := range m.Layers {
-			c, err := ex.Channels(name, size, size)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, dream.LayerInfo{Name: name, Channels: c})
+	var out []dream.LayerInfo
+	seen := map[string]bool{}
+	for _, name := range m.Layers {
+		c, err := ex.Channels(name, size, size)
+		if err != nil {
+			return nil, err
 		}
-		return out, nil
+		out = append(out, dream.LayerInfo{Name: name, Channels: c})
+		seen[name] = true
 	}
-	acts, err := ex.Layers([]string{"ConcatV2", "Concat", "Relu", "Relu6", "BiasAdd", "Conv2D", "MaxPool", "AvgPool", "LRN", "Identity", "AddV2", "Add"}, size, size)
+	acts, err := ex.Layers(allLayerOps, size, size)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]dream.LayerInfo, len(acts))
-	for i, a := range acts {
-		out[i] = dream.LayerInfo{Name: a.Layer, Channels: a.Channels}
+	for _, a := range acts {
+		if !seen[a.Layer] {
+			out = append(out, dream.LayerInfo{Name: a.Layer, Channels: a.Channels})
+		}
 	}
 	return out, nil
 }

@@ -28,11 +28,11 @@ Flags:
 `
 
 func cmdFlow(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("flow", flowUsage, stderr)
+	fs := newFlagSet("flow", flowUsage, stdout)
 	out := fs.String("o", "", "output: .flo or .png (required)")
 	force := fs.Bool("force", false, "replace OUT if it exists")
 	quality := fs.String("quality", "medium", "fast, medium or accurate")
-	maxMotion := fs.Float64("max-motion", 0, "speed shown fully saturated in the PNG, in pixels (0: the largest in the field)")
+	maxMotion := floatFlagP(fs, "max-motion", 0, 0, 1e6, "speed shown fully saturated in the PNG, in pixels (0: the largest in the field)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -130,6 +130,9 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		err = f.Close()
 	} else {
 		f.Close()
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644) // as os.Create would; CreateTemp makes 0600
 	}
 	if err == nil {
 		err = os.Rename(tmp, path)

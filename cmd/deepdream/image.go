@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/deepdream-go/deepdream/dream"
@@ -35,7 +38,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 }
 
 func cmdImage(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("image", imageUsage, stderr)
+	fs := newFlagSet("image", imageUsage, stdout)
 	out := fs.String("o", "", "output picture (.png, .jpg or .jpeg) (required)")
 	force := fs.Bool("force", false, "replace OUT if it exists")
 	maxSize := fs.Int("max-size", 0, "shrink so the longer side is at most this many pixels before dreaming (0: keep the size)")
@@ -81,11 +84,21 @@ func cmdImage(args []string, stdout, stderr io.Writer) error {
 		img = dream.Resize(img, w, h)
 		pic.Alpha = resizeAlpha(pic.Alpha, pic.Image.Width, pic.Image.Height, w, h)
 	}
+	// A picture smaller than the network's minimum input is dreamed
+	// enlarged to that minimum and brought back to its size.
+	ow, oh := img.Width, img.Height
+	if mw, mh := exec.MinSize(); ow < mw || oh < mh {
+		s := max(float64(mw)/float64(ow), float64(mh)/float64(oh))
+		img = dream.Resize(img, max(mw, int(math.Ceil(float64(ow)*s))), max(mh, int(math.Ceil(float64(oh)*s))))
+	}
 	bar := newProgress(stderr, "dreaming", "steps", 1, *quiet)
 	result, err := dream.Dream(ctx, exec, img, p, func(pr dream.Progress) { bar.update(pr.Done, pr.Total) })
 	bar.finish()
+	if err == nil && (result.Width != ow || result.Height != oh) {
+		result = dream.Resize(result, ow, oh)
+	}
 	if errors.Is(err, context.Canceled) {
-		return errors.New("interrupted; nothing was written")
+		return interruptedf("interrupted; nothing was written")
 	}
 	if err != nil {
 		return err
@@ -100,9 +113,13 @@ func cmdImage(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// checkOutput refuses to write over the input, or over an existing file
-// without --force, before any work is done.
+// checkOutput refuses to write over the input, over an existing file
+// without --force, or into a folder that cannot take the output, before
+// any work is done.
 func checkOutput(in, out string, force bool) error {
+	if err := checkWritable(out); err != nil {
+		return err
+	}
 	oi, err := os.Stat(out)
 	if err != nil {
 		return nil
@@ -114,6 +131,25 @@ func checkOutput(in, out string, force bool) error {
 		return usageErrorf("output %s exists; use --force to replace it", out)
 	}
 	return nil
+}
+
+// checkWritable creates and removes a temporary file beside out, where
+// the output's temporary file will go.
+func checkWritable(out string) error {
+	dir := filepath.Dir(out)
+	f, err := os.CreateTemp(dir, ".deepdream-check-*")
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot write %s: folder %s does not exist", out, dir)
+		}
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("cannot write %s: folder %s: %w", out, dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // resizeAlpha resamples an alpha plane with the image resampler.

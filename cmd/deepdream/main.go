@@ -3,16 +3,33 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// exitInterrupted is the exit code after Ctrl-C or SIGTERM, as shells
+// report a process killed by SIGINT (128+2).
+const exitInterrupted = 130
+
+// interruptedError is a stop on Ctrl-C with a message for the user; it
+// matches context.Canceled (exit code 130) without printing it.
+type interruptedError struct{ msg string }
+
+func (e interruptedError) Error() string { return e.msg }
+func (e interruptedError) Unwrap() error { return context.Canceled }
+
+func interruptedf(format string, a ...any) error {
+	return interruptedError{fmt.Sprintf(format, a...)}
 }
 
 // usageError marks errors in how the command was called (exit code 2).
@@ -64,6 +81,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		fmt.Fprintf(stderr, "deepdream %s: %s\n", c.name, oneLine(err.Error()))
+		if errors.Is(err, context.Canceled) {
+			return exitInterrupted
+		}
 		var u usageError
 		if errors.As(err, &u) {
 			return 2
@@ -72,6 +92,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "deepdream: unknown command %q; run `deepdream help` for the list\n", args[0])
 	return 2
+}
+
+// badValue matches the flag package's message for a value that Set refused.
+var badValue = regexp.MustCompile(`^invalid value (".*") for flag -([^:]+): (.*)$`)
+
+// flagValueError rewrites `invalid value "x" for flag -name: why` as
+// `--name "x": why`, the form the rest of the CLI uses.
+func flagValueError(err error) error {
+	m := badValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	if strings.Contains(m[3], m[1]) {
+		return fmt.Errorf("--%s: %s", m[2], m[3])
+	}
+	return fmt.Errorf("--%s %s: %s", m[2], m[1], m[3])
 }
 
 func oneLine(s string) string {
@@ -90,14 +126,15 @@ Commands:
 	}
 }
 
-// newFlagSet returns a flag set that prints the command's usage text and
-// reports errors instead of exiting.
-func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet returns a flag set that prints the command's usage text to w
+// (stdout: help the user asked for can be piped to less) and reports
+// errors instead of exiting.
+func newFlagSet(name, usage string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.SetOutput(stderr)
+		fmt.Fprint(w, usage)
+		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}
@@ -117,7 +154,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 				usage()
 				return err
 			}
-			return usageError{err}
+			return usageError{flagValueError(err)}
 		}
 		if fs.NArg() == 0 {
 			break

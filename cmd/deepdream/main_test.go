@@ -218,8 +218,9 @@ func TestVideoCtrlC(t *testing.T) {
 }
 
 // interruptAfter starts cmd, sends SIGINT once n frames of the job writing
-// out are checkpointed, and checks that it stops within 5 s with a non-zero
-// exit, one line of advice naming --resume, and no output.
+// out are checkpointed, and checks that it stops within 5 s with exit code
+// 130 (the shell's code for Ctrl-C), one line of advice naming --resume
+// without Go's "context canceled", and no output.
 func interruptAfter(t *testing.T, cmd *exec.Cmd, out string, n int) {
 	t.Helper()
 	var stderr bytes.Buffer
@@ -251,8 +252,11 @@ func interruptAfter(t *testing.T, cmd *exec.Cmd, out string, n int) {
 	if err == nil {
 		t.Fatal("interrupted run exited 0")
 	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exit code %d, want 130", code)
+	}
 	msg := strings.TrimSpace(stderr.String())
-	if !strings.Contains(msg, "--resume") || strings.Contains(msg, "\n") {
+	if !strings.Contains(msg, "--resume") || strings.Contains(msg, "\n") || strings.Contains(msg, "context canceled") {
 		t.Errorf("want one line with the resume command, got %q", msg)
 	}
 	if _, err := os.Stat(out); err == nil {
@@ -315,6 +319,9 @@ func TestVideoBadFlags(t *testing.T) {
 		{[]string{"--start", "soon"}, "not a time"},
 		{[]string{"--fps", "fast"}, "frame rate"},
 		{[]string{"--crf", "99"}, "crf"},
+		{[]string{"--cuts", "sometimes"}, "cuts"},
+		{[]string{"--cuts", "-3"}, "cuts"},
+		{[]string{"--frame-jitter", "-1"}, "negative"},
 	} {
 		args := append([]string{"video", clip, "-o", out}, tc.args...)
 		code, _, errs := runCLI(args...)
@@ -334,5 +341,29 @@ func TestVideoBadFlags(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("failed runs left files behind: %v", entries)
+	}
+}
+
+// TestStabilityReportsStrength: a clip measured against itself is perfectly
+// steady (ratio 1) and not dreamed at all (strength 1), and says so on the
+// strength line; --strength=false leaves the network out.
+func TestStabilityReportsStrength(t *testing.T) {
+	clip := sharedPath(t, "testdata/video/mouse.avi")
+	code, out, errs := runCLI("stability", clip, clip, "--frames", "2")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errs)
+	}
+	for _, want := range []string{"frame pairs   1", "ratio         1.00", "strength      1.00 (gain of mean(mixed3²)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, errs = runCLI("stability", clip, clip, "--frames", "2", "--strength=false")
+	if code != 0 || strings.Contains(out, "strength") {
+		t.Errorf("--strength=false: code %d, output %q, stderr %q", code, out, errs)
+	}
+	code, _, errs = runCLI("stability", clip, clip, "--frames", "2", "--layer", "mixed99")
+	if code == 0 || !strings.Contains(errs, "mixed99") || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+		t.Errorf("unknown layer: code %d, stderr %q; want a one-line error naming it", code, errs)
 	}
 }

@@ -3,7 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
-	"strconv"
+	"math"
 
 	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/models/native"
@@ -23,7 +23,7 @@ func addModelFlags(fs *flag.FlagSet) *modelFlags {
 	m := &modelFlags{}
 	fs.StringVar(&m.model, "model", zoo.DefaultModel, "model: a registry name (see: deepdream models list) or a frozen GraphDef file (.pb)")
 	fs.StringVar(&m.inputNode, "input-node", "", "input placeholder of a GraphDef file (default \"input\")")
-	fs.Float64Var(&m.pixelScale, "pixel-scale", 0, "network input = pixel*scale + offset, pixels in 0..255 (default: the model's own, 1 for files)")
+	floatVar(fs, &m.pixelScale, "pixel-scale", 0, -1e6, 1e6, "network input = pixel*scale + offset, pixels in 0..255 (default: the model's own, 1 for files)")
 	fs.StringVar(&m.pixelOffset, "pixel-offset", "", "see --pixel-scale (default: the model's own, 0 for files)")
 	fs.StringVar(&m.engine, "engine", "native", "executor: native (pure Go, default) or tensorflow (needs a binary built with -tags tensorflow)")
 	return m
@@ -32,9 +32,9 @@ func addModelFlags(fs *flag.FlagSet) *modelFlags {
 func (m *modelFlags) source() (zoo.Source, error) {
 	src := zoo.Source{Name: m.model, InputNode: m.inputNode, PixelScale: float32(m.pixelScale)}
 	if m.pixelOffset != "" {
-		v, err := strconv.ParseFloat(m.pixelOffset, 32)
-		if err != nil {
-			return src, fmt.Errorf("--pixel-offset %q is not a number", m.pixelOffset)
+		v, err := parseFinite(m.pixelOffset)
+		if err != nil || math.Abs(v) > 1e6 {
+			return src, usageErrorf("--pixel-offset %q is not a number in -1e6..1e6", m.pixelOffset)
 		}
 		f := float32(v)
 		src.PixelOffset = &f

@@ -70,7 +70,7 @@ func (c modelsCmd) run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		defDir = "$XDG_CACHE_HOME/deepdream/models"
 	}
-	fs := newFlagSet("models", fmt.Sprintf(modelsUsage, defDir), stderr)
+	fs := newFlagSet("models", fmt.Sprintf(modelsUsage, defDir), stdout)
 	cacheDir := fs.String("cache-dir", "", "directory of downloaded models (default "+defDir+")")
 	if err := parseFlags(fs, args); err != nil {
 		return err

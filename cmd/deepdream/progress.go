@@ -17,6 +17,9 @@ type progress struct {
 	w        io.Writer
 	label    string
 	total    int
+	done     int // last count set
+	base     int // units done before this run (resumed), for the rate
+	based    bool
 	lastLine time.Time
 	start    time.Time
 	quiet    bool
@@ -50,6 +53,7 @@ func newProgress(w io.Writer, label, unit string, total int, quiet bool) *progre
 
 // set records that done of total units are finished.
 func (p *progress) set(done int) {
+	p.done = done
 	if p.quiet {
 		return
 	}
@@ -63,9 +67,9 @@ func (p *progress) set(done int) {
 	p.lastLine = time.Now()
 	el := time.Since(p.start)
 	line := fmt.Sprintf("%s: %d/%d (%d%%) after %v", p.label, done, p.total, done*100/max(p.total, 1), el.Round(time.Second))
-	if done > 0 && done < p.total {
-		per := el / time.Duration(done)
-		line += fmt.Sprintf(", %.2f/s, about %v left", float64(done)/el.Seconds(), (per * time.Duration(p.total-done)).Round(time.Second))
+	if n := done - p.base; n > 0 && done < p.total {
+		per := el / time.Duration(n)
+		line += fmt.Sprintf(", %.2f/s, about %v left", float64(n)/el.Seconds(), (per * time.Duration(p.total-done)).Round(time.Second))
 	}
 	fmt.Fprintln(p.w, line)
 }
@@ -82,9 +86,31 @@ func (p *progress) update(done, total int) {
 	p.set(done)
 }
 
-// finish ends the bar (if any).
-func (p *progress) finish() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
+// resumed tells the bar that n units were done by an earlier run: it
+// starts there, and rates count only this run's work. Only the first call
+// counts.
+func (p *progress) resumed(n int) {
+	if p.based || n <= 0 {
+		p.based = true
+		return
 	}
+	p.based, p.base = true, n
+	p.start = time.Now()
+	if p.bar != nil {
+		_ = p.bar.Set(n)
+	}
+}
+
+// finish ends the bar (if any): full when the job finished, left where it
+// stopped otherwise (after Ctrl-C it must not claim 100%).
+func (p *progress) finish() {
+	if p.bar == nil {
+		return
+	}
+	if p.done >= p.total && p.total > 0 {
+		_ = p.bar.Finish()
+		return
+	}
+	_ = p.bar.Exit()
+	fmt.Fprintln(p.w)
 }

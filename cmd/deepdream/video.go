@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,15 +16,19 @@ import (
 	"github.com/deepdream-go/deepdream/pipeline"
 	"github.com/deepdream-go/deepdream/pipeline/media"
 	"github.com/deepdream-go/deepdream/pipeline/react"
+	"github.com/deepdream-go/deepdream/pipeline/scenecut"
 )
 
 const videoUsage = `Usage: deepdream video IN -o OUT [flags]
 
 Dreams over a clip and writes it back with the same size, frame rate, timing
 and sound. Structures stick to moving objects: each frame starts from the
-previous dream carried along the optical flow (--coherence flow).
+previous dream carried along the optical flow (--coherence flow). At a
+scene cut (or where the picture comes back after a fade through black) the
+new shot is dreamed afresh, with nothing carried from the old one (--cuts).
 
-OUT decides the format: .mp4 .mov .mkv (H.264), .webm (VP9 + Opus), .gif
+OUT decides the format: .mp4 .mov .mkv (H.264), .webm (VP9; Opus or Vorbis
+sound is copied, other sound becomes Opus), .gif
 (looping, palette-optimised, no sound) or a folder (numbered PNG frames).
 The output appears only when the job is done. After a crash or Ctrl-C, run
 the same command with --resume to continue where it stopped.
@@ -33,6 +40,7 @@ Examples:
   deepdream video clip.mp4 -o dream.mp4 --preset deep --frame-steps 4
   deepdream video clip.mp4 -o dream.mp4 --resume        # after an interruption
   deepdream video clip.mp4 -o dream.mp4 --react step=rms # dream harder when the clip is loud
+  deepdream video clip.mp4 -o dream.mp4 --preview 3.5s,7s  # look first: writes dream.preview.png
 
 Flags:
 `
@@ -51,8 +59,12 @@ func (f *durationFlag) Set(s string) error {
 	return nil
 }
 
+// maxClockSeconds bounds --start and --duration (a week), far inside
+// time.Duration's range.
+const maxClockSeconds = 7 * 24 * 3600
+
 func parseClock(s string) (time.Duration, error) {
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 && d <= maxClockSeconds*time.Second {
 		return d, nil
 	}
 	var secs float64
@@ -61,11 +73,14 @@ func parseClock(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a time (use 5s, 1m30s, 90 or 1:30)", s)
 	}
 	for _, p := range parts {
-		var v float64
-		if _, err := fmt.Sscanf(p, "%g", &v); err != nil || v < 0 {
+		v, err := parseFinite(p)
+		if err != nil || v < 0 {
 			return 0, fmt.Errorf("%q is not a time (use 5s, 1m30s, 90 or 1:30)", s)
 		}
 		secs = secs*60 + v
+	}
+	if secs > maxClockSeconds {
+		return 0, fmt.Errorf("%q is longer than %d hours", s, maxClockSeconds/3600)
 	}
 	return time.Duration(secs * float64(time.Second)), nil
 }
@@ -81,13 +96,18 @@ func (f *rateFlag) String() string {
 }
 
 func (f *rateFlag) Set(s string) error {
-	if r, err := media.ParseRational(s); err == nil && r.Valid() {
-		f.r = r
+	bad := fmt.Errorf("%q is not a frame rate in 0..1000 (use 25, 29.97 or 30000/1001)", s)
+	if strings.ContainsAny(s, "/:") {
+		r, err := media.ParseRational(s)
+		if err != nil || !r.Valid() || r.Float64() > 1000 {
+			return bad
+		}
+		f.r = r.Reduce()
 		return nil
 	}
-	var v float64
-	if _, err := fmt.Sscanf(s, "%g", &v); err != nil || v <= 0 || v > 1000 {
-		return fmt.Errorf("%q is not a frame rate (use 25, 29.97 or 30000/1001)", s)
+	v, err := parseFinite(s)
+	if err != nil || v <= 0 || v > 1000 {
+		return bad
 	}
 	f.r = media.Rational{Num: int(v*1000 + 0.5), Den: 1000}.Reduce()
 	return nil
@@ -135,32 +155,41 @@ func (o *outputFlags) check() error {
 	if o.crf < 0 || o.crf > 63 {
 		return usageErrorf("--crf %d is outside 0..63", o.crf)
 	}
-	if o.gifWidth < 0 {
-		return usageErrorf("--gif-width %d is negative", o.gifWidth)
+	if o.gifWidth < 0 || o.gifWidth > media.MaxSide {
+		return usageErrorf("--gif-width %d is outside 0..%d", o.gifWidth, media.MaxSide)
+	}
+	if r := o.gifFPS.r; r.Valid() && r.Float64() > media.MaxGIFFrameRate {
+		return usageErrorf("--gif-fps %s is above %d: GIF delays are in 1/100 s and players slow faster GIFs down; choose %d or less", r, media.MaxGIFFrameRate, media.MaxGIFFrameRate)
+	}
+	if f, _ := media.FormatFromPath(o.out); f != media.FormatGIF && (o.gifWidth > 0 || o.gifFPS.r.Valid()) {
+		return usageErrorf("--gif-width and --gif-fps apply to GIF output only, and %s is not a .gif", o.out)
 	}
 	return nil
 }
 
 func cmdVideo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("video", videoUsage, stderr)
+	fs := newFlagSet("video", videoUsage, stdout)
 	of := addOutputFlags(fs)
 	var start, duration durationFlag
 	var fps rateFlag
 	fs.Var(&start, "start", "start at this time in the clip (5s, 1m30s, 90, 1:30)")
 	fs.Var(&duration, "duration", "dream only this much of the clip")
 	frames := fs.Int("frames", 0, "dream only this many frames")
-	fs.Var(&fps, "fps", "output frame rate (default: the clip's)")
-	width := fs.Int("width", 0, "output width; the height follows the aspect unless --height is set too")
-	height := fs.Int("height", 0, "output height")
+	fs.Var(&fps, "fps", "output frame rate (default: the clip's; a variable-rate clip is resampled to its average rate, and the summary says so)")
+	width := fs.Int("width", 0, "output width, 16..8192; the height follows the aspect (with --height too, the frame fits inside both)")
+	height := fs.Int("height", 0, "output height, 16..8192")
 	def := pipeline.DefaultVideoOptions()
 	coherence := fs.String("coherence", def.Coherence, "temporal coherence: flow (carry the dream along the motion), blend (mix in the previous dream) or none")
-	blend := fs.Float64("blend", def.Blend, fmt.Sprintf("how much of the previous frame's dream is carried over each frame, 0..1 (default %g with flow, %g with blend)", def.Blend, pipeline.DefaultBlendMix))
-	keep := fs.Float64("keep", def.Keep, "with --coherence flow: share of the carried dream kept where the motion is not trusted (occlusions, motion boundaries), 0..1")
-	refresh := fs.Float64("refresh", def.Refresh, "with --coherence flow: share of each frame's new dreaming kept where the motion is tracked, 0..1 (new content always gets all of it)")
+	blend := floatFlagP(fs, "blend", def.Blend, 0, 1, fmt.Sprintf("how much of the previous frame's dream is carried over each frame, 0..1 (%g when --coherence blend)", pipeline.DefaultBlendMix))
+	keep := floatFlagP(fs, "keep", def.Keep, 0, 1, "with --coherence flow: share of the carried dream kept where the motion is not trusted (occlusions, motion boundaries), 0..1")
+	refresh := floatFlagP(fs, "refresh", def.Refresh, 0, 1, "with --coherence flow: share of each frame's new dreaming kept where the motion is tracked, 0..1 (new content always gets all of it)")
 	frameSteps := fs.Int("frame-steps", def.FrameSteps, "steps per octave for frames after the first, which start from the carried dream (0: only carry it)")
 	frameOctaves := fs.Int("frame-octaves", 0, "octaves for frames after the first (default: --octaves)")
-	frameStepSize := fs.Float64("frame-step-size", 0, "step size for frames after the first (default: --step-size)")
+	frameStepSize := floatFlagP(fs, "frame-step-size", 0, 0, 255, "step size for frames after the first (default: --step-size)")
+	frameJitter := fs.Int("frame-jitter", def.FrameJitter, "with --coherence flow: largest random shift in pixels for frames after the first (0: none, which keeps the dream at full strength)")
+	cuts := fs.String("cuts", "auto", "scene cuts: auto (restart the dream at each new shot), off, or a detection threshold (default "+strconv.Itoa(scenecut.DefaultThreshold)+"; lower finds softer cuts)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
+	preview := fs.String("preview", "", "dream only the frames at these times (3.5s or 3.5s,7s,12s) as first frames and write OUT.preview.png (or -o x.png) instead of the clip")
 	stability := fs.Bool("stability", false, "also measure flicker (E_warp of the dream / E_warp of the source; see deepdream stability)")
 	rf := addReactFlags(fs, false)
 	mf := addModelFlags(fs)
@@ -181,14 +210,31 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 1 {
 		return usageErrorf("want exactly one input clip, got %d arguments (see deepdream video --help)", fs.NArg())
 	}
-	if err := of.check(); err != nil {
+	var previewTimes []time.Duration
+	if *preview != "" {
+		if mapping != nil {
+			// A preview dreams single frames; the envelopes are measured
+			// over the whole job, so it could not show what --react does.
+			return usageErrorf("--preview does not show --react; preview without it")
+		}
+		if of.out == "" {
+			return usageErrorf("-o OUT is required (the preview goes to OUT.preview.png, or to OUT itself if it is a .png)")
+		}
+		var err error
+		if previewTimes, err = parsePreviewTimes(*preview); err != nil {
+			return err
+		}
+		if err := checkPreviewOutput(previewPath(of.out), fs.Arg(0), of.force); err != nil {
+			return err
+		}
+	} else if err := of.check(); err != nil {
 		return err
 	}
-	if *frames < 0 || *width < 0 || *height < 0 || *frameSteps < 0 || *frameOctaves < 0 || *frameStepSize < 0 {
+	if *frames < 0 || *width < 0 || *height < 0 || *frameSteps < 0 || *frameOctaves < 0 || *frameStepSize < 0 || *frameJitter < 0 {
 		return usageErrorf("--frames, --width, --height and the --frame-* flags must not be negative")
 	}
-	if (*width > 0 && *width < 16) || (*height > 0 && *height < 16) {
-		return usageErrorf("--width/--height below 16 pixels cannot be dreamed")
+	if (*width > 0 && *width < 16) || (*height > 0 && *height < 16) || *width > media.MaxSide || *height > media.MaxSide {
+		return usageErrorf("--width/--height must be 16..%d pixels", media.MaxSide)
 	}
 	if *coherence == pipeline.CoherenceBlend && !flagGiven(fs, "blend") {
 		*blend = pipeline.DefaultBlendMix
@@ -202,6 +248,19 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 		if !(v >= 0 && v <= 1) {
 			return usageErrorf("--%s %v is outside 0..1", name, v)
 		}
+	}
+	var cutOpt scenecut.Options
+	noCuts := false
+	switch *cuts {
+	case "auto":
+	case "off":
+		noCuts = true
+	default:
+		v, err := strconv.ParseFloat(*cuts, 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return usageErrorf("--cuts %q is not auto, off or a positive threshold", *cuts)
+		}
+		cutOpt.Threshold = v
 	}
 	var fopt flow.Options
 	switch *flowPreset {
@@ -227,6 +286,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	opt.Decode = media.DecodeOptions{Width: *width, Height: *height, FrameRate: fps.r, Start: start.d, Duration: duration.d, MaxFrames: *frames}
 	opt.CRF, opt.GIFWidth, opt.GIFFrameRate = of.crf, of.gifWidth, of.gifFPS.r
 	opt.Dream, opt.FrameSteps, opt.FrameOctaves, opt.FrameStepSize = p, *frameSteps, *frameOctaves, *frameStepSize
+	opt.FrameJitter, opt.Cuts, opt.NoCuts = *frameJitter, cutOpt, noCuts
 	opt.Coherence, opt.Blend, opt.Refresh, opt.Keep, opt.Flow = *coherence, *blend, *refresh, *keep, fopt
 	opt.ModelID, opt.MeasureStability = modelID(mf), *stability
 	if mapping != nil {
@@ -238,18 +298,36 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	opt.Logger = of.logger(stderr)
-	opt.Progress = func(pr pipeline.JobProgress) { bar.update(pr.Done, pr.Total) }
+	opt.Progress = func(pr pipeline.JobProgress) { bar.resumed(pr.Resumed); bar.update(pr.Done, pr.Total) }
+	if previewTimes != nil {
+		return runVideoPreview(ctx, exec, opt, previewTimes, previewPath(of.out), of.quiet, stderr)
+	}
 	res, err := pipeline.RunVideo(ctx, exec, opt)
 	bar.finish()
 	if err != nil {
 		return jobError(err, "video", args)
 	}
 	if !of.quiet {
-		fmt.Fprintf(stderr, "wrote %s: %d frames, %dx%d at %s fps in %v (%.2f s/frame; dream %v, flow %v, decode %v, encode %v, checkpoint %v)\n",
-			res.Output, res.Frames, res.Width, res.Height, res.FrameRate, res.Wall.Round(time.Second),
+		size := fmt.Sprintf("%dx%d", res.Width, res.Height)
+		format, _ := media.FormatFromPath(of.out)
+		if w, h := media.EncodedSize(format, res.Width, res.Height); w != res.Width || h != res.Height {
+			size = fmt.Sprintf("%dx%d (dreamed at %s; H.264 and VP9 need even sides)", w, h, size)
+		}
+		if res.Resampled && !fps.r.Valid() {
+			fmt.Fprintf(stderr, "note: %s has a variable frame rate; it was resampled to %.3f fps (frames repeated or dropped); --fps picks the rate\n", in, res.FrameRate.Float64())
+		}
+		fmt.Fprintf(stderr, "wrote %s: %d frames, %s at %s fps in %v (%.2f s/frame; dream %v, flow %v, decode %v, encode %v, checkpoint %v)\n",
+			res.Output, res.Frames, size, res.FrameRate, res.Wall.Round(time.Second),
 			res.Wall.Seconds()/float64(max(res.Frames-res.Resumed, 1)), res.Stages.Dream.Round(time.Millisecond),
 			res.Stages.Flow.Round(time.Millisecond), res.Stages.Decode.Round(time.Millisecond),
 			res.Stages.Encode.Round(time.Millisecond), res.Stages.Checkpoint.Round(time.Millisecond))
+	}
+	if len(res.Cuts) > 0 && !of.quiet {
+		at := make([]string, len(res.Cuts))
+		for i, c := range res.Cuts {
+			at[i] = fmt.Sprintf("%d (%.2f s)", c, float64(c)/res.FrameRate.Float64())
+		}
+		fmt.Fprintf(stderr, "scene cuts: the dream restarted at frame %s\n", strings.Join(at, ", "))
 	}
 	if res.Stability != nil {
 		fmt.Fprintf(stdout, "stability over %d frame pairs: E_warp source %.3f, dream %.3f, ratio %.2f\n",
@@ -283,7 +361,13 @@ func jobError(err error, cmd string, args []string) error {
 		if !strings.Contains(resume, "--resume") {
 			resume += " --resume"
 		}
+		if errors.Is(ie.Err, context.Canceled) {
+			return interruptedf("interrupted; %d frames are safe, continue with: %s", ie.Done, resume)
+		}
 		return fmt.Errorf("%v; %d frames are safe, continue with: %s", ie.Err, ie.Done, resume)
+	}
+	if errors.Is(err, context.Canceled) {
+		return interruptedf("interrupted before the first frame was finished; nothing was written")
 	}
 	var ee *pipeline.ExistsError
 	if errors.As(err, &ee) {

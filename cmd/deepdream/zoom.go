@@ -32,9 +32,10 @@ Zoom and rotation may change over time: --zoom 1.05@0s,1.3@5s interpolates
 linearly. --layers mixed3@0s,mixed5@8s changes the objective over time,
 cross-fading over --layer-fade.
 
---loop renders a quarter more frames past the end and cross-fades them onto
-the first frames (both move with the same zoom), so the last frame flows into
-the first: a GIF that loops without a cut.
+--loop makes the last frame flow into the first (for looping GIFs): over the
+last quarter of the frames (--loop-frames), the picture the animation starts
+with grows out of the centre of the zoom and takes over the frame, dreamed as
+it goes, so the end steps into the start like any other frame.
 
 --audio TRACK muxes a soundtrack in, and the zoom lasts as long as the track
 unless --frames or --seconds says otherwise (a longer track is cut at the end
@@ -53,6 +54,7 @@ Examples:
   deepdream zoom -o loop.gif --loop --size 320x180 --fps 15 --seconds 6 --max-bytes 3MB
   deepdream zoom -o pulse.mp4 --audio track.mp3 --react pulse
   deepdream zoom -o spin.mp4 --rotate 10 --zoom 1.1@0s,1.4@10s --layers mixed3@0s,mixed5@6s
+  deepdream zoom -o zoom.mp4 --preview 90                # look first: frame 90 to zoom.preview.png
 
 Flags:
 `
@@ -66,8 +68,8 @@ func (f *sizeFlag) Set(s string) error {
 	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
 	w, err1 := strconv.Atoi(strings.TrimSpace(ws))
 	h, err2 := strconv.Atoi(strings.TrimSpace(hs))
-	if !ok || err1 != nil || err2 != nil || w < 16 || h < 16 || w > 8192 || h > 8192 {
-		return fmt.Errorf("%q is not a size WxH with sides of 16..8192 pixels (e.g. 640x360)", s)
+	if !ok || err1 != nil || err2 != nil || w < 16 || h < 16 || w > media.MaxSide || h > media.MaxSide {
+		return fmt.Errorf("%q is not a size WxH with sides of 16..%d pixels (e.g. 640x360)", s, media.MaxSide)
 	}
 	f.w, f.h = w, h
 	return nil
@@ -117,7 +119,7 @@ func parseCenter(s string) (float64, float64, error) {
 }
 
 func cmdZoom(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("zoom", zoomUsage, stderr)
+	fs := newFlagSet("zoom", zoomUsage, stdout)
 	of := addOutputFlags(fs)
 	def := pipeline.DefaultZoomOptions()
 	from := fs.String("from", "", "start from this picture (cropped to fill the frame) instead of noise")
@@ -125,19 +127,20 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	// fs.Parse, so that a bad value gets a one-line error, not the usage.
 	sizeStr := fs.String("size", fmt.Sprintf("%dx%d", def.Width, def.Height), "output size WxH")
 	frames := fs.Int("frames", 0, "number of frames (default: 10 seconds' worth)")
-	seconds := fs.Float64("seconds", 0, "length in seconds (instead of --frames)")
+	seconds := floatFlagP(fs, "seconds", 0, 0, 86400, "length in seconds (instead of --frames)")
 	fpsStr := fs.String("fps", strconv.FormatFloat(def.FrameRate.Float64(), 'g', -1, 64), "frame rate (30, 29.97 or 30000/1001)")
-	zoom := fs.String("zoom", strconv.FormatFloat(def.Zoom.At(0), 'g', -1, 64), "magnification per second (>1 zooms in), or a schedule such as 1.05@0s,1.3@5s; add /frame for per-frame values (1.005/frame)")
+	zoom := fs.String("zoom", strconv.FormatFloat(def.Zoom.At(0), 'g', -1, 64), "magnification per second, 1..10 (>1 zooms in; zooming out is not supported), or a schedule such as 1.05@0s,1.3@5s; add /frame for per-frame values (1.005/frame)")
 	rotate := fs.String("rotate", "0", "rotation in degrees per second (counter-clockwise), or a schedule such as 0@0s,20@5s")
 	center := fs.String("center", "0.5,0.5", "the point zoomed into, x,y in 0..1 across the frame")
 	every := fs.Int("keyframe-every", def.KeyframeEvery, "dream every N-th frame; the frames between are zoomed from the keyframes (1: dream every frame)")
 	firstSteps := fs.Int("first-steps", def.First.Steps, "steps per octave for the first frame (0: do not dream it)")
 	firstOctaves := fs.Int("first-octaves", def.First.Octaves, "octaves for the first frame")
-	ss := fs.Float64("supersample", def.Supersample, "canvas size over output size, 1..4; higher keeps finer detail through the zoom")
+	ss := floatFlagP(fs, "supersample", def.Supersample, 1, 4, "canvas size over output size, 1..4; higher keeps finer detail through the zoom")
 	layers := fs.String("layers", "", "objective schedule instead of --layer, e.g. mixed3@0s,mixed5@8s (join weighted terms with +)")
 	fadeStr := fs.String("layer-fade", def.LayerFade.String(), "length of the cross-fade when --layers changes (0: switch)")
 	loop := fs.Bool("loop", false, "make the last frame flow into the first (for looping GIFs)")
-	loopFrames := fs.Int("loop-frames", 0, "frames cross-faded at the loop's seam (default: a quarter of the frames)")
+	loopFrames := fs.Int("loop-frames", 0, "frames over which the end of a loop converges onto its start (default: a quarter of the frames)")
+	previewStr := fs.String("preview", "", "render only frame N (0-based, keyframes included) and write it to OUT.preview.png (or -o x.png) instead of the animation")
 	maxBytesStr := fs.String("max-bytes", "", "GIF only: lower the frame rate, width and palette until the file fits (e.g. 8MB)")
 	rf := addReactFlags(fs, true)
 	mf := addModelFlags(fs)
@@ -156,7 +159,20 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 0 {
 		return usageErrorf("zoom takes no positional arguments, got %q (start from a picture with --from)", fs.Arg(0))
 	}
-	if err := of.check(); err != nil {
+	previewFrame := -1
+	if *previewStr != "" {
+		n, err := strconv.Atoi(*previewStr)
+		if err != nil || n < 0 {
+			return usageErrorf("--preview %q: want a frame number, 0 or more", *previewStr)
+		}
+		if of.out == "" {
+			return usageErrorf("-o OUT is required (the preview goes to OUT.preview.png, or to OUT itself if it is a .png)")
+		}
+		if err := checkPreviewOutput(previewPath(of.out), *from, of.force); err != nil {
+			return err
+		}
+		previewFrame = n
+	} else if err := of.check(); err != nil {
 		return err
 	}
 	var size sizeFlag
@@ -173,6 +189,9 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 		if err := f.v.Set(f.value); err != nil {
 			return usageErrorf("--%s: %v", f.name, err)
 		}
+	}
+	if of.gifWidth > size.w {
+		return usageErrorf("--gif-width %d is wider than the frames (--size %s); GIFs are not upscaled", of.gifWidth, size.String())
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -212,8 +231,8 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 		if perFrame {
 			v = math.Pow(v, fps.r.Float64())
 		}
-		if !(v >= 0.1 && v <= 10) {
-			return fmt.Errorf("zoom %g per second is outside 0.1..10 (1 is none, 1.175 the default)", v)
+		if !(v >= 1 && v <= 10) {
+			return fmt.Errorf("zoom %g per second is outside 1..10 (1 is none, 1.175 the default; zooming out is not supported: its new borders grow rows of orbs)", v)
 		}
 		return nil
 	})
@@ -327,14 +346,20 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	opt.Loop, opt.LoopFrames = *loop, *loopFrames
 	opt.CRF, opt.GIFWidth, opt.GIFFrameRate, opt.MaxBytes = of.crf, of.gifWidth, of.gifFPS.r, maxBytes.n
 	opt.ModelID, opt.Logger = modelID(mf), of.logger(stderr)
-	opt.Progress = func(pr pipeline.JobProgress) { bar.update(pr.Done, pr.Total) }
+	opt.Progress = func(pr pipeline.JobProgress) { bar.resumed(pr.Resumed); bar.update(pr.Done, pr.Total) }
 	opt.Change, opt.Audio = change, sound
+	if previewFrame >= 0 {
+		if previewFrame >= n {
+			return usageErrorf("--preview %d is past the last frame (%d)", previewFrame, n-1)
+		}
+		return runZoomPreview(ctx, exec, opt, previewFrame, previewPath(of.out), of.quiet, stderr)
+	}
 	res, err := pipeline.RunZoom(ctx, exec, opt)
 	bar.finish()
 	if err != nil {
 		var ie *pipeline.InterruptedError
 		if errors.Is(err, context.Canceled) && !errors.As(err, &ie) {
-			return errors.New("interrupted before the first frame was finished; nothing was written")
+			return interruptedf("interrupted before the first frame was finished; nothing was written")
 		}
 		return jobError(err, "zoom", args)
 	}

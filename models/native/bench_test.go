@@ -13,6 +13,7 @@ import (
 	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/models/builtin"
 	"github.com/deepdream-go/deepdream/models/graphdef"
+	"github.com/deepdream-go/deepdream/models/native/gemm"
 )
 
 func builtinExecutor(tb testing.TB) *Executor {
@@ -75,32 +76,43 @@ func peakRSSMiB() float64 {
 }
 
 // BenchmarkMixed5Gradient measures forward + backward (input gradient of
-// mean(mixed5²)) of the built-in model. GFLOP/s counts the convolutions of
-// both passes. Run one size alone to read its peak RSS.
+// mean(mixed5²)) of the built-in model with every GEMM kernel this CPU
+// runs, sizes and kernels interleaved in one run. GFLOP/s counts the
+// convolutions of both passes. Run one size alone to read its peak RSS.
 func BenchmarkMixed5Gradient(b *testing.B) {
-	e := builtinExecutor(b)
+	g := builtinExecutor(b).graph
+	spec := models.Spec{InputNode: "input", PixelScale: 1 / 127.5, PixelOffset: -1}
 	ctx := context.Background()
 	for _, size := range [][2]int{{224, 224}, {512, 288}, {1280, 720}} {
-		b.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(b *testing.B) {
-			img := testImage(size[0], size[1], 1)
-			grad := make([]float32, len(img.Pix))
-			obj := models.MeanSquareOf("mixed5")
-			flops := 2 * convFLOPs(b, e, "mixed5", size[0], size[1])
-			b.ResetTimer()
-			cpu0 := cpuTime()
-			for i := 0; i < b.N; i++ {
-				if _, err := e.Gradient(ctx, img, obj, grad); err != nil {
-					b.Fatal(err)
-				}
+		for _, k := range gemm.Available() {
+			if k.Name() == "generic" && size[0] > 224 {
+				continue // minutes per step, and says nothing new
 			}
-			b.StopTimer()
-			sec := b.Elapsed().Seconds() / float64(b.N)
-			b.ReportMetric(sec*1000, "ms/op")
-			b.ReportMetric(flops/sec/1e9, "GFLOP/s")
-			b.ReportMetric(peakRSSMiB(), "peakRSS-MiB")
-			// CPU time of this process: on a shared machine it shows the
-			// work done when wall time also counts waiting for a core.
-			b.ReportMetric((cpuTime()-cpu0).Seconds()*1000/float64(b.N), "cpu-ms/op")
-		})
+			e, err := New(g, spec, Options{Kernel: k.Name()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("%dx%d/%s", size[0], size[1], k.Name()), func(b *testing.B) {
+				img := testImage(size[0], size[1], 1)
+				grad := make([]float32, len(img.Pix))
+				obj := models.MeanSquareOf("mixed5")
+				flops := 2 * convFLOPs(b, e, "mixed5", size[0], size[1])
+				b.ResetTimer()
+				cpu0 := cpuTime()
+				for i := 0; i < b.N; i++ {
+					if _, err := e.Gradient(ctx, img, obj, grad); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				sec := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(sec*1000, "ms/op")
+				b.ReportMetric(flops/sec/1e9, "GFLOP/s")
+				b.ReportMetric(peakRSSMiB(), "peakRSS-MiB")
+				// CPU time of this process: on a shared machine it shows the
+				// work done when wall time also counts waiting for a core.
+				b.ReportMetric((cpuTime()-cpu0).Seconds()*1000/float64(b.N), "cpu-ms/op")
+			})
+		}
 	}
 }

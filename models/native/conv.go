@@ -23,7 +23,7 @@ type conv2d struct {
 	relu              bool
 }
 
-func newConv2D(f *tensor, sh, sw int, same bool) *conv2d {
+func newConv2D(kernel gemm.Kernel, f *tensor, sh, sw int, same bool) *conv2d {
 	kh, kw, cin, cout := f.shape[0], f.shape[1], f.shape[2], f.shape[3]
 	k := kh * kw * cin
 	wt := make([]float32, k*cout)
@@ -33,7 +33,7 @@ func newConv2D(f *tensor, sh, sw int, same bool) *conv2d {
 		}
 	}
 	return &conv2d{kh: kh, kw: kw, cin: cin, cout: cout, sh: sh, sw: sw, same: same,
-		w: gemm.NewPackedB(k, cout, f.data, cout), wt: gemm.NewPackedB(cout, k, wt, k)}
+		w: kernel.NewPackedB(k, cout, f.data, cout), wt: kernel.NewPackedB(cout, k, wt, k)}
 }
 
 func (c *conv2d) keep() (bool, bool) { return false, c.relu }
@@ -119,15 +119,11 @@ func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 	}
 	rows := c.rowsPerChunk(g)
 	chunks := (g.ho + rows - 1) / rows
-	cols := make([][]float32, p.workers)
 	p.forChunks(chunks, func(ch, worker int) {
 		r0 := ch * rows
 		r1 := min(r0+rows, g.ho)
 		m := (r1 - r0) * g.wo
-		if cols[worker] == nil {
-			cols[worker] = make([]float32, rows*g.wo*k)
-		}
-		col := cols[worker][:m*k]
+		col := p.scratchBuf(worker, m*k) // im2col writes every value
 		c.im2col(g, x, r0, r1, col)
 		dst := y[r0*g.wo*c.cout : r1*g.wo*c.cout]
 		p.ws[worker].SgemmPacked(m, col, k, c.w, dst, c.cout, false)
@@ -247,7 +243,6 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 	}
 	rows := c.rowsPerChunk(g)
 	chunks := (g.ho + rows - 1) / rows
-	cols := make([][]float32, p.workers)
 	for phase := 0; phase < 2; phase++ {
 		n := (chunks - phase + 1) / 2
 		p.forChunks(n, func(j, worker int) {
@@ -255,10 +250,7 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 			r0 := ch * rows
 			r1 := min(r0+rows, g.ho)
 			m := (r1 - r0) * g.wo
-			if cols[worker] == nil {
-				cols[worker] = make([]float32, rows*g.wo*k)
-			}
-			col := cols[worker][:m*k]
+			col := p.scratchBuf(worker, m*k) // the GEMM overwrites every value
 			p.ws[worker].SgemmPacked(m, dy[r0*g.wo*c.cout:], c.cout, c.wt, col, k, false)
 			c.col2im(g, col, r0, r1, dx)
 		})

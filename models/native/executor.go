@@ -9,17 +9,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
 	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/models/graphdef"
+	"github.com/deepdream-go/deepdream/models/native/gemm"
 )
+
+// KernelEnv is the environment variable that forces a GEMM micro-kernel
+// ("avx512", "avx2" or "generic") when Options.Kernel is empty, for
+// comparing them. It is read once, by New.
+const KernelEnv = "DEEPDREAM_KERNEL"
 
 // Options tune an Executor.
 type Options struct {
 	// Workers is the number of goroutines used per operation; 0 means GOMAXPROCS.
 	Workers int
+	// Kernel names the GEMM micro-kernel: "avx512", "avx2" or "generic"
+	// (see gemm.Lookup). Empty means the value of $DEEPDREAM_KERNEL, or the
+	// fastest kernel this CPU runs when that is unset. The AVX-512 and AVX2
+	// kernels give bit-identical results; the generic one differs in the
+	// last bits.
+	Kernel string
 }
 
 // Executor runs one GraphDef. It implements models.Executor. It is safe for
@@ -28,6 +41,7 @@ type Executor struct {
 	graph  *graphdef.Graph
 	nodes  map[string]*graphdef.Node
 	spec   models.Spec
+	kernel gemm.Kernel
 	pool   *pool
 	consts map[string]*graphdef.Tensor
 
@@ -43,10 +57,15 @@ func New(g *graphdef.Graph, spec models.Spec, opt Options) (*Executor, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
+	kernel, err := chooseKernel(opt.Kernel)
+	if err != nil {
+		return nil, err
+	}
 	e := &Executor{
 		graph:  g,
 		nodes:  make(map[string]*graphdef.Node, len(g.Nodes)),
 		spec:   spec,
+		kernel: kernel,
 		pool:   newPool(opt.Workers),
 		consts: map[string]*graphdef.Tensor{},
 		plans:  map[string]*plan{},
@@ -66,6 +85,30 @@ func New(g *graphdef.Graph, spec models.Spec, opt Options) (*Executor, error) {
 	}
 	return e, nil
 }
+
+// chooseKernel resolves Options.Kernel, falling back to $DEEPDREAM_KERNEL
+// and then to the fastest kernel.
+func chooseKernel(name string) (gemm.Kernel, error) {
+	if name != "" {
+		k, err := gemm.Lookup(name)
+		if err != nil {
+			return gemm.Kernel{}, fmt.Errorf("native executor: %w", err)
+		}
+		return k, nil
+	}
+	name = os.Getenv(KernelEnv)
+	if name == "" {
+		return gemm.Best(), nil
+	}
+	k, err := gemm.Lookup(name)
+	if err != nil {
+		return gemm.Kernel{}, fmt.Errorf("%s=%s: %w; unset it to use the fastest kernel", KernelEnv, name, err)
+	}
+	return k, nil
+}
+
+// Kernel returns the name of the GEMM micro-kernel the executor uses.
+func (e *Executor) Kernel() string { return e.kernel.Name() }
 
 // Close releases the compiled plans.
 func (e *Executor) Close() error {

@@ -3,12 +3,14 @@ package native
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/models/graphdef"
+	"github.com/deepdream-go/deepdream/models/native/gemm"
 )
 
 func TestBuiltinMinimumSize(t *testing.T) {
@@ -130,5 +132,64 @@ func TestUnknownLayerAndChannel(t *testing.T) {
 	obj := models.Objective{Terms: []models.Term{{Kind: models.MeanChannel, Layer: "mixed3", Channel: 768}}}
 	if _, err := e.Gradient(context.Background(), img, obj, grad); err == nil || !strings.Contains(err.Error(), "out of range 0..767") {
 		t.Fatalf("channel out of range: err = %v", err)
+	}
+}
+
+// TestKernelsAgree runs the built-in model's gradient with every GEMM
+// kernel this CPU supports: the assembly kernels must agree bit for bit
+// (so the kernel choice never changes a dream) and the portable one to
+// float32 rounding.
+func TestKernelsAgree(t *testing.T) {
+	g := builtinExecutor(t).graph
+	spec := models.Spec{InputNode: "input", PixelScale: 1 / 127.5, PixelOffset: -1}
+	img := testImage(97, 75, 3)
+	obj := models.MeanSquareOf("mixed4")
+	grads := map[string][]float32{}
+	for _, k := range gemm.Available() {
+		e, err := New(g, spec, Options{Kernel: k.Name()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Kernel() != k.Name() {
+			t.Fatalf("Options{Kernel: %q} gave kernel %q", k.Name(), e.Kernel())
+		}
+		grad := make([]float32, len(img.Pix))
+		if _, err := e.Gradient(context.Background(), img, obj, grad); err != nil {
+			t.Fatal(err)
+		}
+		grads[k.Name()] = grad
+	}
+	if a, b := grads["avx512"], grads["avx2"]; a != nil && b != nil {
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				t.Fatalf("avx512 and avx2 gradients differ at %d: %g vs %g", i, a[i], b[i])
+			}
+		}
+	}
+	ref := grads["generic"]
+	for name, grad := range grads {
+		if e := relErr(grad, ref); e > 1e-4 {
+			t.Errorf("%s gradient differs from the generic kernel's by %.3g (relative)", name, e)
+		}
+	}
+}
+
+// TestKernelEnv checks that $DEEPDREAM_KERNEL forces a kernel and that a
+// bad value is a clear error, not a silent fallback.
+func TestKernelEnv(t *testing.T) {
+	g := builtinExecutor(t).graph
+	spec := models.Spec{InputNode: "input", PixelScale: 1 / 127.5, PixelOffset: -1}
+	t.Setenv(KernelEnv, "generic")
+	e, err := New(g, spec, Options{})
+	if err != nil || e.Kernel() != "generic" {
+		t.Fatalf("%s=generic: kernel %v, err %v", KernelEnv, e, err)
+	}
+	if e, err := New(g, spec, Options{Kernel: gemm.Best().Name()}); err != nil || e.Kernel() != gemm.Best().Name() {
+		t.Fatalf("Options.Kernel must take precedence over %s: %v %v", KernelEnv, e, err)
+	}
+	t.Setenv(KernelEnv, "avx1024")
+	_, err = New(g, spec, Options{})
+	if err == nil || !strings.Contains(err.Error(), KernelEnv+"=avx1024") || !strings.Contains(err.Error(), "unknown kernel") {
+		t.Fatalf("bad %s: error %v", KernelEnv, err)
 	}
 }

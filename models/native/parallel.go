@@ -15,17 +15,31 @@ type pool struct {
 	// ws holds one GEMM workspace per worker, so packing buffers are
 	// allocated once per executor rather than once per call.
 	ws []*gemm.Workspace
+	// scratch holds one buffer per worker for the convolutions' column
+	// matrices, reused across operations and calls (the executor runs one
+	// operation at a time), so the large buffers are neither reallocated
+	// nor zeroed on every convolution.
+	scratch [][]float32
 }
 
 func newPool(workers int) *pool {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	p := &pool{workers: workers, ws: make([]*gemm.Workspace, workers)}
+	p := &pool{workers: workers, ws: make([]*gemm.Workspace, workers), scratch: make([][]float32, workers)}
 	for i := range p.ws {
 		p.ws[i] = gemm.NewWorkspace()
 	}
 	return p
+}
+
+// scratchBuf returns worker's scratch buffer resliced to n values. Its
+// contents are unspecified: the caller must write every value it reads.
+func (p *pool) scratchBuf(worker, n int) []float32 {
+	if cap(p.scratch[worker]) < n {
+		p.scratch[worker] = make([]float32, n)
+	}
+	return p.scratch[worker][:n]
 }
 
 // forChunks calls fn(chunk) for chunk = 0..n-1, spreading chunks over the

@@ -67,6 +67,9 @@ func Concat(ctx context.Context, segments []string, path string, opts EncodeOpti
 	if format == FormatMP4 || format == FormatMOV {
 		outKw["movflags"] = "+faststart"
 	}
+	if opts.Comment != "" {
+		outKw["metadata"] = "comment=" + opts.Comment
+	}
 	if a := opts.Audio; a != nil && len(a.Streams) > 0 {
 		streams = addAudio(streams, outKw, format, a)
 	}

@@ -23,7 +23,8 @@ type DecodeOptions struct {
 	Width, Height int
 	// FrameRate resamples to this rate with ffmpeg's fps filter (frames are
 	// duplicated or dropped). Zero: the source rate; a variable-rate source
-	// is always resampled to Info.FrameRate (its average rate).
+	// is always resampled to Info.FrameRate (its average rate): frame
+	// timestamps are not kept, so callers should say so (Resampled).
 	FrameRate Rational
 	// Start skips to this time in the source (accurate seek), moved forward
 	// to the next frame boundary; AudioSource uses the same start.
@@ -88,7 +89,16 @@ func NewDecoder(ctx context.Context, path string, opts DecodeOptions) (*Decoder,
 	}
 	d := &Decoder{path: path, info: info, start: opts.Start, duration: opts.Duration,
 		maxFrames: opts.MaxFrames, expected: -1}
+	if opts.Width > MaxSide || opts.Height > MaxSide {
+		return nil, fmt.Errorf("media: decode %s: requested size %dx%d is beyond the limit of %d pixels per side", path, opts.Width, opts.Height, MaxSide)
+	}
+	if info.Width < 1 || info.Height < 1 {
+		return nil, fmt.Errorf("media: decode %s: the video stream has no picture size", path)
+	}
 	d.width, d.height = fitSize(info.Width, info.Height, opts.Width, opts.Height)
+	if err := CheckFrameSize("media: decode "+path+": frames", d.width, d.height); err != nil {
+		return nil, fmt.Errorf("%w (ask for a smaller --width or --height)", err)
+	}
 
 	d.rate = info.FrameRate
 	resample := info.VFR
@@ -155,20 +165,29 @@ func snapStart(start time.Duration, rate Rational) time.Duration {
 	return max(snapped-100*time.Microsecond, 0)
 }
 
+// DecodeSize returns the frame size a Decoder of the clip gives for a
+// requested Width and Height (see DecodeOptions), without starting ffmpeg.
+func DecodeSize(info *Info, width, height int) (int, int) {
+	return fitSize(info.Width, info.Height, width, height)
+}
+
 // fitSize returns the output size for a display size dw×dh and a request.
+// A side that the aspect would push beyond MaxSide comes out as MaxSide+1,
+// so that the caller's size check refuses it without an overflow.
 func fitSize(dw, dh, w, h int) (int, int) {
 	aspect := float64(dw) / float64(dh)
+	side := func(v float64) int { return int(min(math.Round(v), MaxSide+1)) }
 	switch {
 	case w > 0 && h > 0:
 		if float64(w)/float64(h) > aspect {
-			w = int(math.Round(float64(h) * aspect))
+			w = side(float64(h) * aspect)
 		} else {
-			h = int(math.Round(float64(w) / aspect))
+			h = side(float64(w) / aspect)
 		}
 	case w > 0:
-		h = int(math.Round(float64(w) / aspect))
+		h = side(float64(w) / aspect)
 	case h > 0:
-		w = int(math.Round(float64(h) * aspect))
+		w = side(float64(h) * aspect)
 	default:
 		w, h = dw, dh
 	}
@@ -206,6 +225,17 @@ func (d *Decoder) expectedFrames() int {
 	return n
 }
 
+// Resampled reports whether the frames are resampled to a constant rate
+// that differs from the source's timing: a variable-rate source, or a
+// FrameRate other than the source's.
+func (d *Decoder) Resampled() bool {
+	return d.info.VFR || d.rate != d.info.FrameRate.Reduce()
+}
+
+// Start returns where in the source the decode starts: DecodeOptions.Start
+// moved to a frame boundary.
+func (d *Decoder) Start() time.Duration { return d.start }
+
 // Width returns the width of the decoded frames in pixels.
 func (d *Decoder) Width() int { return d.width }
 
@@ -235,13 +265,18 @@ func (d *Decoder) Frame() int { return d.frame }
 
 // AudioSource returns the audio of the decoded span, ready for
 // EncodeOptions.Audio: the same file, start and duration (when MaxFrames
-// bounds the decode, the duration of that many frames). It returns nil
-// when the source has no audio.
+// bounds the decode, the duration of that many frames; with no bound, up
+// to the end of the video stream, so that audio which starts late or runs
+// longer does not outlast the picture). It returns nil when the source has
+// no audio.
 func (d *Decoder) AudioSource() *AudioSource {
 	if len(d.info.Audio) == 0 {
 		return nil
 	}
 	dur := d.duration
+	if dur == 0 && d.info.Duration > d.start {
+		dur = d.info.Duration - d.start
+	}
 	if d.maxFrames > 0 {
 		fd := time.Duration(d.rate.FrameDuration(d.maxFrames) * float64(time.Second))
 		if dur == 0 || fd < dur {

@@ -31,6 +31,9 @@ const (
 // .m4v, .mov, .mkv, .webm, .gif; an existing directory, a path ending in a
 // separator, or a path without an extension means a PNG frame directory.
 func FormatFromPath(path string) (Format, error) {
+	if path == "-" {
+		return "", fmt.Errorf("media: output \"-\" (standard output) is not supported; give a file name or a folder")
+	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return FormatPNG, nil
 	}
@@ -85,11 +88,16 @@ type EncodeOptions struct {
 	// cut starts at 0; otherwise it is re-encoded (AAC for MP4/MOV, Opus for
 	// WebM, AAC or Opus for MKV), which also trims it exactly.
 	Audio *AudioSource
-	// GIFWidth scales GIF output to this width (aspect kept); 0: frame width.
+	// GIFWidth scales GIF output down to this width (aspect kept); 0: frame
+	// width. A width above the frame width is refused (no upscaling).
 	GIFWidth int
 	// GIFFrameRate resamples GIF output; zero: FrameRate, capped at 50 fps
-	// (GIF delays are in 1/100 s and browsers slow down faster GIFs).
+	// (GIF delays are in 1/100 s and browsers slow down faster GIFs). A
+	// rate above MaxGIFFrameRate is refused.
 	GIFFrameRate Rational
+	// Comment is stored as the output's comment tag (MP4, MOV, MKV, WebM);
+	// "" stores none. See DreamComment.
+	Comment string
 	// GIFDither is paletteuse's dither mode; "" means "sierra2_4a".
 	GIFDither string
 	// GIFColors caps the GIF palette (palettegen max_colors), 2..256; 0: 256.
@@ -131,6 +139,17 @@ func NewEncoder(ctx context.Context, path string, opts EncodeOptions) (*Encoder,
 	if opts.Width <= 0 || opts.Height <= 0 || !opts.FrameRate.Valid() {
 		return nil, fmt.Errorf("media: encode %s: need positive Width, Height and FrameRate (got %dx%d at %s)", path, opts.Width, opts.Height, opts.FrameRate)
 	}
+	if err := CheckFrameSize("media: encode "+path+": frames", opts.Width, opts.Height); err != nil {
+		return nil, err
+	}
+	if format == FormatGIF {
+		if r := opts.GIFFrameRate; r.Valid() && r.Float64() > MaxGIFFrameRate {
+			return nil, fmt.Errorf("media: encode %s: GIF frame rate %s is above %d fps, which players slow down; choose %d or less", path, r, MaxGIFFrameRate, MaxGIFFrameRate)
+		}
+		if opts.GIFWidth > opts.Width {
+			return nil, fmt.Errorf("media: encode %s: GIF width %d is wider than the frames (%d pixels); GIFs are not upscaled, choose %d or less", path, opts.GIFWidth, opts.Width, opts.Width)
+		}
+	}
 	args, err := encodeArgs(path, format, opts)
 	if err != nil {
 		return nil, err
@@ -167,7 +186,7 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 	switch format {
 	case FormatMP4, FormatMOV, FormatMKV, FormatWebM:
 		// yuv420p needs even dimensions: drop the odd last row/column.
-		if w, h := opts.Width&^1, opts.Height&^1; w != opts.Width || h != opts.Height {
+		if w, h := EncodedSize(format, opts.Width, opts.Height); w != opts.Width || h != opts.Height {
 			if w == 0 || h == 0 {
 				return nil, fmt.Errorf("media: encode %s: frame %dx%d too small for yuv420p", path, opts.Width, opts.Height)
 			}
@@ -253,6 +272,9 @@ func encodeArgs(path string, format Format, opts EncodeOptions) ([]string, error
 	}
 	// Pass frames through one-to-one (no duplication/dropping by ffmpeg).
 	outKw["vsync"] = "passthrough"
+	if opts.Comment != "" && format != FormatGIF && format != FormatPNG {
+		outKw["metadata"] = "comment=" + opts.Comment
+	}
 	streams = append(streams, v)
 
 	if withAudio {

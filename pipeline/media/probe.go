@@ -68,6 +68,9 @@ type Info struct {
 
 	Audio []AudioStream // audio streams in file order; empty when none
 
+	// Comment is the container's comment tag ("" when none); see DreamComment.
+	Comment string
+
 	timeBase Rational // of the video stream
 }
 
@@ -134,8 +137,9 @@ type probeJSON struct {
 		} `json:"side_data_list"`
 	} `json:"streams"`
 	Format struct {
-		FormatName string `json:"format_name"`
-		Duration   string `json:"duration"`
+		FormatName string            `json:"format_name"`
+		Duration   string            `json:"duration"`
+		Tags       map[string]string `json:"tags"`
 	} `json:"format"`
 	Packets []struct {
 		PTS *int64 `json:"pts"` // a JSON number; absent when unknown
@@ -152,7 +156,8 @@ func ProbeWith(ctx context.Context, path string, opts ProbeOptions) (*Info, erro
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(path); err != nil {
+	// A path with a %-pattern names numbered frames (frame_%06d.png).
+	if _, err := os.Stat(path); err != nil && !strings.Contains(path, "%") {
 		return nil, fmt.Errorf("media: probe: %w", err)
 	}
 	args := []string{"-v", "error", "-of", "json", "-show_format", "-show_streams"}
@@ -213,6 +218,11 @@ func runProbe(ctx context.Context, log *slog.Logger, bin string, args []string, 
 
 func buildInfo(path string, pj *probeJSON) (*Info, error) {
 	info := &Info{Path: path, Format: pj.Format.FormatName, VideoStream: -1}
+	for k, v := range pj.Format.Tags {
+		if strings.EqualFold(k, "comment") {
+			info.Comment = v
+		}
+	}
 	fmtDur := parseSeconds(pj.Format.Duration)
 	for _, s := range pj.Streams {
 		switch s.CodecType {

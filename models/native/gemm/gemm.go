@@ -6,9 +6,12 @@
 // zero-padded column panels that are nr columns wide, and a register-blocked
 // micro-kernel computes one mr×nr tile of C at a time, reading mr rows of A
 // in place (only a trailing group of fewer than mr rows is copied into a
-// zero-padded buffer). On x86-64 CPUs with AVX2 and FMA the micro-kernel is
-// written in assembly (6×16 tiles); elsewhere, or when built with the
-// "purego" build tag, a portable Go micro-kernel (2×4 tiles) is used.
+// zero-padded buffer). On x86-64 the micro-kernel is written in assembly:
+// AVX-512 (14×32 tiles in the 32 zmm registers) where the CPU and the
+// operating system support it, else AVX2 with FMA (6×16 tiles); elsewhere,
+// or when built with the "purego" build tag, a portable Go micro-kernel
+// (2×4 tiles) is used. Available lists the kernels this machine can run and
+// Lookup picks one by name, for example to compare them.
 //
 // Sgemm packs B on every call. When the same B (for example a weight
 // matrix) is multiplied many times, pack it once with NewPackedB and call
@@ -22,10 +25,11 @@
 // C depends only on the same row of A (and on B and k), not on m or on the
 // row's position, so splitting the rows of a product across several calls
 // (for example across worker goroutines) gives exactly the same result as
-// one call. Results of the assembly and the portable path differ in the
-// last bits, because the assembly path uses fused multiply-add instructions
-// (and the Go compiler may fuse the portable kernel's operations on some
-// architectures, such as arm64).
+// one call. The AVX-512 and AVX2 kernels give bit-identical results (both
+// perform one fused multiply-add per K step, in increasing K, for every
+// element). Results of the assembly and the portable path differ in the
+// last bits, because the portable path rounds each product (and the Go
+// compiler may fuse its operations on some architectures, such as arm64).
 //
 // The package keeps no mutable global state: its package-level variables
 // (the CPU feature check, computed once at initialisation, and the kernel
@@ -34,14 +38,16 @@ package gemm
 
 import (
 	"fmt"
+	"strings"
 	"unsafe"
 )
 
 // Cache blocking parameters. blockK bounds the depth of the packed B panels
 // so that one B micro-panel (blockK×nr) stays in L1 and the block of A
 // (blockM×blockK) that is multiplied with it stays in L2. blockN bounds the
-// width of the packed B block. blockM and blockN must be multiples of every
-// supported mr and nr.
+// width of the packed B block and must be a multiple of every supported nr;
+// the rows of A are blocked by the largest multiple of mr that is at most
+// blockM.
 const (
 	blockK = 384
 	blockM = 144
@@ -51,6 +57,7 @@ const (
 // kernelImpl describes one micro-kernel implementation: its tile size and
 // the function that computes one tile.
 type kernelImpl struct {
+	name   string
 	mr, nr int
 	// tile computes the mr×nr product of mr rows of A (row-major, row
 	// stride lda, kc values per row) and the packed B panel b (kc rows of
@@ -64,7 +71,62 @@ type kernelImpl struct {
 }
 
 // genericImpl is the portable Go micro-kernel.
-var genericImpl = kernelImpl{mr: 2, nr: 4, tile: tileGeneric2x4, packB: packPanel4}
+var genericImpl = kernelImpl{name: "generic", mr: 2, nr: 4, tile: tileGeneric2x4, packB: packPanel4}
+
+// Kernel is one micro-kernel implementation that can run on this machine.
+// Select one with Best or Lookup and pack matrices for it with
+// Kernel.NewPackedB; products of a PackedB always use the kernel it was
+// packed for.
+type Kernel struct {
+	impl kernelImpl
+}
+
+// Name returns the kernel's name: "avx512", "avx2" or "generic".
+func (k Kernel) Name() string { return k.impl.name }
+
+// Tile returns the size of the block of C that one call of the micro-kernel
+// computes.
+func (k Kernel) Tile() (mr, nr int) { return k.impl.mr, k.impl.nr }
+
+// Available returns the kernels that this build can run on this CPU, fastest
+// first. The last one is always the portable "generic" kernel.
+func Available() []Kernel {
+	impls := supportedImpls()
+	ks := make([]Kernel, len(impls))
+	for i, impl := range impls {
+		ks[i] = Kernel{impl}
+	}
+	return ks
+}
+
+// Best returns the fastest kernel this machine can run (Available()[0]).
+func Best() Kernel { return Kernel{bestImpl()} }
+
+// Lookup returns the kernel with the given name ("avx512", "avx2" or
+// "generic"). It fails if the name is unknown or if this CPU, operating
+// system or build cannot run that kernel.
+func Lookup(name string) (Kernel, error) {
+	var names []string
+	for _, impl := range supportedImpls() {
+		if impl.name == name {
+			return Kernel{impl}, nil
+		}
+		names = append(names, impl.name)
+	}
+	if name == "avx512" || name == "avx2" {
+		return Kernel{}, fmt.Errorf("gemm: this CPU or build cannot run the %s kernel (available: %s)", name, strings.Join(names, ", "))
+	}
+	return Kernel{}, fmt.Errorf("gemm: unknown kernel %q (available: %s)", name, strings.Join(names, ", "))
+}
+
+// NewPackedB packs the row-major k×n matrix B (row stride ldb) for products
+// with this kernel; see the package-level NewPackedB.
+func (k Kernel) NewPackedB(rows, cols int, b []float32, ldb int) *PackedB {
+	if k.impl.tile == nil {
+		panic("gemm: zero Kernel")
+	}
+	return newPackedB(k.impl, rows, cols, b, ldb)
+}
 
 // Workspace holds the scratch buffers used by Sgemm and SgemmPacked so that
 // repeated calls do not allocate. The zero value is ready to use. A Workspace must not be
@@ -119,7 +181,7 @@ type PackedB struct {
 }
 
 // NewPackedB packs the row-major k×n matrix B (row stride ldb) for use with
-// Workspace.SgemmPacked. It panics with a descriptive message if k or n is
+// Workspace.SgemmPacked, for the fastest kernel (Best). It panics with a descriptive message if k or n is
 // negative, ldb < n, or len(b) < (k-1)*ldb+n (when k, n > 0). Later changes
 // to b do not affect the PackedB.
 func NewPackedB(k, n int, b []float32, ldb int) *PackedB {
@@ -269,6 +331,7 @@ func (w *Workspace) run(impl kernelImpl, m, n, k int, a []float32, lda int, b []
 		return
 	}
 	mr, nr := impl.mr, impl.nr
+	mcMax := blockM - blockM%mr
 
 	kcMax := splitK(k)
 	w.packA = grow(w.packA, mr*kcMax)
@@ -290,8 +353,8 @@ func (w *Workspace) run(impl kernelImpl, m, n, k int, a []float32, lda int, b []
 				packB = w.packB[:roundUp(nc, nr)*kc]
 				packPanelsB(packB, b[pc*ldb+jc:], ldb, kc, nc, nr, impl.packB)
 			}
-			for ic := 0; ic < m; ic += blockM {
-				mc := min(blockM, m-ic)
+			for ic := 0; ic < m; ic += mcMax {
+				mc := min(mcMax, m-ic)
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
 					bp := packB[jr*kc : (jr+nr)*kc]

@@ -6,5 +6,6 @@ package gemm
 // portable Go kernel.
 func bestImpl() kernelImpl { return genericImpl }
 
-// asmImpl reports that no assembly micro-kernel exists in this build.
-func asmImpl() (kernelImpl, bool) { return kernelImpl{}, false }
+// supportedImpls returns the micro-kernels this build can run: only the
+// portable one.
+func supportedImpls() []kernelImpl { return []kernelImpl{genericImpl} }

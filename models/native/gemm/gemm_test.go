@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -12,13 +13,16 @@ import (
 )
 
 // implsUnderTest returns every micro-kernel that can run on this machine,
-// so that both the assembly and the portable path are tested in one run.
+// so that the assembly kernels and the portable path are tested in one run.
 func implsUnderTest(t testing.TB) map[string]kernelImpl {
-	impls := map[string]kernelImpl{"generic": genericImpl}
-	if impl, ok := asmImpl(); ok {
-		impls["asm"] = impl
-	} else {
-		t.Logf("assembly micro-kernel not available on this CPU/build; testing generic only")
+	impls := map[string]kernelImpl{}
+	for _, impl := range supportedImpls() {
+		impls[impl.name] = impl
+	}
+	for _, name := range []string{"avx512", "avx2"} {
+		if _, ok := impls[name]; !ok {
+			t.Logf("%s micro-kernel not available on this CPU/build; not tested", name)
+		}
 	}
 	return impls
 }
@@ -142,6 +146,69 @@ func TestSgemmShapes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAssemblyKernelsAgree checks the documented promise that the AVX-512
+// and AVX2 kernels give bit-identical results, so that the kernel choice
+// never changes a dream.
+func TestAssemblyKernelsAgree(t *testing.T) {
+	impls := implsUnderTest(t)
+	ref, ok := impls["avx2"]
+	if !ok {
+		t.Skip("AVX2 kernel not available on this CPU/build")
+	}
+	rng := rand.New(rand.NewSource(9))
+	if impl, ok := impls["avx512"]; ok {
+		for _, s := range [][3]int{{301, 77, 600}, {14, 32, 5}, {29, 97, 1000}, {64, 448, 300}, {5, 3, 1}, {150, 4100, 20}} {
+			for _, acc := range []bool{false, true} {
+				p := newProblem(rng, s[0], s[1], s[2], 1, 2, 3)
+				want := append([]float32(nil), p.c0...)
+				new(Workspace).sgemm(ref, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, want, p.ldc, acc)
+				got := append([]float32(nil), p.c0...)
+				new(Workspace).sgemm(impl, p.m, p.n, p.k, p.a, p.lda, p.b, p.ldb, got, p.ldc, acc)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("avx512 %v acc=%v: element %d = %g, avx2 gives %g", s, acc, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestLookup checks kernel selection by name.
+func TestLookup(t *testing.T) {
+	avail := Available()
+	if len(avail) == 0 || avail[len(avail)-1].Name() != "generic" {
+		t.Fatalf("Available() = %v, want generic last", avail)
+	}
+	if Best().Name() != avail[0].Name() {
+		t.Fatalf("Best() = %s, want %s", Best().Name(), avail[0].Name())
+	}
+	for _, k := range avail {
+		got, err := Lookup(k.Name())
+		if err != nil || got.Name() != k.Name() {
+			t.Fatalf("Lookup(%q) = %v, %v", k.Name(), got.Name(), err)
+		}
+		mr, nr := got.Tile()
+		p := newProblem(rand.New(rand.NewSource(10)), 2*mr+1, nr+3, 17, 0, 0, 0)
+		want := p.check(t, new(Workspace), got.impl, false)
+		c := append([]float32(nil), p.c0...)
+		new(Workspace).SgemmPacked(p.m, p.a, p.lda, got.NewPackedB(p.k, p.n, p.b, p.ldb), c, p.ldc, false)
+		for i := range want {
+			if c[i] != want[i] {
+				t.Fatalf("%s: packed product element %d = %g, want %g", k.Name(), i, c[i], want[i])
+			}
+		}
+	}
+	if _, err := Lookup("sse9"); err == nil || !strings.Contains(err.Error(), "unknown kernel") {
+		t.Fatalf("Lookup(sse9) error = %v, want unknown kernel", err)
+	}
+	for _, name := range []string{"avx512", "avx2"} {
+		if _, err := Lookup(name); err != nil && !strings.Contains(err.Error(), "cannot run") {
+			t.Fatalf("Lookup(%s) error = %v", name, err)
+		}
 	}
 }
 
@@ -345,8 +412,12 @@ func BenchmarkSgemm(b *testing.B) {
 	}
 	impls := implsUnderTest(b)
 	for _, s := range shapes {
-		if impl, ok := impls["asm"]; ok {
-			b.Run(fmt.Sprintf("%dx%dx%d/asm-prepacked", s.m, s.n, s.k), func(b *testing.B) {
+		for _, name := range []string{"avx512", "avx2"} {
+			impl, ok := impls[name]
+			if !ok {
+				continue
+			}
+			b.Run(fmt.Sprintf("%dx%dx%d/%s-prepacked", s.m, s.n, s.k, name), func(b *testing.B) {
 				rng := rand.New(rand.NewSource(5))
 				p := newProblem(rng, s.m, s.n, s.k, 0, 0, 0)
 				pb := newPackedB(impl, p.k, p.n, p.b, p.ldb)
@@ -356,7 +427,7 @@ func BenchmarkSgemm(b *testing.B) {
 				})
 			})
 		}
-		for _, name := range []string{"asm", "generic"} {
+		for _, name := range []string{"avx512", "avx2", "generic"} {
 			impl, ok := impls[name]
 			if !ok {
 				continue
@@ -390,6 +461,63 @@ func benchGFLOPS(b *testing.B, flopsPerOp float64, f func()) {
 	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	if cpu1, ok1 := threadCPUTime(); ok && ok1 && cpu1 > cpu0 {
 		b.ReportMetric(flops/(cpu1-cpu0)/1e9, "cpuGFLOP/s")
+	}
+}
+
+// BenchmarkFMAPeak measures the floating-point peak of one core with loops
+// of independent fused multiply-adds on registers, the yardstick for the
+// GEMM throughput of BenchmarkSgemm.
+func BenchmarkFMAPeak(b *testing.B) {
+	for _, l := range peakLoops() {
+		b.Run(l.name, func(b *testing.B) {
+			const iters = 1 << 16
+			benchGFLOPS(b, float64(l.flopsPerIter)*iters, func() { l.run(iters) })
+		})
+	}
+}
+
+// BenchmarkSgemmOfPeak reports the single-thread GEMM throughput of the
+// fastest kernel as a percentage of the FMA peak of the same instruction
+// set, measured in alternation on the same thread (thread CPU time), so
+// that both see the same machine state; the median of the pairs is
+// reported as "%peak".
+func BenchmarkSgemmOfPeak(b *testing.B) {
+	impl := bestImpl()
+	var peak peakLoop
+	for _, l := range peakLoops() {
+		if l.name == impl.name {
+			peak = l
+		}
+	}
+	if peak.run == nil {
+		b.Skipf("no FMA peak loop for the %s kernel", impl.name)
+	}
+	for _, s := range []struct{ m, n, k int }{{4096, 192, 768}, {1024, 384, 1728}, {4096, 64, 288}, {289, 192, 768}} {
+		b.Run(fmt.Sprintf("%dx%dx%d/%s", s.m, s.n, s.k, impl.name), func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			rng := rand.New(rand.NewSource(5))
+			p := newProblem(rng, s.m, s.n, s.k, 0, 0, 0)
+			pb := newPackedB(impl, p.k, p.n, p.b, p.ldb)
+			ws := new(Workspace)
+			gemmFlops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+			const iters = 1 << 15
+			peakFlops := float64(peak.flopsPerIter) * iters
+			var ratios []float64
+			for i := 0; i < b.N; i++ {
+				t0, ok := threadCPUTime()
+				peak.run(iters)
+				t1, _ := threadCPUTime()
+				ws.SgemmPacked(p.m, p.a, p.lda, pb, p.c0, p.ldc, false)
+				t2, _ := threadCPUTime()
+				if !ok || t1 <= t0 || t2 <= t1 {
+					b.Skip("thread CPU time not available")
+				}
+				ratios = append(ratios, (gemmFlops/(t2-t1))/(peakFlops/(t1-t0)))
+			}
+			sort.Float64s(ratios)
+			b.ReportMetric(100*ratios[len(ratios)/2], "%peak")
+		})
 	}
 }
 

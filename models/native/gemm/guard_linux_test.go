@@ -38,12 +38,12 @@ func guardedFloats(t *testing.T, n int, atEnd bool) ([]float32, func()) {
 	return s, func() { syscall.Munmap(mem) }
 }
 
-// TestSgemmGuardPages runs both kernels with A, B and C placed against
+// TestSgemmGuardPages runs every kernel with A, B and C placed against
 // inaccessible pages, so that out-of-bounds reads by the assembly (which
 // the Go bounds checks cannot see) crash the test.
 func TestSgemmGuardPages(t *testing.T) {
 	rng := rand.New(rand.NewSource(6))
-	shapes := [][3]int{{1, 1, 1}, {1, 27, 3}, {7, 27, 64}, {6, 16, 5}, {12, 27, 5}, {6, 35, 9}, {4, 3, 2}, {13, 35, 77}, {48, 192, 400}, {97, 17, 29}}
+	shapes := [][3]int{{1, 1, 1}, {1, 27, 3}, {7, 27, 64}, {6, 16, 5}, {12, 27, 5}, {6, 35, 9}, {4, 3, 2}, {13, 35, 77}, {48, 192, 400}, {97, 17, 29}, {14, 32, 5}, {28, 64, 9}, {15, 33, 3}, {6, 64, 4}}
 	for name, impl := range implsUnderTest(t) {
 		for _, s := range shapes {
 			for _, atEnd := range []bool{true, false} {

@@ -1,18 +1,36 @@
 // Package vec holds the small element-wise loops that run between the
 // matrix multiplications of a convolution (bias, ReLU and its gradient
-// mask, and accumulation), vectorised with AVX2 where the CPU has it and in
-// plain Go elsewhere. Results are identical on both paths: each output
-// element is one float32 addition or a comparison.
+// mask, and accumulation), vectorised with AVX-512 or AVX2 where the CPU
+// has them and in plain Go elsewhere. Results are identical on all paths:
+// each output element is one float32 addition or a comparison.
 package vec
 
+// simdLevel is an instruction set the loops can use; each level includes
+// the ones below it.
+type simdLevel int
+
+const (
+	scalarOnly simdLevel = iota
+	withAVX2
+	withAVX512
+)
+
 // Add sets dst[i] += src[i] for every i < len(dst); src must be at least as long.
-func Add(dst, src []float32) {
+func Add(dst, src []float32) { add(dst, src, simd) }
+
+func add(dst, src []float32, s simdLevel) {
 	src = src[:len(dst)]
 	n := 0
-	if useAVX2 {
-		n = len(dst) &^ 7
+	if s >= withAVX512 {
+		n = len(dst) &^ 15
 		if n > 0 {
-			addAVX2(&dst[0], &src[0], n)
+			addAVX512(&dst[0], &src[0], n)
+		}
+	}
+	if s >= withAVX2 {
+		if m := (len(dst) - n) &^ 7; m > 0 {
+			addAVX2(&dst[n], &src[n], m)
+			n += m
 		}
 	}
 	for i := n; i < len(dst); i++ {
@@ -23,13 +41,21 @@ func Add(dst, src []float32) {
 // BiasReLU sets row[i] = row[i]+bias[i] where that is positive and 0
 // elsewhere (NaN and -0 included), for every i < len(row); bias must be at
 // least as long.
-func BiasReLU(row, bias []float32) {
+func BiasReLU(row, bias []float32) { biasReLU(row, bias, simd) }
+
+func biasReLU(row, bias []float32, s simdLevel) {
 	bias = bias[:len(row)]
 	n := 0
-	if useAVX2 {
-		n = len(row) &^ 7
+	if s >= withAVX512 {
+		n = len(row) &^ 15
 		if n > 0 {
-			biasReLUAVX2(&row[0], &bias[0], n)
+			biasReLUAVX512(&row[0], &bias[0], n)
+		}
+	}
+	if s >= withAVX2 {
+		if m := (len(row) - n) &^ 7; m > 0 {
+			biasReLUAVX2(&row[n], &bias[n], m)
+			n += m
 		}
 	}
 	for i := n; i < len(row); i++ {
@@ -43,13 +69,21 @@ func BiasReLU(row, bias []float32) {
 
 // MaskNonPositive sets dy[i] = 0 wherever y[i] <= 0 (the gradient of a
 // ReLU whose output is y); y must be at least as long as dy.
-func MaskNonPositive(dy, y []float32) {
+func MaskNonPositive(dy, y []float32) { maskNonPositive(dy, y, simd) }
+
+func maskNonPositive(dy, y []float32, s simdLevel) {
 	y = y[:len(dy)]
 	n := 0
-	if useAVX2 {
-		n = len(dy) &^ 7
+	if s >= withAVX512 {
+		n = len(dy) &^ 15
 		if n > 0 {
-			maskAVX2(&dy[0], &y[0], n)
+			maskAVX512(&dy[0], &y[0], n)
+		}
+	}
+	if s >= withAVX2 {
+		if m := (len(dy) - n) &^ 7; m > 0 {
+			maskAVX2(&dy[n], &y[n], m)
+			n += m
 		}
 	}
 	for i := n; i < len(dy); i++ {
@@ -65,7 +99,7 @@ func MaskNonPositive(dy, y []float32) {
 func AddScaled(dst, src []float32, a float32) {
 	src = src[:len(dst)]
 	n := 0
-	if useAVX2 {
+	if simd >= withAVX2 {
 		n = len(dst) &^ 7
 		if n > 0 {
 			addScaledAVX2(&dst[0], &src[0], n, a)
@@ -82,7 +116,7 @@ func AddScaled(dst, src []float32, a float32) {
 func MaxArg(dst []float32, arg []int32, src []float32, base int32) {
 	src, arg = src[:len(dst)], arg[:len(dst)]
 	n := 0
-	if useAVX2 {
+	if simd >= withAVX2 {
 		n = len(dst) &^ 7
 		if n > 0 {
 			maxArgAVX2(&dst[0], &arg[0], &src[0], n, base)

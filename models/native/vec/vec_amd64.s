@@ -113,3 +113,59 @@ maloop:
 	JNZ       maloop
 	VZEROUPPER
 	RET
+
+// AVX-512 versions of the loops above, 16 values per iteration, with the
+// same operations (and so the same results) per element.
+
+// func addAVX512(dst, src *float32, n int)
+TEXT ·addAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+add512:
+	VMOVUPS (DI), Z0
+	VADDPS  (SI), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JNZ     add512
+	VZEROUPPER
+	RET
+
+// func biasReLUAVX512(row, bias *float32, n int)
+TEXT ·biasReLUAVX512(SB), NOSPLIT, $0-24
+	MOVQ   row+0(FP), DI
+	MOVQ   bias+8(FP), SI
+	MOVQ   n+16(FP), CX
+	VPXORD Z1, Z1, Z1
+br512:
+	VMOVUPS (DI), Z0
+	VADDPS  (SI), Z0, Z0
+	VMAXPS  Z1, Z0, Z0 // v > 0 ? v : 0, so NaN and -0 give +0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JNZ     br512
+	VZEROUPPER
+	RET
+
+// func maskAVX512(dy, y *float32, n int)
+// dy = y > 0 ? dy : +0, with a zeroing masked load.
+TEXT ·maskAVX512(SB), NOSPLIT, $0-24
+	MOVQ   dy+0(FP), DI
+	MOVQ   y+8(FP), SI
+	MOVQ   n+16(FP), CX
+	VPXORD Z1, Z1, Z1
+m512:
+	VMOVUPS   (SI), Z2
+	VCMPPS    $1, Z2, Z1, K1 // K1 = (0 < y), ordered: NaN gives false
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS   Z0, (DI)
+	ADDQ      $64, DI
+	ADDQ      $64, SI
+	SUBQ      $16, CX
+	JNZ       m512
+	VZEROUPPER
+	RET

@@ -31,35 +31,55 @@ func same(a, b []float32) bool {
 	return true
 }
 
-// TestMatchesScalar compares the vector path with plain loops, bit for bit,
-// for every length that exercises the 8-wide body and the tail.
+// TestMatchesScalar compares the vector paths with plain loops, bit for
+// bit, for every length that exercises the 16- and 8-wide bodies and the
+// tail; the loops that have several vector paths are run at every level
+// this CPU supports.
 func TestMatchesScalar(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for n := 0; n <= 41; n++ {
+	if simd < withAVX512 {
+		t.Logf("AVX-512 not available on this CPU/build (level %d): its loops are not tested", simd)
+	}
+	for n := 0; n <= 57; n++ {
 		a, b := data(n, rng), data(n+3, rng)
-
-		got := append([]float32(nil), a...)
-		Add(got, b)
 		want := append([]float32(nil), a...)
-		for i := range want {
-			want[i] += b[i]
-		}
-		if !same(got, want) {
-			t.Fatalf("Add n=%d: %v, want %v", n, got, want)
+		for lvl := scalarOnly; lvl <= simd; lvl++ {
+			got := append([]float32(nil), a...)
+			add(got, b, lvl)
+			for i := range want {
+				want[i] = a[i] + b[i]
+			}
+			if !same(got, want) {
+				t.Fatalf("Add level %d n=%d: %v, want %v", lvl, n, got, want)
+			}
+
+			got = append([]float32(nil), a...)
+			biasReLU(got, b, lvl)
+			for i := range want {
+				v := a[i] + b[i]
+				if !(v > 0) {
+					v = 0
+				}
+				want[i] = v
+			}
+			if !same(got, want) {
+				t.Fatalf("BiasReLU level %d n=%d: %v, want %v", lvl, n, got, want)
+			}
+
+			got = append([]float32(nil), a...)
+			maskNonPositive(got, b, lvl)
+			for i := range want {
+				want[i] = a[i]
+				if !(b[i] > 0) {
+					want[i] = 0
+				}
+			}
+			if !same(got, want) {
+				t.Fatalf("MaskNonPositive level %d n=%d: %v, want %v", lvl, n, got, want)
+			}
 		}
 
-		got = append([]float32(nil), a...)
-		BiasReLU(got, b)
-		for i := range want {
-			v := a[i] + b[i]
-			if !(v > 0) {
-				v = 0
-			}
-			want[i] = v
-		}
-		if !same(got, want) {
-			t.Fatalf("BiasReLU n=%d: %v, want %v", n, got, want)
-		}
+		var got []float32
 
 		got = append([]float32(nil), a...)
 		AddScaled(got, b, 0.37)
@@ -83,18 +103,6 @@ func TestMatchesScalar(t *testing.T) {
 		if !same(got, want) || fmt.Sprint(gotArg) != fmt.Sprint(wantArg) {
 			t.Fatalf("MaxArg n=%d: %v %v, want %v %v", n, got, gotArg, want, wantArg)
 		}
-
-		got = append([]float32(nil), a...)
-		MaskNonPositive(got, b)
-		for i := range want {
-			want[i] = a[i]
-			if !(b[i] > 0) {
-				want[i] = 0
-			}
-		}
-		if !same(got, want) {
-			t.Fatalf("MaskNonPositive n=%d: %v, want %v", n, got, want)
-		}
 	}
 }
 
@@ -103,5 +111,28 @@ func BenchmarkBiasReLU(b *testing.B) {
 	b.SetBytes(int64(8 * len(row)))
 	for i := 0; i < b.N; i++ {
 		BiasReLU(row, bias)
+	}
+}
+
+// BenchmarkLevels compares the vector paths of Add (the col2im
+// accumulation, on rows of 3·64 values as in a 3×3 convolution's backward
+// pass) and MaskNonPositive at every level this CPU supports.
+func BenchmarkLevels(b *testing.B) {
+	dst, src := make([]float32, 192*256), make([]float32, 192*256)
+	for lvl := scalarOnly; lvl <= simd; lvl++ {
+		b.Run(fmt.Sprintf("add192/level%d", lvl), func(b *testing.B) {
+			b.SetBytes(int64(8 * len(dst)))
+			for i := 0; i < b.N; i++ {
+				for r := 0; r < len(dst); r += 192 {
+					add(dst[r:r+192], src[r:r+192], lvl)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("mask/level%d", lvl), func(b *testing.B) {
+			b.SetBytes(int64(8 * len(dst)))
+			for i := 0; i < b.N; i++ {
+				maskNonPositive(dst, src, lvl)
+			}
+		})
 	}
 }

@@ -1,0 +1,225 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// AVX-512 micro-kernel. It reads the rows of A in place (one broadcast per
+// row and K step) and the packed B panel as two 64-byte vectors per K step, and keeps
+// every accumulator in a zmm register for the whole K loop. The order of the
+// operations for one element of C is the same as in the AVX2 kernel: one
+// fused multiply-add per K step, in increasing K, then one addition of the
+// old value of C when accumulating.
+
+// One K step of the 14×32 kernel: B values at boff(DI), A rows at aoff
+// from the row addresses (SI, R12, R13 with strides R8 and R11 = 3·R8).
+#define STEP14(aoff, boff) \
+	VMOVUPS boff(DI), Z28 \
+	VMOVUPS boff+64(DI), Z29 \
+	VBROADCASTSS aoff(SI), Z30 \
+	VFMADD231PS Z28, Z30, Z0 \
+	VFMADD231PS Z29, Z30, Z1 \
+	VBROADCASTSS aoff(SI)(R8*1), Z31 \
+	VFMADD231PS Z28, Z31, Z2 \
+	VFMADD231PS Z29, Z31, Z3 \
+	VBROADCASTSS aoff(SI)(R8*2), Z30 \
+	VFMADD231PS Z28, Z30, Z4 \
+	VFMADD231PS Z29, Z30, Z5 \
+	VBROADCASTSS aoff(SI)(R11*1), Z31 \
+	VFMADD231PS Z28, Z31, Z6 \
+	VFMADD231PS Z29, Z31, Z7 \
+	VBROADCASTSS aoff(SI)(R8*4), Z30 \
+	VFMADD231PS Z28, Z30, Z8 \
+	VFMADD231PS Z29, Z30, Z9 \
+	VBROADCASTSS aoff(R12), Z31 \
+	VFMADD231PS Z28, Z31, Z10 \
+	VFMADD231PS Z29, Z31, Z11 \
+	VBROADCASTSS aoff(R12)(R8*1), Z30 \
+	VFMADD231PS Z28, Z30, Z12 \
+	VFMADD231PS Z29, Z30, Z13 \
+	VBROADCASTSS aoff(R12)(R8*2), Z31 \
+	VFMADD231PS Z28, Z31, Z14 \
+	VFMADD231PS Z29, Z31, Z15 \
+	VBROADCASTSS aoff(R12)(R11*1), Z30 \
+	VFMADD231PS Z28, Z30, Z16 \
+	VFMADD231PS Z29, Z30, Z17 \
+	VBROADCASTSS aoff(R12)(R8*4), Z31 \
+	VFMADD231PS Z28, Z31, Z18 \
+	VFMADD231PS Z29, Z31, Z19 \
+	VBROADCASTSS aoff(R13), Z30 \
+	VFMADD231PS Z28, Z30, Z20 \
+	VFMADD231PS Z29, Z30, Z21 \
+	VBROADCASTSS aoff(R13)(R8*1), Z31 \
+	VFMADD231PS Z28, Z31, Z22 \
+	VFMADD231PS Z29, Z31, Z23 \
+	VBROADCASTSS aoff(R13)(R8*2), Z30 \
+	VFMADD231PS Z28, Z30, Z24 \
+	VFMADD231PS Z29, Z30, Z25 \
+	VBROADCASTSS aoff(R13)(R11*1), Z31 \
+	VFMADD231PS Z28, Z31, Z26 \
+	VFMADD231PS Z29, Z31, Z27
+
+// func kernel14x32(kc int, a *float32, lda int, b, c *float32, ldc int, accumulate bool)
+TEXT ·kernel14x32(SB), NOSPLIT, $0-49
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R8
+	MOVQ b+24(FP), DI
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R11
+	LEAQ (R8)(R8*4), R12
+	LEAQ (SI)(R12*2), R13
+	ADDQ SI, R12
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+
+	// Main loop: four K steps per iteration.
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ   tail14
+
+loop14:
+	STEP14(0, 0)
+	STEP14(4, 128)
+	STEP14(8, 256)
+	STEP14(12, 384)
+	ADDQ $16, SI
+	ADDQ $16, R12
+	ADDQ $16, R13
+	ADDQ $512, DI
+	DECQ BX
+	JNZ  loop14
+
+tail14:
+	ANDQ $3, CX
+	JZ   store14
+
+one14:
+	STEP14(0, 0)
+	ADDQ $4, SI
+	ADDQ $4, R12
+	ADDQ $4, R13
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  one14
+
+store14:
+	// Rows of C: DX, R12 = DX+5·ldc and R13 = DX+10·ldc with strides R8
+	// and R11 = 3·R8, as for A.
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R11
+	LEAQ (R8)(R8*4), R12
+	LEAQ (DX)(R12*2), R13
+	ADDQ DX, R12
+
+	MOVBLZX accumulate+48(FP), AX
+	TESTL   AX, AX
+	JZ      write14
+
+	VADDPS (DX), Z0, Z0
+	VADDPS 64(DX), Z1, Z1
+	VADDPS (DX)(R8*1), Z2, Z2
+	VADDPS 64(DX)(R8*1), Z3, Z3
+	VADDPS (DX)(R8*2), Z4, Z4
+	VADDPS 64(DX)(R8*2), Z5, Z5
+	VADDPS (DX)(R11*1), Z6, Z6
+	VADDPS 64(DX)(R11*1), Z7, Z7
+	VADDPS (DX)(R8*4), Z8, Z8
+	VADDPS 64(DX)(R8*4), Z9, Z9
+	VADDPS (R12), Z10, Z10
+	VADDPS 64(R12), Z11, Z11
+	VADDPS (R12)(R8*1), Z12, Z12
+	VADDPS 64(R12)(R8*1), Z13, Z13
+	VADDPS (R12)(R8*2), Z14, Z14
+	VADDPS 64(R12)(R8*2), Z15, Z15
+	VADDPS (R12)(R11*1), Z16, Z16
+	VADDPS 64(R12)(R11*1), Z17, Z17
+	VADDPS (R12)(R8*4), Z18, Z18
+	VADDPS 64(R12)(R8*4), Z19, Z19
+	VADDPS (R13), Z20, Z20
+	VADDPS 64(R13), Z21, Z21
+	VADDPS (R13)(R8*1), Z22, Z22
+	VADDPS 64(R13)(R8*1), Z23, Z23
+	VADDPS (R13)(R8*2), Z24, Z24
+	VADDPS 64(R13)(R8*2), Z25, Z25
+	VADDPS (R13)(R11*1), Z26, Z26
+	VADDPS 64(R13)(R11*1), Z27, Z27
+
+write14:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, (DX)(R8*1)
+	VMOVUPS Z3, 64(DX)(R8*1)
+	VMOVUPS Z4, (DX)(R8*2)
+	VMOVUPS Z5, 64(DX)(R8*2)
+	VMOVUPS Z6, (DX)(R11*1)
+	VMOVUPS Z7, 64(DX)(R11*1)
+	VMOVUPS Z8, (DX)(R8*4)
+	VMOVUPS Z9, 64(DX)(R8*4)
+	VMOVUPS Z10, (R12)
+	VMOVUPS Z11, 64(R12)
+	VMOVUPS Z12, (R12)(R8*1)
+	VMOVUPS Z13, 64(R12)(R8*1)
+	VMOVUPS Z14, (R12)(R8*2)
+	VMOVUPS Z15, 64(R12)(R8*2)
+	VMOVUPS Z16, (R12)(R11*1)
+	VMOVUPS Z17, 64(R12)(R11*1)
+	VMOVUPS Z18, (R12)(R8*4)
+	VMOVUPS Z19, 64(R12)(R8*4)
+	VMOVUPS Z20, (R13)
+	VMOVUPS Z21, 64(R13)
+	VMOVUPS Z22, (R13)(R8*1)
+	VMOVUPS Z23, 64(R13)(R8*1)
+	VMOVUPS Z24, (R13)(R8*2)
+	VMOVUPS Z25, 64(R13)(R8*2)
+	VMOVUPS Z26, (R13)(R11*1)
+	VMOVUPS Z27, 64(R13)(R11*1)
+	VZEROUPPER
+	RET
+
+// func packB32(kc int, b *float32, ldb int, dst *float32)
+TEXT ·packB32(SB), NOSPLIT, $0-32
+	MOVQ kc+0(FP), CX
+	MOVQ b+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	MOVQ dst+24(FP), DI
+	SHLQ $2, R8
+
+pack32:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ    R8, SI
+	ADDQ    $128, DI
+	DECQ    CX
+	JNZ     pack32
+	VZEROUPPER
+	RET

@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package gemm
+
+type peakLoop struct {
+	name         string
+	flopsPerIter int
+	run          func(n int)
+}
+
+func peakLoops() []peakLoop { return nil }
