@@ -96,9 +96,9 @@ func decodeFrameAt(ctx context.Context, opt VideoOptions, info *media.Info, t ti
 // PreviewZoom renders frame n (0-based) of the zoom opt describes, keyframes
 // included, without writing the animation: it renders the frames up to n
 // and the keyframe after it (frame n may fade towards it) into a temporary
-// folder and returns frame n. With Loop, the first frames of the finished
-// animation are blended with its tail; the preview shows frame n as
-// rendered, before that blend.
+// folder and returns frame n. With Loop, output frame n is a later rendered
+// frame (see loopPlan), and the last LoopFrames frames converge onto the
+// first; the preview of one of those shows it before that convergence.
 func PreviewZoom(ctx context.Context, net dream.Network, opt ZoomOptions, n int) (*models.Image, error) {
 	if n < 0 || n >= opt.Frames {
 		return nil, fmt.Errorf("preview frame %d is outside 0..%d", n, opt.Frames-1)
@@ -109,7 +109,9 @@ func PreviewZoom(ctx context.Context, net dream.Network, opt ZoomOptions, n int)
 	}
 	defer os.RemoveAll(tmp)
 	k := max(opt.KeyframeEvery, 1)
-	opt.Frames = min(opt.Frames, (n/k+1)*k+1)
+	total, start := opt.loopPlan()
+	n += start
+	opt.Frames = min(total, (n/k+1)*k+1)
 	opt.Loop, opt.LoopFrames, opt.MaxBytes = false, 0, 0
 	opt.Output, opt.Force, opt.Resume = filepath.Join(tmp, "frames"), false, false
 	if _, err := RunZoom(ctx, net, opt); err != nil {

@@ -74,4 +74,27 @@ func TestZoomPreviewIsTheRenderedFrame(t *testing.T) {
 	if _, err := PreviewZoom(context.Background(), net, toyZoom("unused"), 10); err == nil {
 		t.Error("a preview past the last frame was accepted")
 	}
+	// A loop outputs later rendered frames; the preview follows, up to
+	// where the end starts converging onto the start (here rendered frames
+	// 0..29, output from 6; keyframes 26 on converge, frames from 24 fade
+	// towards them: output frames 0..17 are exact).
+	loop := func(out string) ZoomOptions {
+		o := toyZoom(out)
+		o.Frames, o.Loop, o.KeyframeEvery = 24, true, 2
+		return o
+	}
+	dir = filepath.Join(t.TempDir(), "loop")
+	if _, err := RunZoom(context.Background(), net, loop(dir)); err != nil {
+		t.Fatal(err)
+	}
+	frames = readPNGFrames(t, dir)
+	for _, n := range []int{0, 5, 17} {
+		img, err := PreviewZoom(context.Background(), net, loop("unused"), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(imageio.ToRGB24(img, nil), frames[n]) {
+			t.Errorf("preview of loop frame %d differs from the loop's frame %d", n, n)
+		}
+	}
 }

@@ -83,6 +83,12 @@ type VideoOptions struct {
 	Keep float64
 	// Flow tunes the optical flow (zero value: flow.Medium()).
 	Flow flow.Options
+	// Cuts tunes the scene-cut detector (zero value: its defaults). At a
+	// hard cut or at the end of a fade through black the new shot is
+	// dreamed as a first frame: nothing is carried from the old shot.
+	// NoCuts turns the detection off.
+	Cuts   scenecut.Options
+	NoCuts bool
 	// React, when not nil, makes the dream follow the clip's own sound
 	// (its first audio stream, over the decoded span): its step= rules
 	// drive the step size of every frame and a layer= rule cross-fades a
@@ -91,12 +97,6 @@ type VideoOptions struct {
 	// layers to check a layer= rule against.
 	React       *react.Mapping
 	ReactLayers []dream.LayerInfo
-	// Cuts tunes the scene-cut detector (zero value: its defaults). At a
-	// hard cut or at the end of a fade through black the new shot is
-	// dreamed as a first frame: nothing is carried from the old shot.
-	// NoCuts turns the detection off.
-	Cuts   scenecut.Options
-	NoCuts bool
 	// ModelID identifies the network, so a checkpoint is never resumed with
 	// another model.
 	ModelID string

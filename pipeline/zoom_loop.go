@@ -30,17 +30,20 @@ import (
 // distance from the zoom's centre to the farthest corner.
 const loopEdge = 0.3
 
-// setupLoop plans the loop (see above); without Loop the output is
-// rendered frames 0..Frames-1.
+// setupLoop plans the loop (see loopPlan).
 func (r *zoomRun) setupLoop() {
-	o := r.opt
-	r.total, r.outStart = o.Frames, 0
+	r.total, r.outStart = r.opt.loopPlan()
+}
+
+// loopPlan returns the number of frames rendered and the first one output
+// (see above); without Loop the output is rendered frames 0..Frames-1.
+func (o *ZoomOptions) loopPlan() (total, outStart int) {
 	if !o.Loop {
-		return
+		return o.Frames, 0
 	}
-	k, m := o.KeyframeEvery, o.loopFrames()
-	r.total = (o.Frames + m + k - 1) / k * k
-	r.outStart = r.total - o.Frames
+	k, m := max(o.KeyframeEvery, 1), o.loopFrames()
+	total = (o.Frames + m + k - 1) / k * k
+	return total, total - o.Frames
 }
 
 // loopProgress is how far keyframe K is through the loop's convergence:

@@ -39,8 +39,8 @@ Examples:
   deepdream video clip.mp4 -o loop.gif --gif-width 480 --gif-fps 15
   deepdream video clip.mp4 -o dream.mp4 --preset deep --frame-steps 4
   deepdream video clip.mp4 -o dream.mp4 --resume        # after an interruption
-  deepdream video clip.mp4 -o dream.mp4 --react step=rms # dream harder when the clip is loud
   deepdream video clip.mp4 -o dream.mp4 --preview 3.5s,7s  # look first: writes dream.preview.png
+  deepdream video clip.mp4 -o dream.mp4 --react step=rms # dream harder when the clip is loud
 
 Flags:
 `
