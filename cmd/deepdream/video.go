@@ -227,6 +227,11 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	}
 	var previewTimes []time.Duration
 	if *preview != "" {
+		if mapping != nil {
+			// A preview dreams single frames; the envelopes are measured
+			// over the whole job, so it could not show what --react does.
+			return usageErrorf("--preview does not show --react; preview without it")
+		}
 		if of.out == "" {
 			return usageErrorf("-o OUT is required (the preview goes to OUT.preview.png, or to OUT itself if it is a .png)")
 		}

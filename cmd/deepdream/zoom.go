@@ -347,13 +347,13 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	opt.CRF, opt.GIFWidth, opt.GIFFrameRate, opt.MaxBytes = of.crf, of.gifWidth, of.gifFPS.r, maxBytes.n
 	opt.ModelID, opt.Logger = modelID(mf), of.logger(stderr)
 	opt.Progress = func(pr pipeline.JobProgress) { bar.resumed(pr.Resumed); bar.update(pr.Done, pr.Total) }
+	opt.Change, opt.Audio = change, sound
 	if previewFrame >= 0 {
 		if previewFrame >= n {
 			return usageErrorf("--preview %d is past the last frame (%d)", previewFrame, n-1)
 		}
 		return runZoomPreview(ctx, exec, opt, previewFrame, previewPath(of.out), of.quiet, stderr)
 	}
-	opt.Change, opt.Audio = change, sound
 	res, err := pipeline.RunZoom(ctx, exec, opt)
 	bar.finish()
 	if err != nil {
