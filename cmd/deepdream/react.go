@@ -54,7 +54,8 @@ Flags:
 func cmdReact(args []string, stdout, stderr io.Writer) error {
 	var presets strings.Builder
 	for _, n := range react.PresetNames() {
-		fmt.Fprintf(&presets, "  %-9s %s\n", n, react.Presets[n])
+		expansion, _ := react.Preset(n)
+		fmt.Fprintf(&presets, "  %-9s %s\n", n, expansion)
 	}
 	fs := newFlagSet("react", fmt.Sprintf(reactUsage, strings.TrimRight(presets.String(), "\n")), stderr)
 	out := fs.String("o", "", "output: .png plot or .csv table (required)")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,15 +83,7 @@ func TestReactPlot(t *testing.T) {
 	if code, _, errs := runCLI("react", track, "-o", out, "--width", "600", "--react", "pulse"); code != 0 {
 		t.Fatalf("code %d: %s", code, errs)
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := decodePNG(t, out)
 	// 6 envelopes and 2 mapped lanes of 70 pixels, plus margins.
 	if b := img.Bounds(); b.Dx() != 600 || b.Dy() != 28+34+8*70 {
 		t.Errorf("plot is %v", b)

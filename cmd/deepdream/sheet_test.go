@@ -21,15 +21,7 @@ func TestLayerSheetEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := decodePNG(t, out)
 	// chelsea is 451x300: tiles of 96x64, two in a row, 6-px gaps.
 	if b := img.Bounds(); b.Dx() != 6+2*(96+6) || b.Dy() != 6+64+labelHeightForTest+6 {
 		t.Errorf("sheet is %dx%d, want two 96x64 tiles in one row", b.Dx(), b.Dy())
@@ -141,6 +133,7 @@ func TestPreviews(t *testing.T) {
 	}
 }
 
+// decodePNG reads a PNG the command wrote.
 func decodePNG(t *testing.T, path string) image.Image {
 	t.Helper()
 	f, err := os.Open(path)

@@ -12,7 +12,7 @@
 //	PARAM=ENVELOPE:AMOUNT   add AMOUNT × envelope (0..1) to PARAM
 //	attack=TIME             how fast envelopes follow a rise (default 10ms)
 //	release=TIME            how fast they fall back (default 200ms)
-//	PRESET                  the entries of a preset (see Presets)
+//	PRESET                  the entries of a preset (see Preset)
 //
 // PARAM is zoom (magnification per second, added to --zoom), rotate
 // (degrees per second, added to --rotate), step (added to the dream's step
@@ -78,7 +78,7 @@ type Mapping struct {
 	Attack, Release time.Duration
 }
 
-// Presets are the named mappings that --react accepts, tuned to look good
+// presets are the named mappings that --react accepts, tuned to look good
 // on most music with the default zoom (1.175×/s) and step size (1.5):
 //
 //   - pulse: the zoom surges on every hit and the dream digs deeper when
@@ -88,17 +88,24 @@ type Mapping struct {
 //     slowly.
 //   - bass: the bass kicks the zoom and turns the picture; treble sharpens
 //     the dream.
-var Presets = map[string]string{
+var presets = map[string]string{
 	"pulse":   "zoom=onset:1.2,step=rms:1,release=300ms",
 	"beat":    "zoom=beat:1,release=200ms",
 	"breathe": "zoom=rms:0.4,step=rms:1.5,attack=150ms,release=600ms",
 	"bass":    "zoom=bass:0.6,rotate=bass:8,step=treble:1,release=300ms",
 }
 
+// Preset returns the mapping a preset name stands for (see presets for
+// what each one does).
+func Preset(name string) (mapping string, ok bool) {
+	mapping, ok = presets[name]
+	return mapping, ok
+}
+
 // PresetNames returns the preset names, sorted.
 func PresetNames() []string {
-	names := make([]string, 0, len(Presets))
-	for n := range Presets {
+	names := make([]string, 0, len(presets))
+	for n := range presets {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -144,7 +151,7 @@ func (m *Mapping) parse(whole, spec, preset string) error {
 		key = strings.TrimSpace(key)
 		if !ok {
 			name := strings.ToLower(key)
-			expansion, known := Presets[name]
+			expansion, known := Preset(name)
 			if !known || preset != "" {
 				return fmt.Errorf("react %q: %q is not a preset (%s) nor PARAM=ENVELOPE:AMOUNT", whole, entry, strings.Join(PresetNames(), ", "))
 			}
@@ -257,7 +264,7 @@ func (m *Mapping) Drives(param string) bool {
 // out, as long as the preset drives something here.
 func (m *Mapping) For(allowed ...string) (*Mapping, error) {
 	out := &Mapping{Attack: m.Attack, Release: m.Release}
-	presets := map[string]bool{}
+	trimmed := map[string]bool{} // presets that lost rules here
 	for _, r := range m.Rules {
 		if slices.Contains(allowed, r.Param) {
 			out.Rules = append(out.Rules, r)
@@ -266,10 +273,10 @@ func (m *Mapping) For(allowed ...string) (*Mapping, error) {
 		if r.Preset == "" {
 			return nil, fmt.Errorf("react: %s= does not apply here (this command takes %s)", r.Param, strings.Join(allowed, ", "))
 		}
-		presets[r.Preset] = true
+		trimmed[r.Preset] = true
 	}
 	if len(out.Rules) == 0 {
-		return nil, fmt.Errorf("react: preset %s drives nothing this command has (it takes %s)", strings.Join(slices.Sorted(maps.Keys(presets)), ", "), strings.Join(allowed, ", "))
+		return nil, fmt.Errorf("react: preset %s drives nothing this command has (it takes %s)", strings.Join(slices.Sorted(maps.Keys(trimmed)), ", "), strings.Join(allowed, ", "))
 	}
 	return out, nil
 }
