@@ -110,8 +110,10 @@ func TestVideoRestartsAtCut(t *testing.T) {
 	}{{"cuts auto", false}, {"cuts off", true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "dream")
-			opt := VideoOptions{Input: in, Output: out, Decode: decode, Dream: p, FrameSteps: 1,
-				Blend: 0.98, Refresh: 0.05, Keep: 0.8, ModelID: "inception-v3", NoCuts: tc.noCuts}
+			opt := VideoOptions{Input: in, Output: out, Decode: decode, Dream: p,
+				FrameDreamOptions: FrameDreamOptions{FrameSteps: 1},
+				CoherenceOptions:  CoherenceOptions{Blend: 0.98, Refresh: 0.05, Keep: 0.8, NoCuts: tc.noCuts},
+				ModelID:           "inception-v3"}
 			res, err := RunVideo(context.Background(), net, opt)
 			if err != nil {
 				t.Fatal(err)

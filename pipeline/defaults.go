@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/deepdream-go/deepdream/dream"
-	"github.com/deepdream-go/deepdream/flow"
 	"github.com/deepdream-go/deepdream/pipeline/media"
 )
 
@@ -26,17 +25,6 @@ func checkRate(what string, r media.Rational) error {
 	return nil
 }
 
-// checkEncode checks the encoder settings shared by video and zoom.
-func checkEncode(crf, gifWidth int, gifRate media.Rational) error {
-	if crf < 0 || crf > 63 {
-		return fmt.Errorf("quality (CRF) %d is outside 0..63", crf)
-	}
-	if gifWidth < 0 {
-		return fmt.Errorf("GIF width %d is negative", gifWidth)
-	}
-	return checkRate("GIF frame rate", gifRate)
-}
-
 // DefaultVideoOptions returns the settings of a default `deepdream video`
 // run, so that a library caller dreams like the command line. Input,
 // Output and Dream.Objective (which comes from the model) are left for the
@@ -45,18 +33,11 @@ func DefaultVideoOptions() VideoOptions {
 	p := dream.DefaultParams()
 	p.Seed = DefaultSeed
 	return VideoOptions{
-		Dream:       p,
-		FrameSteps:  2,
-		FrameJitter: 0, // see VideoOptions.Dream: unjittered later frames hold the strength
-		Coherence:   CoherenceFlow,
-		Blend:       0.98,
-		// With unjittered later frames the kept share adds up: at 0.05 the
-		// dream of chaplin.mp4 grew to 1.4× a single-frame dream's excess
-		// gain, at 0.025 flower.mp4 faded to 0.8×; 0.035 holds both.
-		Refresh:       0.035,
-		Keep:          0.8,
-		Flow:          flow.Medium(),
-		SegmentFrames: DefaultSegmentFrames,
+		EncodeOptions:     DefaultEncodeOptions(),
+		Dream:             p,
+		FrameDreamOptions: DefaultFrameDreamOptions(),
+		CoherenceOptions:  DefaultCoherenceOptions(),
+		SegmentFrames:     DefaultSegmentFrames,
 	}
 }
 
@@ -74,11 +55,9 @@ func DefaultZoomOptions() ZoomOptions {
 	return ZoomOptions{
 		Width: 640, Height: 360,
 		Frames: 10 * rate.Num / rate.Den, FrameRate: rate,
-		Zoom: Constant(DefaultZoom), Rotate: Constant(0),
-		CenterX: 0.5, CenterY: 0.5,
-		KeyframeEvery: 3,
-		Supersample:   DefaultSupersample,
-		First:         first, Dream: key,
+		ZoomMotion: DefaultZoomMotion(),
+		First:      first, Dream: key,
+		EncodeOptions: DefaultEncodeOptions(),
 		LayerFade:     2 * time.Second,
 		SegmentFrames: DefaultSegmentFrames,
 	}

@@ -20,11 +20,18 @@
 //     decode → flow → dream → write stages under an errgroup; zoom.go the
 //     zoom producer (zoom_render.go, zoom_canvas.go, zoom_schedule.go,
 //     zoom_warp.go, zoom_encode.go, gif_fit.go).
-//   - Options: VideoOptions and ZoomOptions, with DefaultVideoOptions and
-//     DefaultZoomOptions (defaults.go) holding the command line's defaults.
-//     Each validate method runs before anything is written. The checkpoint
-//     hash (key.go) covers every option field by name, except the fields
-//     on videoHashSkip / zoomHashSkip; a test fails if a field escapes it.
+//   - Options (options.go, defaults.go): one struct per concern, each
+//     with a Default… function and a validate method holding its checks:
+//     EncodeOptions (video and zoom), CoherenceOptions and
+//     FrameDreamOptions (video), ZoomMotion (zoom). VideoOptions and
+//     ZoomOptions embed them (opt.CRF reads through) and add the job's own
+//     fields; DefaultVideoOptions and DefaultZoomOptions compose the
+//     defaults the command line maps its flags onto. Each job's validate
+//     runs before anything is written. The checkpoint hash (key.go) covers
+//     every option field by name, an embedded struct's fields named as the
+//     job's own, except the fields on videoHashSkip / zoomHashSkip; a test
+//     fails if a field escapes it. A new knob goes in its concern's struct,
+//     its default and its check beside it.
 //
 // # Where the next features go
 //

@@ -26,9 +26,10 @@ func ExampleRunVideo() {
 	p.Objective = models.MeanSquareOf(testnet.Layer)
 	res, err := pipeline.RunVideo(context.Background(), exec, pipeline.VideoOptions{
 		Input: "clip.mp4", Output: "dream.mp4", Resume: true,
-		Decode:     media.DecodeOptions{Width: 320, Duration: 2e9},
-		Dream:      p,
-		FrameSteps: 2, Coherence: pipeline.CoherenceFlow, Blend: 0.98, Keep: 0.8, Refresh: 0.05,
+		Decode:            media.DecodeOptions{Width: 320, Duration: 2e9},
+		Dream:             p,
+		FrameDreamOptions: pipeline.FrameDreamOptions{FrameSteps: 2},
+		CoherenceOptions:  pipeline.CoherenceOptions{Coherence: pipeline.CoherenceFlow, Blend: 0.98, Keep: 0.8, Refresh: 0.05},
 	})
 	var stopped *pipeline.InterruptedError
 	switch {

@@ -22,6 +22,10 @@ func leafPaths(t reflect.Type, prefix string) []string {
 		if !f.IsExported() {
 			continue
 		}
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && !hasJSONForm(reflect.New(f.Type).Elem()) {
+			out = append(out, leafPaths(f.Type, prefix)...) // promoted fields
+			continue
+		}
 		name := prefix + f.Name
 		out = append(out, name)
 		if f.Type.Kind() == reflect.Struct && !hasJSONForm(reflect.New(f.Type).Elem()) {

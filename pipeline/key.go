@@ -39,7 +39,10 @@ func optionsHash(kind string, opts any, skip map[string]bool, extra map[string]a
 
 // flattenFields adds the exported fields of the struct v to out by path.
 // Nested structs are walked (so a skip entry may name one of their
-// fields); other values are stored as they are and hashed as JSON.
+// fields); other values are stored as they are and hashed as JSON. The
+// fields of an embedded struct (EncodeOptions in VideoOptions) are named
+// as the outer struct's own, the way Go promotes them ("CRF"), so grouping
+// options into embedded structs leaves the hash as it was.
 func flattenFields(v reflect.Value, prefix string, skip map[string]bool, out map[string]any) {
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
@@ -53,11 +56,15 @@ func flattenFields(v reflect.Value, prefix string, skip map[string]bool, out map
 		if !f.IsExported() {
 			continue
 		}
+		fv := v.Field(i)
+		if f.Anonymous && fv.Kind() == reflect.Struct && !hasJSONForm(fv) {
+			flattenFields(fv, prefix, skip, out)
+			continue
+		}
 		name := prefix + f.Name
 		if skip[name] {
 			continue
 		}
-		fv := v.Field(i)
 		if fv.Kind() == reflect.Struct && !hasJSONForm(fv) {
 			flattenFields(fv, name+".", skip, out)
 			continue

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"time"
 
@@ -43,52 +42,16 @@ type VideoOptions struct {
 	// Decode selects the part of the clip and its size and rate (Info,
 	// FFmpegPath and Logger are filled in by RunVideo when empty).
 	Decode media.DecodeOptions
-	// CRF, GIFWidth and GIFFrameRate tune the encoder (see media.EncodeOptions).
-	CRF          int
-	GIFWidth     int
-	GIFFrameRate media.Rational
+	// EncodeOptions tune the encoder.
+	EncodeOptions
 	// Dream is used as is for the first frame, the first frame of every
 	// new shot, and every frame with CoherenceNone. Later frames start from
-	// the carried dream and run FrameSteps steps per octave (0: none, the
-	// carried dream is the frame) over FrameOctaves octaves (0:
-	// Dream.Octaves) with FrameStepSize (0: Dream.StepSize) and a jitter of
-	// at most FrameJitter pixels (0: none; CoherenceBlend uses Dream.Jitter).
-	//
-	// Later frames are not jittered by default: the few steps of a frame
-	// then push in the direction the previous frame's steps pushed (the
-	// gradient depends on the picture alone), so the kept share (Refresh)
-	// adds up to a full-strength dream. With jitter each step sees another
-	// shift of the network's stride grid, the shares partly cancel, and on
-	// chaplin.mp4 the dream faded to about half of a single-frame dream.
-	Dream         dream.Params
-	FrameSteps    int
-	FrameOctaves  int
-	FrameStepSize float64
-	FrameJitter   int
-	// Coherence is CoherenceFlow (default), CoherenceBlend or CoherenceNone.
-	Coherence string
-	// Blend scales the carried hallucination (flow) or the share of the
-	// previous dreamed frame (blend), 0..1.
-	Blend float64
-	// Refresh is the share of a later frame's new dreaming kept where the
-	// carried dream is trusted (CoherenceFlow), 0..1. Where the flow
-	// failed (occlusions, motion boundaries, new content) all of it is
-	// kept, so new content is dreamed at full strength while tracked
-	// structures change little from frame to frame.
-	Refresh float64
-	// Keep is how much of the carried dream survives, per frame, where the
-	// flow is not trusted (0 drops it at once, as Ruder et al. do for
-	// style transfer). Noisy footage flags many pixels falsely, so a
-	// gentle fade keeps the dream alive there.
-	Keep float64
-	// Flow tunes the optical flow (zero value: flow.Medium()).
-	Flow flow.Options
-	// Cuts tunes the scene-cut detector (zero value: its defaults). At a
-	// hard cut or at the end of a fade through black the new shot is
-	// dreamed as a first frame: nothing is carried from the old shot.
-	// NoCuts turns the detection off.
-	Cuts   scenecut.Options
-	NoCuts bool
+	// the carried dream and are dreamed as FrameDreamOptions say.
+	Dream dream.Params
+	FrameDreamOptions
+	// CoherenceOptions carry the dream from frame to frame and restart it
+	// at scene cuts.
+	CoherenceOptions
 	// React, when not nil, makes the dream follow the clip's own sound
 	// (its first audio stream, over the decoded span): its step= rules
 	// drive the step size of every frame and a layer= rule cross-fades a
@@ -145,21 +108,8 @@ type VideoResult struct {
 }
 
 func (o *VideoOptions) validate() error {
-	switch o.Coherence {
-	case "":
-		o.Coherence = CoherenceFlow
-	case CoherenceFlow, CoherenceBlend, CoherenceNone:
-	default:
-		return fmt.Errorf("coherence %q is not one of flow, blend, none", o.Coherence)
-	}
-	if !(o.Blend >= 0 && o.Blend <= 1) {
-		return fmt.Errorf("blend %v is outside 0..1", o.Blend)
-	}
-	if !(o.Keep >= 0 && o.Keep <= 1) {
-		return fmt.Errorf("keep %v is outside 0..1", o.Keep)
-	}
-	if !(o.Refresh >= 0 && o.Refresh <= 1) {
-		return fmt.Errorf("refresh %v is outside 0..1", o.Refresh)
+	if err := o.CoherenceOptions.validate(); err != nil {
+		return err
 	}
 	if o.Decode.Start < 0 || o.Decode.Duration < 0 || o.Decode.MaxFrames < 0 || o.Decode.Width < 0 || o.Decode.Height < 0 {
 		return fmt.Errorf("start, duration, frame count and size must not be negative")
@@ -167,7 +117,7 @@ func (o *VideoOptions) validate() error {
 	if err := checkRate("frame rate", o.Decode.FrameRate); err != nil {
 		return err
 	}
-	if err := checkEncode(o.CRF, o.GIFWidth, o.GIFFrameRate); err != nil {
+	if err := o.EncodeOptions.validate(); err != nil {
 		return err
 	}
 	if o.SegmentFrames < 0 {
@@ -176,11 +126,8 @@ func (o *VideoOptions) validate() error {
 	if o.SegmentFrames == 0 {
 		o.SegmentFrames = DefaultSegmentFrames
 	}
-	if o.FrameSteps < 0 || o.FrameOctaves < 0 || !(o.FrameStepSize >= 0) || o.FrameJitter < 0 {
-		return fmt.Errorf("frame steps, octaves, step size and jitter must not be negative")
-	}
-	if math.IsNaN(o.Cuts.Threshold) || math.IsInf(o.Cuts.Threshold, 0) || o.Cuts.Threshold < 0 {
-		return fmt.Errorf("scene-cut threshold %v is not a positive number", o.Cuts.Threshold)
+	if err := o.FrameDreamOptions.validate(); err != nil {
+		return err
 	}
 	if err := o.Dream.Validate(); err != nil {
 		return err

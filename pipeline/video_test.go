@@ -49,7 +49,9 @@ func toyOptions(in, out string) VideoOptions {
 	return VideoOptions{
 		Input: in, Output: out,
 		Decode: media.DecodeOptions{Width: 96, MaxFrames: 3},
-		Dream:  toyParams(), FrameSteps: 1, Blend: 0.98, Refresh: 0.05, Keep: 0.8, ModelID: "toy",
+		Dream:  toyParams(), ModelID: "toy",
+		FrameDreamOptions: FrameDreamOptions{FrameSteps: 1},
+		CoherenceOptions:  CoherenceOptions{Blend: 0.98, Refresh: 0.05, Keep: 0.8},
 	}
 }
 

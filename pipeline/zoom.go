@@ -40,21 +40,9 @@ type ZoomOptions struct {
 	// Frames is the number of output frames; FrameRate their rate.
 	Frames    int
 	FrameRate media.Rational
-	// Zoom is the magnification per second, 1 (none) to 10, and Rotate the
-	// rotation in degrees per second (counter-clockwise), both possibly
-	// changing over time. Where the motion uncovers the frame (the corners
-	// a rotation turns in), each keyframe gets fresh noise over the
-	// picture's blurred colours and dreams structures into it (see
-	// fillUncovered). Zooming out is refused: the border it uncovers at
-	// every keyframe is a thin strip, and dreamed strip after strip it grows
-	// rows and columns of orbs parallel to the edges.
-	Zoom, Rotate Schedule
-	// CenterX and CenterY place the point zoomed into, 0..1 across the frame.
-	CenterX, CenterY float64
-	// KeyframeEvery is the number of frames per dreamed keyframe (1: every frame).
-	KeyframeEvery int
-	// Supersample is the canvas size over the output size, 1..4 (0: DefaultSupersample).
-	Supersample float64
+	// ZoomMotion is the camera: zoom, rotation, centre, keyframe interval
+	// and canvas size.
+	ZoomMotion
 	// First dreams the first frame, Dream every later keyframe. Steps 0
 	// means that frame (or the keyframes) is not dreamed at all: a plain zoom.
 	First, Dream dream.Params
@@ -78,10 +66,8 @@ type ZoomOptions struct {
 	// the dream has replaced the content entirely.
 	Loop       bool
 	LoopFrames int
-	// CRF, GIFWidth and GIFFrameRate tune the encoder (see media.EncodeOptions).
-	CRF          int
-	GIFWidth     int
-	GIFFrameRate media.Rational
+	// EncodeOptions tune the encoder.
+	EncodeOptions
 	// MaxBytes, for GIF output, is the largest file wanted: the GIF is
 	// encoded again from the checkpointed frames with a lower frame rate,
 	// width or palette until it fits (0: no limit).
@@ -150,33 +136,8 @@ func (o *ZoomOptions) validate() error {
 	if !o.FrameRate.Valid() || o.FrameRate.Float64() > 1000 {
 		return fmt.Errorf("frame rate %v is not a positive rate up to 1000", o.FrameRate)
 	}
-	if len(o.Zoom) == 0 {
-		o.Zoom = Constant(DefaultZoom)
-	}
-	if len(o.Rotate) == 0 {
-		o.Rotate = Constant(0)
-	}
-	for _, k := range o.Zoom {
-		if !(k.Value >= 1 && k.Value <= 10) {
-			return fmt.Errorf("zoom %g per second is outside 1..10: zooming out is not supported (its new borders grow rows of orbs)", k.Value)
-		}
-	}
-	for _, k := range o.Rotate {
-		if !(math.Abs(k.Value) <= 3600) {
-			return fmt.Errorf("rotation %g degrees per second is outside -3600..3600", k.Value)
-		}
-	}
-	if !(o.CenterX >= 0 && o.CenterX <= 1 && o.CenterY >= 0 && o.CenterY <= 1) {
-		return fmt.Errorf("centre %g,%g is outside 0..1", o.CenterX, o.CenterY)
-	}
-	if o.KeyframeEvery < 1 {
-		return fmt.Errorf("keyframe every %d frames, want at least 1", o.KeyframeEvery)
-	}
-	if o.Supersample == 0 {
-		o.Supersample = DefaultSupersample
-	}
-	if !(o.Supersample >= 1 && o.Supersample <= 4) {
-		return fmt.Errorf("supersample %g is outside 1..4", o.Supersample)
+	if err := o.ZoomMotion.validate(); err != nil {
+		return err
 	}
 	if o.Loop && (o.Frames < 2 || o.LoopFrames < 0 || o.LoopFrames >= o.Frames) {
 		return fmt.Errorf("a loop needs at least 2 frames and fewer loop frames (%d) than frames (%d)", o.LoopFrames, o.Frames)
@@ -207,7 +168,7 @@ func (o *ZoomOptions) validate() error {
 			return err
 		}
 	}
-	if err := checkEncode(o.CRF, o.GIFWidth, o.GIFFrameRate); err != nil {
+	if err := o.EncodeOptions.validate(); err != nil {
 		return err
 	}
 	if o.MaxBytes < 0 {

@@ -192,7 +192,8 @@ func zoomDefaults(out string, w, h, frames int, seed uint64) ZoomOptions {
 	p.Octaves, p.Steps = 2, 2
 	return ZoomOptions{
 		Output: out, Width: w, Height: h, Frames: frames, FrameRate: media.Rational{Num: 30, Den: 1},
-		CenterX: 0.5, CenterY: 0.5, KeyframeEvery: 3, First: first, Dream: p, ModelID: "inception-v3",
+		ZoomMotion: ZoomMotion{CenterX: 0.5, CenterY: 0.5, KeyframeEvery: 3},
+		First:      first, Dream: p, ModelID: "inception-v3",
 	}
 }
 

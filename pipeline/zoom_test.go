@@ -26,8 +26,8 @@ func toyZoom(out string) ZoomOptions {
 	first := toyParams()
 	return ZoomOptions{
 		Output: out, Width: 96, Height: 64, Frames: 10, FrameRate: media.Rational{Num: 30, Den: 1},
-		Zoom: Constant(1.5), CenterX: 0.5, CenterY: 0.5, KeyframeEvery: 3,
-		First: first, Dream: p, ModelID: "toy",
+		ZoomMotion: ZoomMotion{Zoom: Constant(1.5), CenterX: 0.5, CenterY: 0.5, KeyframeEvery: 3},
+		First:      first, Dream: p, ModelID: "toy",
 	}
 }
 
@@ -590,7 +590,7 @@ var _ = testnet.Layer
 // (two warps of the 2x canvas, the cross-fade and the area downscale).
 func BenchmarkZoomFrame640x360(b *testing.B) {
 	r := &zoomRun{opt: &ZoomOptions{Width: 640, Height: 360, FrameRate: media.Rational{Num: 30, Den: 1},
-		Zoom: Constant(DefaultZoom), Rotate: Constant(0), CenterX: 0.5, CenterY: 0.5, KeyframeEvery: 3, Supersample: 2, Frames: 10}}
+		ZoomMotion: ZoomMotion{Zoom: Constant(DefaultZoom), Rotate: Constant(0), CenterX: 0.5, CenterY: 0.5, KeyframeEvery: 3, Supersample: 2}, Frames: 10}}
 	r.setup()
 	key := r.noiseCanvas()
 	next := warpImage(key, r.motion(0, 3), nil, 0)

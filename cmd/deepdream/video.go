@@ -136,16 +136,22 @@ type outputFlags struct {
 }
 
 func addOutputFlags(fs *flag.FlagSet) *outputFlags {
-	o := &outputFlags{}
+	def := pipeline.DefaultEncodeOptions()
+	o := &outputFlags{gifFPS: rateFlag{r: def.GIFFrameRate}}
 	fs.StringVar(&o.out, "o", "", "output: .mp4 .mov .mkv .webm .gif or a folder for PNG frames (required)")
 	fs.BoolVar(&o.force, "force", false, "replace OUT if it exists, and discard an old checkpoint")
 	fs.BoolVar(&o.resume, "resume", false, "continue an interrupted run of the same command")
-	fs.IntVar(&o.crf, "crf", 0, "video quality, lower is better (default 18 for H.264, 32 for VP9)")
-	fs.IntVar(&o.gifWidth, "gif-width", 0, "GIF width in pixels, aspect kept (default: the frame width)")
+	fs.IntVar(&o.crf, "crf", def.CRF, "video quality, lower is better (default 18 for H.264, 32 for VP9)")
+	fs.IntVar(&o.gifWidth, "gif-width", def.GIFWidth, "GIF width in pixels, aspect kept (default: the frame width)")
 	fs.Var(&o.gifFPS, "gif-fps", "GIF frame rate (default: the clip's rate, at most 50)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&o.verbose, "verbose", false, "log the ffmpeg commands")
 	return o
+}
+
+// encode returns the encoder settings the flags ask for.
+func (o *outputFlags) encode() pipeline.EncodeOptions {
+	return pipeline.EncodeOptions{CRF: o.crf, GIFWidth: o.gifWidth, GIFFrameRate: o.gifFPS.r}
 }
 
 func (o *outputFlags) logger(w io.Writer) *slog.Logger {
@@ -194,8 +200,8 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	keep := floatFlagP(fs, "keep", def.Keep, 0, 1, "with --coherence flow: share of the carried dream kept where the motion is not trusted (occlusions, motion boundaries), 0..1")
 	refresh := floatFlagP(fs, "refresh", def.Refresh, 0, 1, "with --coherence flow: share of each frame's new dreaming kept where the motion is tracked, 0..1 (new content always gets all of it)")
 	frameSteps := fs.Int("frame-steps", def.FrameSteps, "steps per octave for frames after the first, which start from the carried dream (0: only carry it)")
-	frameOctaves := fs.Int("frame-octaves", 0, "octaves for frames after the first (default: --octaves)")
-	frameStepSize := floatFlagP(fs, "frame-step-size", 0, 0, 255, "step size for frames after the first (default: --step-size)")
+	frameOctaves := fs.Int("frame-octaves", def.FrameOctaves, "octaves for frames after the first (default: --octaves)")
+	frameStepSize := floatFlagP(fs, "frame-step-size", def.FrameStepSize, 0, 255, "step size for frames after the first (default: --step-size)")
 	frameJitter := fs.Int("frame-jitter", def.FrameJitter, "with --coherence flow: largest random shift in pixels for frames after the first (0: none, which keeps the dream at full strength)")
 	cuts := fs.String("cuts", "auto", "scene cuts: auto (restart the dream at each new shot), off, or a detection threshold (default "+strconv.Itoa(scenecut.DefaultThreshold)+"; lower finds softer cuts)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
@@ -299,10 +305,15 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	opt := def
 	opt.Input, opt.Output, opt.Force, opt.Resume = in, of.out, of.force, of.resume
 	opt.Decode = media.DecodeOptions{Width: *width, Height: *height, FrameRate: fps.r, Start: start.d, Duration: duration.d, MaxFrames: *frames}
-	opt.CRF, opt.GIFWidth, opt.GIFFrameRate = of.crf, of.gifWidth, of.gifFPS.r
-	opt.Dream, opt.FrameSteps, opt.FrameOctaves, opt.FrameStepSize = p, *frameSteps, *frameOctaves, *frameStepSize
-	opt.FrameJitter, opt.Cuts, opt.NoCuts = *frameJitter, cutOpt, noCuts
-	opt.Coherence, opt.Blend, opt.Refresh, opt.Keep, opt.Flow = *coherence, *blend, *refresh, *keep, fopt
+	opt.EncodeOptions = of.encode()
+	opt.Dream = p
+	opt.FrameDreamOptions = pipeline.FrameDreamOptions{
+		FrameSteps: *frameSteps, FrameOctaves: *frameOctaves, FrameStepSize: *frameStepSize, FrameJitter: *frameJitter,
+	}
+	opt.CoherenceOptions = pipeline.CoherenceOptions{
+		Coherence: *coherence, Blend: *blend, Refresh: *refresh, Keep: *keep,
+		Flow: fopt, Cuts: cutOpt, NoCuts: noCuts,
+	}
 	opt.ModelID, opt.MeasureStability = modelID(mf), *stability
 	if mapping != nil {
 		opt.React = mapping

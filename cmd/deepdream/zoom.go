@@ -130,8 +130,8 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	seconds := floatFlagP(fs, "seconds", 0, 0, 86400, "length in seconds (instead of --frames)")
 	fpsStr := fs.String("fps", strconv.FormatFloat(def.FrameRate.Float64(), 'g', -1, 64), "frame rate (30, 29.97 or 30000/1001)")
 	zoom := fs.String("zoom", strconv.FormatFloat(def.Zoom.At(0), 'g', -1, 64), "magnification per second, 1..10 (>1 zooms in; zooming out is not supported), or a schedule such as 1.05@0s,1.3@5s; add /frame for per-frame values (1.005/frame)")
-	rotate := fs.String("rotate", "0", "rotation in degrees per second (counter-clockwise), or a schedule such as 0@0s,20@5s")
-	center := fs.String("center", "0.5,0.5", "the point zoomed into, x,y in 0..1 across the frame")
+	rotate := fs.String("rotate", strconv.FormatFloat(def.Rotate.At(0), 'g', -1, 64), "rotation in degrees per second (counter-clockwise), or a schedule such as 0@0s,20@5s")
+	center := fs.String("center", fmt.Sprintf("%g,%g", def.CenterX, def.CenterY), "the point zoomed into, x,y in 0..1 across the frame")
 	every := fs.Int("keyframe-every", def.KeyframeEvery, "dream every N-th frame; the frames between are zoomed from the keyframes (1: dream every frame)")
 	firstSteps := fs.Int("first-steps", def.First.Steps, "steps per octave for the first frame (0: do not dream it)")
 	firstOctaves := fs.Int("first-octaves", def.First.Octaves, "octaves for the first frame")
@@ -340,11 +340,12 @@ func cmdZoom(args []string, stdout, stderr io.Writer) error {
 	opt := def
 	opt.Output, opt.Force, opt.Resume, opt.From = of.out, of.force, of.resume, *from
 	opt.Width, opt.Height, opt.Frames, opt.FrameRate = size.w, size.h, n, fps.r
-	opt.Zoom, opt.Rotate, opt.CenterX, opt.CenterY = zs, rs, cx, cy
-	opt.KeyframeEvery, opt.Supersample = *every, *ss
+	opt.ZoomMotion = pipeline.ZoomMotion{
+		Zoom: zs, Rotate: rs, CenterX: cx, CenterY: cy, KeyframeEvery: *every, Supersample: *ss,
+	}
 	opt.First, opt.Dream, opt.Layers, opt.LayerFade = first, p, sched, fade.d
 	opt.Loop, opt.LoopFrames = *loop, *loopFrames
-	opt.CRF, opt.GIFWidth, opt.GIFFrameRate, opt.MaxBytes = of.crf, of.gifWidth, of.gifFPS.r, maxBytes.n
+	opt.EncodeOptions, opt.MaxBytes = of.encode(), maxBytes.n
 	opt.ModelID, opt.Logger = modelID(mf), of.logger(stderr)
 	opt.Progress = func(pr pipeline.JobProgress) { bar.resumed(pr.Resumed); bar.update(pr.Done, pr.Total) }
 	opt.Change, opt.Audio = change, sound

@@ -58,7 +58,9 @@ func toyJob(in, out string) *Job {
 		Video: pipeline.VideoOptions{
 			Input: in, Output: out,
 			Decode: media.DecodeOptions{Width: 96, MaxFrames: 14},
-			Dream:  p, FrameSteps: 1, Blend: 0.98, Refresh: 0.05, Keep: 0.8, ModelID: "toy",
+			Dream:  p, ModelID: "toy",
+			FrameDreamOptions: pipeline.FrameDreamOptions{FrameSteps: 1},
+			CoherenceOptions:  pipeline.CoherenceOptions{Blend: 0.98, Refresh: 0.05, Keep: 0.8},
 		},
 		Plan: PlanOptions{Parts: 3, Warmup: 3, Crossfade: 2},
 	}

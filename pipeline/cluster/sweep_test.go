@@ -55,7 +55,9 @@ func TestSeamSweep(t *testing.T) {
 	p.Objective = models.MeanSquareOf("mixed3")
 	video := pipeline.VideoOptions{
 		Input: in, Decode: media.DecodeOptions{Width: width, MaxFrames: frames},
-		Dream: p, FrameSteps: 2, Blend: 0.98, Refresh: 0.05, Keep: 0.8, ModelID: "builtin", Flow: flow.Medium(),
+		Dream: p, ModelID: "builtin",
+		FrameDreamOptions: pipeline.FrameDreamOptions{FrameSteps: 2},
+		CoherenceOptions:  pipeline.CoherenceOptions{Blend: 0.98, Refresh: 0.05, Keep: 0.8, Flow: flow.Medium()},
 	}
 	dir := t.TempDir()
 	measure := func(name string, n, w, c int) {
