@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"log/slog"
 	"math"
 
 	"github.com/deepdream-go/deepdream/flow"
@@ -26,6 +27,12 @@ type EncodeOptions struct {
 	GIFWidth int
 	// GIFFrameRate is the GIF's frame rate (zero: the frames' rate).
 	GIFFrameRate media.Rational
+}
+
+// media returns these settings as the encoder takes them, for frames at
+// rate; the caller adds what comes from the job (size, format, audio).
+func (e EncodeOptions) media(rate media.Rational, logger *slog.Logger) media.EncodeOptions {
+	return media.EncodeOptions{FrameRate: rate, CRF: e.CRF, GIFWidth: e.GIFWidth, GIFFrameRate: e.GIFFrameRate, Logger: logger}
 }
 
 // DefaultEncodeOptions returns the encoder settings of a default run: the

@@ -341,12 +341,11 @@ func (r *videoProducer) prepare(ctx context.Context) (jobFrames, error) {
 	if opt.Part != nil {
 		total = opt.Part.Frames()
 	}
+	eo := opt.EncodeOptions.media(r.dec.FrameRate(), opt.Logger)
+	eo.Audio, eo.Comment = r.dec.AudioSource(), media.DreamComment(r.dec.Start())
 	return jobFrames{
 		Width: r.w, Height: r.h, Total: total, CheckpointHash: hash,
-		Encode: media.EncodeOptions{
-			FrameRate: r.dec.FrameRate(), Audio: r.dec.AudioSource(), Comment: media.DreamComment(r.dec.Start()),
-			CRF: opt.CRF, GIFWidth: opt.GIFWidth, GIFFrameRate: opt.GIFFrameRate, Logger: opt.Logger,
-		},
+		Encode: eo,
 	}, nil
 }
 

@@ -279,11 +279,7 @@ func (r *zoomRun) prepare(context.Context) (jobFrames, error) {
 	o := r.opt
 	return jobFrames{
 		Width: o.Width, Height: o.Height, Total: r.total, CheckpointHash: hash,
-		Encode: media.EncodeOptions{
-			FrameRate: o.FrameRate.Reduce(),
-			CRF:       o.CRF, GIFWidth: o.GIFWidth, GIFFrameRate: o.GIFFrameRate, Logger: o.Logger,
-			Audio: o.audio(),
-		},
+		Encode: r.encodeOptions(),
 	}, nil
 }
 

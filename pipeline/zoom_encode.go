@@ -13,14 +13,14 @@ import (
 
 // Encoding a zoom from its checkpointed frames, fitted to a size limit.
 
-// encodeOptions are the encoder settings of the output.
-func (r *zoomRun) encodeOptions(out *output) media.EncodeOptions {
+// encodeOptions are the encoder settings of the output, but for its
+// format, which the runner knows: one place for the segments encoded as
+// the zoom renders and for the encodes from the checkpoint.
+func (r *zoomRun) encodeOptions() media.EncodeOptions {
 	o := r.opt
-	return media.EncodeOptions{
-		Format: out.format, Width: o.Width, Height: o.Height, FrameRate: o.FrameRate.Reduce(),
-		CRF: o.CRF, GIFWidth: o.GIFWidth, GIFFrameRate: o.GIFFrameRate, Logger: o.Logger,
-		Audio: o.audio(),
-	}
+	eo := o.EncodeOptions.media(o.FrameRate.Reduce(), o.Logger)
+	eo.Width, eo.Height, eo.Audio = o.Width, o.Height, o.audio()
+	return eo
 }
 
 // audio is the sound to mux: Audio cut to the animation's length.
@@ -39,7 +39,8 @@ func (o *ZoomOptions) audio() *media.AudioSource {
 // GIFs with a size limit, encodes again with smaller settings until it fits.
 func (r *zoomRun) encodeAll(ctx context.Context, j *job, path string) (string, error) {
 	o := r.opt
-	eo := r.encodeOptions(j.out)
+	eo := r.encodeOptions()
+	eo.Format = j.out.format
 	if j.out.format != media.FormatGIF || o.MaxBytes <= 0 {
 		return "", r.encodeOnce(ctx, path, eo)
 	}
