@@ -68,6 +68,9 @@ type kernelImpl struct {
 	// packB copies the kc×nr block of B at b (row stride ldb) into dst
 	// (kc rows of nr values); b must hold kc full rows of nr values.
 	packB func(kc int, b []float32, ldb int, dst []float32)
+	// bf16, if not nil, makes this a bfloat16 kernel (see bf16Funcs): tile
+	// and packB are then nil, and products go through runBF16.
+	bf16 *bf16Funcs
 }
 
 // genericImpl is the portable Go micro-kernel.
@@ -122,7 +125,7 @@ func Lookup(name string) (Kernel, error) {
 // NewPackedB packs the row-major k×n matrix B (row stride ldb) for products
 // with this kernel; see the package-level NewPackedB.
 func (k Kernel) NewPackedB(rows, cols int, b []float32, ldb int) *PackedB {
-	if k.impl.tile == nil {
+	if k.impl.tile == nil && k.impl.bf16 == nil {
 		panic("gemm: zero Kernel")
 	}
 	return newPackedB(k.impl, rows, cols, b, ldb)
@@ -133,9 +136,10 @@ func (k Kernel) NewPackedB(rows, cols int, b []float32, ldb int) *PackedB {
 // used by more than one goroutine at a time; give each worker goroutine its
 // own Workspace.
 type Workspace struct {
-	packA []float32
-	packB []float32
-	tile  []float32
+	packA   []float32
+	packA16 []uint32 // A rounded to bf16 pairs, for bf16 kernels
+	packB   []float32
+	tile    []float32
 }
 
 // NewWorkspace returns an empty Workspace. It is equivalent to
@@ -175,9 +179,10 @@ func (w *Workspace) Sgemm(m, n, k int, a []float32, lda int, b []float32, ldb in
 // PackedB is immutable after NewPackedB returns and may be used
 // concurrently by any number of goroutines.
 type PackedB struct {
-	k, n int
-	impl kernelImpl
-	data []float32
+	k, n   int
+	impl   kernelImpl
+	data   []float32
+	data16 []uint32 // bf16 pairs instead of data, for a bf16 kernel
 }
 
 // NewPackedB packs the row-major k×n matrix B (row stride ldb) for use with
@@ -201,6 +206,10 @@ func newPackedB(impl kernelImpl, k, n int, b []float32, ldb int) *PackedB {
 	checkB(k, n, b, ldb)
 	p := &PackedB{k: k, n: n, impl: impl}
 	if k == 0 || n == 0 {
+		return p
+	}
+	if impl.bf16 != nil {
+		p.packBF16(b, ldb)
 		return p
 	}
 	kcMax := splitK(k)
@@ -233,6 +242,10 @@ func (p *PackedB) block(jc, pc, nc, kc int) []float32 {
 func (w *Workspace) SgemmPacked(m int, a []float32, lda int, b *PackedB, c []float32, ldc int, accumulate bool) {
 	if b == nil {
 		panic("gemm: nil PackedB")
+	}
+	if b.impl.bf16 != nil {
+		w.runBF16(m, a, lda, b, c, ldc, accumulate)
+		return
 	}
 	w.run(b.impl, m, b.n, b.k, a, lda, nil, 0, b, c, ldc, accumulate)
 }
