@@ -34,15 +34,13 @@ func tileBF16(kc2 int, a []uint32, lda int, b []uint32, c []float32, ldc, cols i
 	storePartial(t[:], 14, 32, c, ldc, cols, accumulate)
 }
 
-// cvtBF16Row rounds src to bf16 pairs in dst, 32 values at a time in
-// assembly and the rest in Go (the two round identically).
+// cvtBF16Row checks the bounds and calls cvtBF16.
 func cvtBF16Row(dst []uint32, src []float32) {
-	n := len(src) / 32
-	if n > 0 {
-		_ = dst[16*n-1]
-		cvtBF16(n, &src[0], &dst[0])
+	if len(src) == 0 {
+		return
 	}
-	cvtBF16Go(dst[16*n:], src[32*n:])
+	_ = dst[(len(src)+1)/2-1]
+	cvtBF16(len(src), &src[0], &dst[0])
 }
 
 // kernel14x32bf16 is kernel14x32 for bf16 pairs: a holds 14 rows of kc2
@@ -52,8 +50,9 @@ func cvtBF16Row(dst []uint32, src []float32) {
 //go:noescape
 func kernel14x32bf16(kc2 int, a *uint32, lda int, b *uint32, c *float32, ldc int, accumulate bool)
 
-// cvtBF16 rounds n×32 float32 values at src to bf16 and stores them in
-// order at dst (n×16 words). Requires n >= 1 and AVX512_BF16.
+// cvtBF16 rounds the n float32 values at src to bf16 and stores them in
+// order at dst ((n+1)/2 words, an odd n padded with a zero). Requires
+// n >= 1 and AVX512_BF16. Implemented in gemm_bf16_amd64.s.
 //
 //go:noescape
 func cvtBF16(n int, src *float32, dst *uint32)

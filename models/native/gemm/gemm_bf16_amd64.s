@@ -239,12 +239,17 @@ writebf:
 	RET
 
 // func cvtBF16(n int, src *float32, dst *uint32)
-// Rounds n×32 values at src to bf16 and stores them, in order, at dst
-// (n×16 dwords). Requires n >= 1 and AVX512_BF16.
+// Rounds the n values at src to bf16 and stores them, in order, at dst
+// ((n+1)/2 words; an odd n is padded with a zero). The last n%32 values
+// are read and written with masks, never beyond the ends. Requires n >= 1
+// and AVX512_BF16.
 TEXT ·cvtBF16(SB), NOSPLIT, $0-24
 	MOVQ n+0(FP), CX
 	MOVQ src+8(FP), SI
 	MOVQ dst+16(FP), DI
+	MOVQ CX, BX
+	SHRQ $5, BX
+	JZ   cvttail
 
 cvt32:
 	VMOVUPS (SI), Z0
@@ -253,7 +258,31 @@ cvt32:
 	VMOVDQU32 Z2, (DI)
 	ADDQ $128, SI
 	ADDQ $64, DI
-	DECQ CX
+	DECQ BX
 	JNZ  cvt32
+
+cvttail:
+	ANDQ $31, CX
+	JZ   cvtdone
+	// K1: the first min(r,16) values, K2: the rest (r-16 if r > 16),
+	// K3: the ceil(r/2) words of the result.
+	MOVQ  $1, AX
+	SHLQ  CX, AX
+	DECQ  AX
+	KMOVD AX, K1
+	SHRQ  $16, AX
+	KMOVW AX, K2
+	INCQ  CX
+	SHRQ  $1, CX
+	MOVQ  $1, AX
+	SHLQ  CX, AX
+	DECQ  AX
+	KMOVW AX, K3
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	CVT2
+	VMOVDQU32 Z2, K3, (DI)
+
+cvtdone:
 	VZEROUPPER
 	RET

@@ -1,8 +1,11 @@
 package gemm
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
+	"runtime"
+	"sort"
 	"testing"
 )
 
@@ -126,7 +129,7 @@ func TestToBF16(t *testing.T) {
 func TestCvtBF16(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
 	for name, impl := range bf16Kernels(t) {
-		for _, n := range []int{1, 2, 31, 32, 33, 64, 77, 200} {
+		for _, n := range []int{1, 2, 15, 16, 17, 31, 32, 33, 47, 48, 64, 77, 200} {
 			src := make([]float32, n)
 			for i := range src {
 				switch i % 4 {
@@ -220,5 +223,58 @@ func checkBF16Accuracy(t *testing.T, p *problem, c []float32, accumulate bool) {
 				t.Fatalf("padding C[%d,%d] overwritten", i, j)
 			}
 		}
+	}
+}
+
+// BenchmarkBF16 compares the float32 AVX-512 kernel and the bf16 kernel
+// on the convolution shapes of BenchmarkSgemm (pre-packed B, the way the
+// executor multiplies), alternating the two on the same thread in every
+// iteration so that both see the same machine state. It reports each
+// kernel's median throughput (thread CPU time) and the median of the
+// per-iteration speed-ups, "x-bf16".
+func BenchmarkBF16(b *testing.B) {
+	bf, ok := bf16Supported()
+	if !ok || !hasAVX512 {
+		b.Skip("AVX512_BF16 kernel not available on this CPU/build")
+	}
+	shapes := []struct{ m, n, k int }{
+		{4096, 64, 288},
+		{4096, 192, 768},
+		{1024, 384, 1728},
+		{289, 192, 768},
+		{4096, 27, 64},
+		{4096, 1728, 64},
+		{1024, 32, 27},
+		{50, 192, 768},
+		{64, 384, 1280},
+	}
+	for _, s := range shapes {
+		b.Run(fmt.Sprintf("%dx%dx%d", s.m, s.n, s.k), func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			p := newProblem(rand.New(rand.NewSource(5)), s.m, s.n, s.k, 0, 0, 0)
+			pf := newPackedB(avx512Impl, p.k, p.n, p.b, p.ldb)
+			pb := newPackedB(bf, p.k, p.n, p.b, p.ldb)
+			ws := new(Workspace)
+			flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+			var f32, b16, ratio []float64
+			for i := 0; i < b.N; i++ {
+				t0, ok := threadCPUTime()
+				ws.SgemmPacked(p.m, p.a, p.lda, pf, p.c0, p.ldc, false)
+				t1, _ := threadCPUTime()
+				ws.SgemmPacked(p.m, p.a, p.lda, pb, p.c0, p.ldc, false)
+				t2, _ := threadCPUTime()
+				if !ok || t1 <= t0 || t2 <= t1 {
+					b.Skip("thread CPU time not available")
+				}
+				f32 = append(f32, flops/(t1-t0)/1e9)
+				b16 = append(b16, flops/(t2-t1)/1e9)
+				ratio = append(ratio, (t1-t0)/(t2-t1))
+			}
+			med := func(v []float64) float64 { sort.Float64s(v); return v[len(v)/2] }
+			b.ReportMetric(med(f32), "fp32-GFLOP/s")
+			b.ReportMetric(med(b16), "bf16-GFLOP/s")
+			b.ReportMetric(med(ratio), "x-bf16")
+		})
 	}
 }
