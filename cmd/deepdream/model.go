@@ -7,7 +7,6 @@ import (
 
 	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/models/native"
-	"github.com/deepdream-go/deepdream/models/native/gemm"
 	"github.com/deepdream-go/deepdream/models/zoo"
 )
 
@@ -18,7 +17,6 @@ type modelFlags struct {
 	pixelScale  float64
 	pixelOffset string
 	engine      string
-	precision   string
 }
 
 func addModelFlags(fs *flag.FlagSet) *modelFlags {
@@ -28,7 +26,6 @@ func addModelFlags(fs *flag.FlagSet) *modelFlags {
 	floatVar(fs, &m.pixelScale, "pixel-scale", 0, -1e6, 1e6, "network input = pixel*scale + offset, pixels in 0..255 (default: the model's own, 1 for files)")
 	fs.StringVar(&m.pixelOffset, "pixel-offset", "", "see --pixel-scale (default: the model's own, 0 for files)")
 	fs.StringVar(&m.engine, "engine", "native", "executor: native (pure Go, default) or tensorflow (needs a binary built with -tags tensorflow)")
-	fs.StringVar(&m.precision, "precision", native.PrecisionFP32, "arithmetic of the native engine: fp32 (default, exact) or bf16 (about 1.3x faster per step, needs a CPU with AVX512_BF16; dreams differ slightly from fp32, not bit-exact)")
 	return m
 }
 
@@ -51,16 +48,6 @@ func (m *modelFlags) open() (*zoo.Model, models.Executor, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	switch {
-	case m.precision != native.PrecisionFP32 && m.precision != native.PrecisionBF16:
-		return nil, nil, usageErrorf("--precision %q is not known; use fp32 or bf16", m.precision)
-	case m.precision == native.PrecisionBF16 && m.engine != "native":
-		return nil, nil, usageErrorf("--precision bf16 needs --engine native")
-	case m.precision == native.PrecisionBF16:
-		if _, err := gemm.BF16(); err != nil {
-			return nil, nil, fmt.Errorf("--precision bf16: this CPU has no AVX512_BF16; use --precision fp32")
-		}
-	}
 	model, err := zoo.Open(src)
 	if err != nil {
 		return nil, nil, err
@@ -68,7 +55,7 @@ func (m *modelFlags) open() (*zoo.Model, models.Executor, error) {
 	var exec models.Executor
 	switch m.engine {
 	case "native":
-		exec, err = native.New(model.Graph, model.Spec, native.Options{Precision: m.precision})
+		exec, err = native.New(model.Graph, model.Spec, native.Options{})
 	case "tensorflow":
 		exec, err = newTensorFlowExecutor(model)
 	default:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -115,55 +114,5 @@ func BenchmarkMixed5Gradient(b *testing.B) {
 				b.ReportMetric((cpuTime()-cpu0).Seconds()*1000/float64(b.N), "cpu-ms/op")
 			})
 		}
-	}
-}
-
-// BenchmarkPrecisionGradient compares the input gradient of mean(mixed5²)
-// with fp32 (the fastest float32 kernel) and bf16 precision, both running
-// in every iteration (in alternating order) so that both see the same
-// machine load.
-// It reports each one's median wall time per gradient and the median of
-// the per-iteration speed-ups, "x-bf16".
-func BenchmarkPrecisionGradient(b *testing.B) {
-	if _, err := gemm.BF16(); err != nil {
-		b.Skip(err)
-	}
-	g := builtinExecutor(b).graph
-	spec := models.Spec{InputNode: "input", PixelScale: 1 / 127.5, PixelOffset: -1}
-	ctx := context.Background()
-	for _, size := range [][2]int{{640, 360}, {1280, 720}} {
-		b.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(b *testing.B) {
-			var exes [2]*Executor
-			for i, prec := range []string{PrecisionFP32, PrecisionBF16} {
-				e, err := New(g, spec, Options{Precision: prec})
-				if err != nil {
-					b.Fatal(err)
-				}
-				exes[i] = e
-			}
-			img := testImage(size[0], size[1], 1)
-			grad := make([]float32, len(img.Pix))
-			obj := models.MeanSquareOf("mixed5")
-			var times [2][]float64
-			var ratio []float64
-			for i := 0; i < b.N; i++ {
-				var t [2]float64
-				for r := range exes {
-					j := r ^ i&1 // alternate which one runs first
-					e := exes[j]
-					t0 := time.Now()
-					if _, err := e.Gradient(ctx, img, obj, grad); err != nil {
-						b.Fatal(err)
-					}
-					t[j] = time.Since(t0).Seconds() * 1000
-					times[j] = append(times[j], t[j])
-				}
-				ratio = append(ratio, t[0]/t[1])
-			}
-			med := func(v []float64) float64 { sort.Float64s(v); return v[len(v)/2] }
-			b.ReportMetric(med(times[0]), "fp32-ms")
-			b.ReportMetric(med(times[1]), "bf16-ms")
-			b.ReportMetric(med(ratio), "x-bf16")
-		})
 	}
 }

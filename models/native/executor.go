@@ -33,23 +33,7 @@ type Options struct {
 	// kernels give bit-identical results; the generic one differs in the
 	// last bits.
 	Kernel string
-	// Precision is the arithmetic of the convolutions: "fp32" (the default;
-	// "" means fp32) or "bf16". bf16 rounds activations, gradients and
-	// weights to bfloat16 (8 significant bits) before each multiplication
-	// and accumulates in float32, with the AVX512_BF16 kernel
-	// (gemm.BF16): about 1.5–2× the multiply rate, but NOT parity-exact with
-	// fp32 or the reference tensors — dreams differ slightly (see the
-	// package doc of gemm). It needs a CPU with AVX512_BF16; New fails
-	// otherwise, and also when Kernel is set too. $DEEPDREAM_KERNEL is
-	// ignored with bf16.
-	Precision string
 }
-
-// Precisions accepted by Options.Precision.
-const (
-	PrecisionFP32 = "fp32"
-	PrecisionBF16 = "bf16"
-)
 
 // Executor runs one GraphDef. It implements models.Executor. It is safe for
 // use by one goroutine at a time.
@@ -73,7 +57,7 @@ func New(g *graphdef.Graph, spec models.Spec, opt Options) (*Executor, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	kernel, err := chooseKernel(opt.Kernel, opt.Precision)
+	kernel, err := chooseKernel(opt.Kernel)
 	if err != nil {
 		return nil, err
 	}
@@ -102,24 +86,9 @@ func New(g *graphdef.Graph, spec models.Spec, opt Options) (*Executor, error) {
 	return e, nil
 }
 
-// chooseKernel resolves Options.Kernel and Options.Precision: the bf16
-// kernel for bf16, else Kernel, falling back to $DEEPDREAM_KERNEL and then
-// to the fastest kernel.
-func chooseKernel(name, precision string) (gemm.Kernel, error) {
-	switch precision {
-	case "", PrecisionFP32:
-	case PrecisionBF16:
-		if name != "" {
-			return gemm.Kernel{}, fmt.Errorf("native executor: precision bf16 has its own kernel; leave Kernel (%q) empty", name)
-		}
-		k, err := gemm.BF16()
-		if err != nil {
-			return gemm.Kernel{}, fmt.Errorf("native executor: precision bf16: %w", err)
-		}
-		return k, nil
-	default:
-		return gemm.Kernel{}, fmt.Errorf("native executor: unknown precision %q (want fp32 or bf16)", precision)
-	}
+// chooseKernel resolves Options.Kernel, falling back to $DEEPDREAM_KERNEL
+// and then to the fastest kernel.
+func chooseKernel(name string) (gemm.Kernel, error) {
 	if name != "" {
 		k, err := gemm.Lookup(name)
 		if err != nil {

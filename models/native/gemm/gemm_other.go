@@ -9,6 +9,3 @@ func bestImpl() kernelImpl { return genericImpl }
 // supportedImpls returns the micro-kernels this build can run: only the
 // portable one.
 func supportedImpls() []kernelImpl { return []kernelImpl{genericImpl} }
-
-// bf16Supported reports that this build has no bf16 kernel.
-func bf16Supported() (kernelImpl, bool) { return kernelImpl{}, false }
