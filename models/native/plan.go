@@ -307,14 +307,20 @@ func (p *plan) inferShapes(h, w int) ([][]int, error) {
 	return shapes, nil
 }
 
-// memPlan returns the arena layout for an input of h×w (cached).
+// maxMemPlans bounds the arena layouts a plan caches (a few KB each): a
+// dream uses a handful of input sizes (octaves, tiles), but nothing stops a
+// caller from using many.
+const maxMemPlans = 64
+
+// memPlan returns the arena layout of a run with the given slot shapes,
+// computing it on first use for an input size and mode.
 func (p *plan) memPlan(shapes [][]int, gradient bool) *memPlan {
 	key := memKey{h: shapes[0][1], w: shapes[0][2], gradient: gradient}
 	p.memMu.Lock()
 	defer p.memMu.Unlock()
 	m := p.mem[key]
 	if m == nil {
-		if p.mem == nil {
+		if p.mem == nil || len(p.mem) >= maxMemPlans {
 			p.mem = map[memKey]*memPlan{}
 		}
 		m = p.layout(shapes, gradient)
@@ -323,9 +329,9 @@ func (p *plan) memPlan(shapes [][]int, gradient bool) *memPlan {
 	return m
 }
 
-// newRun prepares a run for an input of h×w whose tensors live in arena,
-// which must hold at least the floats that the run's memPlan needs: see
-// arenaSize. The input tensor (slot 0) is allocated, not filled.
+// newRun prepares a run with the given slot shapes whose tensors live in
+// arena at the offsets of m; arena must hold at least m.size floats. The
+// input tensor (slot 0) is placed, not filled.
 func (p *plan) newRun(shapes [][]int, m *memPlan, arena []float32) *run {
 	r := &run{p: p, shapes: shapes, values: make([]*tensor, p.slots), aux: make([]any, p.slots), mem: m, arena: arena}
 	r.values[0] = r.tensorAt(0, m.value[0])
