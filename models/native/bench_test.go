@@ -116,3 +116,51 @@ func BenchmarkMixed5Gradient(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGradientWorkers measures the gradient of mean(layer²) with
+// Options.Workers = 1 and 2 on the same input, alternating which runs first
+// in each iteration so both see the same machine load, and reports both
+// times and their ratio (speedup above 1 means two workers are faster),
+// and the CPU time of each.
+func BenchmarkGradientWorkers(b *testing.B) {
+	g := builtinExecutor(b).graph
+	spec := models.Spec{InputNode: "input", PixelScale: 1 / 127.5, PixelOffset: -1}
+	ctx := context.Background()
+	var execs [2]*Executor
+	for i := range execs {
+		e, err := New(g, spec, Options{Workers: i + 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		execs[i] = e
+	}
+	for _, size := range [][2]int{{640, 360}, {1280, 720}} {
+		for _, layer := range []string{"mixed3", "mixed5"} {
+			b.Run(fmt.Sprintf("%dx%d/%s", size[0], size[1], layer), func(b *testing.B) {
+				img := testImage(size[0], size[1], 1)
+				grad := make([]float32, len(img.Pix))
+				obj := models.MeanSquareOf(layer)
+				var spent, cpu [2]time.Duration
+				for i := 0; i < b.N; i++ {
+					for j := range 2 {
+						w := (i + j) % 2
+						t0, c0 := time.Now(), cpuTime()
+						if _, err := execs[w].Gradient(ctx, img, obj, grad); err != nil {
+							b.Fatal(err)
+						}
+						spent[w] += time.Since(t0)
+						cpu[w] += cpuTime() - c0
+					}
+				}
+				per := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(b.N) }
+				b.ReportMetric(per(spent[0]), "w1-ms/op")
+				b.ReportMetric(per(spent[1]), "w2-ms/op")
+				b.ReportMetric(per(spent[0])/per(spent[1]), "speedup")
+				// CPU time shows the work done when, on a shared machine,
+				// wall time also counts waiting for a core.
+				b.ReportMetric(per(cpu[0]), "w1-cpu-ms/op")
+				b.ReportMetric(per(cpu[1]), "w2-cpu-ms/op")
+			})
+		}
+	}
+}

@@ -9,10 +9,10 @@ import (
 )
 
 // conv2d is Conv2D (NHWC, HWIO filter) with an optional fused bias and ReLU.
-// Forward is im2col + GEMM over chunks of output rows; backward (gradient
+// Forward is im2col + GEMM over ranges of output pixels; backward (gradient
 // with respect to the input only) is GEMM with the transposed filter and a
-// col2im scatter, run on even then odd chunks so no two workers ever add to
-// the same input row at once.
+// col2im scatter over chunks of output rows, odd chunks adding after their
+// even neighbours so no two workers ever add to the same input row at once.
 type conv2d struct {
 	kh, kw, cin, cout int
 	sh, sw            int
@@ -73,9 +73,10 @@ func (c *conv2d) pointwise() bool {
 	return c.kh == 1 && c.kw == 1 && c.sh == 1 && c.sw == 1
 }
 
-// rowsPerChunk picks how many output rows one im2col+GEMM call handles:
-// enough rows for an efficient GEMM, a bounded column buffer, and at least
-// kh rows so that chunk i and chunk i+2 never touch the same input rows.
+// rowsPerChunk picks how many output rows one GEMM+col2im call of the
+// backward pass handles: enough rows for an efficient GEMM, a bounded
+// column buffer, and at least kh rows so that chunk i and chunk i+2 never
+// touch the same input rows.
 func (c *conv2d) rowsPerChunk(g convGeom) int {
 	k := c.kh * c.kw * c.cin
 	targetM := (1 << 20) / k // about 4 MB of columns per worker
@@ -102,6 +103,24 @@ func (c *conv2d) rowsPerChunk(g convGeom) int {
 	return rows
 }
 
+// pointwiseParts is how many row ranges a 1×1 convolution of m pixels is
+// split into (before rounding to the worker count): ranges of at least
+// 256 pixels, at most maxChunks of them.
+func pointwiseParts(m int) int {
+	return min((m+255)/256, maxChunks)
+}
+
+// forwardParts is how many pixel ranges the im2col + GEMM of the forward
+// pass is split into (before rounding to the worker count): enough for a
+// bounded column buffer (about 4 MB per worker) and, on small maps, up to
+// 16 ranges of at least 144 pixels (one GEMM row block) so that all cores
+// get work.
+func (c *conv2d) forwardParts(m int) int {
+	k := c.kh * c.kw * c.cin
+	targetM := min(max((1<<20)/k, 64), 4096)
+	return max((m+targetM-1)/targetM, min(16, (m+143)/144))
+}
+
 func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 	g, err := c.geom(in[0].shape)
 	if err != nil {
@@ -109,24 +128,22 @@ func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 	}
 	x, y := in[0].data, out.data
 	k := c.kh * c.kw * c.cin
+	m := g.ho * g.wo
+	// Every output pixel's value is the same however the pixels are split
+	// (the GEMM adds the same products in the same order for every row),
+	// so the split can follow the worker count.
 	if c.pointwise() {
-		m := g.ho * g.wo
-		p.forRangeW(m, 256, func(lo, hi, worker int) {
+		p.forParts(m, pointwiseParts(m), func(lo, hi, worker int) {
 			p.ws[worker].SgemmPacked(hi-lo, x[lo*k:], k, c.w, y[lo*c.cout:], c.cout, false)
 			c.epilogue(y[lo*c.cout : hi*c.cout])
 		})
 		return nil, nil
 	}
-	rows := c.rowsPerChunk(g)
-	chunks := (g.ho + rows - 1) / rows
-	p.forChunks(chunks, func(ch, worker int) {
-		r0 := ch * rows
-		r1 := min(r0+rows, g.ho)
-		m := (r1 - r0) * g.wo
-		col := p.scratchBuf(worker, m*k) // im2col writes every value
-		c.im2col(g, x, r0, r1, col)
-		dst := y[r0*g.wo*c.cout : r1*g.wo*c.cout]
-		p.ws[worker].SgemmPacked(m, col, k, c.w, dst, c.cout, false)
+	p.forParts(m, c.forwardParts(m), func(lo, hi, worker int) {
+		col := p.scratchBuf(worker, (hi-lo)*k) // im2col writes every value
+		c.im2col(g, x, lo, hi, col)
+		dst := y[lo*c.cout : hi*c.cout]
+		p.ws[worker].SgemmPacked(hi-lo, col, k, c.w, dst, c.cout, false)
 		c.epilogue(dst)
 	})
 	return nil, nil
@@ -151,14 +168,15 @@ func (c *conv2d) epilogue(y []float32) {
 	}
 }
 
-// im2col writes the patches of output rows [r0,r1) into col, one row of
-// kh*kw*cin values per output pixel, zeros where the window leaves the image.
-func (c *conv2d) im2col(g convGeom, x []float32, r0, r1 int, col []float32) {
+// im2col writes the patches of output pixels [p0,p1) (row-major) into
+// col, one row of kh*kw*cin values per output pixel, zeros where the
+// window leaves the image.
+func (c *conv2d) im2col(g convGeom, x []float32, p0, p1 int, col []float32) {
 	k := c.kh * c.kw * c.cin
 	span := c.kw * c.cin
 	i := 0
-	for oy := r0; oy < r1; oy++ {
-		for ox := 0; ox < g.wo; ox++ {
+	for oy := p0 / g.wo; oy*g.wo < p1; oy++ {
+		for ox := max(p0-oy*g.wo, 0); ox < min(g.wo, p1-oy*g.wo); ox++ {
 			row := col[i*k : (i+1)*k]
 			i++
 			ix0 := ox*c.sw - g.pl
@@ -235,26 +253,49 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 	}
 	k := c.kh * c.kw * c.cin
 	if c.pointwise() {
+		// Each input pixel's gradient comes from its own output pixel
+		// only, so the split does not change the result.
 		m := g.ho * g.wo
-		p.forRangeW(m, 256, func(lo, hi, worker int) {
+		p.forParts(m, pointwiseParts(m), func(lo, hi, worker int) {
 			p.ws[worker].SgemmPacked(hi-lo, dy[lo*c.cout:], c.cout, c.wt, dx[lo*k:], k, true)
 		})
 		return nil
 	}
+	// Chunks of output rows: even chunks first, then odd ones. Chunk i and
+	// i+2 never touch the same input rows, so the even chunks scatter in
+	// parallel; an odd chunk computes its columns as soon as it is picked
+	// but adds them only once both neighbouring even chunks have, so every
+	// input row receives its contributions in the same order (even chunk,
+	// then odd) however the chunks are scheduled, without a barrier that
+	// would idle workers between the two halves.
 	rows := c.rowsPerChunk(g)
 	chunks := (g.ho + rows - 1) / rows
-	for phase := 0; phase < 2; phase++ {
-		n := (chunks - phase + 1) / 2
-		p.forChunks(n, func(j, worker int) {
-			ch := 2*j + phase
-			r0 := ch * rows
-			r1 := min(r0+rows, g.ho)
-			m := (r1 - r0) * g.wo
-			col := p.scratchBuf(worker, m*k) // the GEMM overwrites every value
-			p.ws[worker].SgemmPacked(m, dy[r0*g.wo*c.cout:], c.cout, c.wt, col, k, false)
-			c.col2im(g, col, r0, r1, dx)
-		})
+	evens := (chunks + 1) / 2
+	done := make([]chan struct{}, evens)
+	for i := range done {
+		done[i] = make(chan struct{})
 	}
+	p.forChunks(chunks, func(j, worker int) {
+		ch := 2 * j
+		if j >= evens {
+			ch = 2*(j-evens) + 1
+		}
+		r0 := ch * rows
+		r1 := min(r0+rows, g.ho)
+		m := (r1 - r0) * g.wo
+		col := p.scratchBuf(worker, m*k) // the GEMM overwrites every value
+		p.ws[worker].SgemmPacked(m, dy[r0*g.wo*c.cout:], c.cout, c.wt, col, k, false)
+		if ch%2 == 1 {
+			<-done[ch/2]
+			if ch/2+1 < evens {
+				<-done[ch/2+1]
+			}
+		}
+		c.col2im(g, col, r0, r1, dx)
+		if ch%2 == 0 {
+			close(done[ch/2])
+		}
+	})
 	return nil
 }
 

@@ -36,7 +36,7 @@ type Options struct {
 }
 
 // Executor runs one GraphDef. It implements models.Executor. It is safe for
-// use by one goroutine at a time.
+// use by one goroutine at a time (concurrent runs are serialised).
 type Executor struct {
 	graph  *graphdef.Graph
 	nodes  map[string]*graphdef.Node
@@ -48,6 +48,14 @@ type Executor struct {
 	mu      sync.Mutex
 	plans   map[string]*plan
 	minSize [2]int
+
+	// runMu serialises runs, which share arena.
+	runMu sync.Mutex
+	// arena holds the tensors of a run, reused across calls so that the
+	// large activation and gradient buffers are neither reallocated nor
+	// zeroed (only gradients, which accumulate, are cleared) on every
+	// call. It grows to the largest run so far; Close releases it.
+	arena []float32
 }
 
 var _ models.Executor = (*Executor)(nil)
@@ -110,11 +118,15 @@ func chooseKernel(name string) (gemm.Kernel, error) {
 // Kernel returns the name of the GEMM micro-kernel the executor uses.
 func (e *Executor) Kernel() string { return e.kernel.Name() }
 
-// Close releases the compiled plans.
+// Close releases the compiled plans and the memory kept for reuse between
+// calls.
 func (e *Executor) Close() error {
 	e.mu.Lock()
 	e.plans = map[string]*plan{}
 	e.mu.Unlock()
+	e.runMu.Lock()
+	e.arena = nil
+	e.runMu.Unlock()
 	return nil
 }
 
@@ -197,6 +209,8 @@ func (e *Executor) Activations(ctx context.Context, img *models.Image, layers []
 	if err != nil {
 		return nil, err
 	}
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
 	r, err := e.forward(ctx, p, img, false)
 	if err != nil {
 		return nil, err
@@ -233,30 +247,40 @@ func activation(name string, t *tensor) (models.Activation, error) {
 	return a, nil
 }
 
-// forward runs a plan on img, explaining size errors with the model's minimum.
+// forward runs a plan on img, explaining size errors with the model's
+// minimum. The caller holds runMu; the run's tensors live in e.arena.
 func (e *Executor) forward(ctx context.Context, p *plan, img *models.Image, keep bool) (*run, error) {
 	if err := checkImage(img); err != nil {
 		return nil, err
 	}
-	if _, err := p.inferShapes(img.Height, img.Width); err != nil {
+	shapes, err := p.inferShapes(img.Height, img.Width)
+	if err != nil {
 		if w, h := e.MinSize(); w > 1 && (img.Width < w || img.Height < h) {
 			return nil, fmt.Errorf("image %dx%d is too small for this model (at least %dx%d)", img.Width, img.Height, w, h)
 		}
 		return nil, err
 	}
-	return p.forward(ctx, e.input(img), keep)
+	m := p.memPlan(shapes, keep)
+	if len(e.arena) < m.size {
+		e.arena = nil // let the old arena go before allocating the new one
+		e.arena = make([]float32, m.size)
+	}
+	r := p.newRun(shapes, m, e.arena)
+	e.input(img, r.values[0])
+	if err := p.forward(ctx, r, keep); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
-// input converts pixels to the network's input tensor.
-func (e *Executor) input(img *models.Image) *tensor {
-	t := &tensor{shape: []int{1, img.Height, img.Width, 3}, data: make([]float32, len(img.Pix))}
+// input converts pixels into the network's input tensor t.
+func (e *Executor) input(img *models.Image, t *tensor) {
 	s, o := e.spec.PixelScale, e.spec.PixelOffset
 	e.pool.forRange(len(img.Pix), 1<<16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			t.data[i] = img.Pix[i]*s + o
 		}
 	})
-	return t
 }
 
 func checkImage(img *models.Image) error {
@@ -285,6 +309,8 @@ func (e *Executor) Gradient(ctx context.Context, img *models.Image, obj models.O
 	if err != nil {
 		return 0, err
 	}
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
 	r, err := e.forward(ctx, p, img, true)
 	if err != nil {
 		return 0, err

@@ -35,7 +35,7 @@ func TestDeterministicAcrossRunsAndWorkers(t *testing.T) {
 	obj := models.Objective{Terms: []models.Term{{Kind: models.MeanSquare, Layer: "mixed3", Weight: 1}, {Kind: models.MeanChannel, Layer: "mixed5", Channel: 11, Weight: 0.5}}}
 	var ref []float32
 	var refV float64
-	for _, workers := range []int{1, 2, 3, 2} {
+	for _, workers := range []int{1, 2, 3, 5, 2} {
 		e, err := New(g, spec, Options{Workers: workers})
 		if err != nil {
 			t.Fatal(err)

@@ -60,21 +60,41 @@ func (p *pool) forChunks(n int, fn func(chunk, worker int)) {
 		return
 	}
 	var next atomic.Int64
+	work := func(worker int) {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
+			fn(i, worker)
+		}
+	}
 	var wg sync.WaitGroup
-	wg.Add(w)
-	for k := 0; k < w; k++ {
+	wg.Add(w - 1)
+	for k := 1; k < w; k++ {
 		go func(worker int) {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				fn(i, worker)
-			}
+			work(worker)
 		}(k)
 	}
+	work(0) // the calling goroutine is worker 0
 	wg.Wait()
+}
+
+// forParts splits [0,n) into near-equal ranges, at least parts of them
+// rounded up to a multiple of the worker count (at most n), and calls
+// fn(lo, hi, worker) for each. Unlike forRange, the split depends on the
+// number of workers, so that every worker gets the same share: use it only
+// for work whose result does not depend on where the ranges end.
+func (p *pool) forParts(n, parts int, fn func(lo, hi, worker int)) {
+	if n <= 0 {
+		return
+	}
+	parts = max(parts, 1)
+	parts = min((parts+p.workers-1)/p.workers*p.workers, n)
+	p.forChunks(parts, func(c, worker int) {
+		fn(c*n/parts, (c+1)*n/parts, worker)
+	})
 }
 
 // maxChunks bounds how finely forRange splits work.

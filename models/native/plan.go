@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/models/graphdef"
@@ -45,15 +46,21 @@ type plan struct {
 	uses        []int  // forward consumers of each slot (+1 for outputs)
 	saved       []bool // slot is read by some backward
 	pool        *pool
+
+	memMu sync.Mutex
+	mem   map[memKey]*memPlan // arena layouts by input size and mode
 }
 
-// run holds the state of one forward (and backward) pass.
+// run holds the state of one forward (and backward) pass. Its tensors live
+// in arena at the offsets of mem.
 type run struct {
 	p      *plan
 	shapes [][]int
 	values []*tensor
 	aux    []any
 	grads  []*tensor
+	mem    *memPlan
+	arena  []float32
 }
 
 // parseInput splits a NodeDef input reference.
@@ -300,28 +307,63 @@ func (p *plan) inferShapes(h, w int) ([][]int, error) {
 	return shapes, nil
 }
 
-// forward runs the plan. With keep, values needed by backward are retained.
-func (p *plan) forward(ctx context.Context, input *tensor, keep bool) (*run, error) {
-	shapes, err := p.inferShapes(input.shape[1], input.shape[2])
-	if err != nil {
-		return nil, err
+// maxMemPlans bounds the arena layouts a plan caches (a few KB each): a
+// dream uses a handful of input sizes (octaves, tiles), but nothing stops a
+// caller from using many.
+const maxMemPlans = 64
+
+// memPlan returns the arena layout of a run with the given slot shapes,
+// computing it on first use for an input size and mode.
+func (p *plan) memPlan(shapes [][]int, gradient bool) *memPlan {
+	key := memKey{h: shapes[0][1], w: shapes[0][2], gradient: gradient}
+	p.memMu.Lock()
+	defer p.memMu.Unlock()
+	m := p.mem[key]
+	if m == nil {
+		if p.mem == nil || len(p.mem) >= maxMemPlans {
+			p.mem = map[memKey]*memPlan{}
+		}
+		m = p.layout(shapes, gradient)
+		p.mem[key] = m
 	}
-	r := &run{p: p, shapes: shapes, values: make([]*tensor, p.slots), aux: make([]any, p.slots)}
-	r.values[0] = input
+	return m
+}
+
+// newRun prepares a run with the given slot shapes whose tensors live in
+// arena at the offsets of m; arena must hold at least m.size floats. The
+// input tensor (slot 0) is placed, not filled.
+func (p *plan) newRun(shapes [][]int, m *memPlan, arena []float32) *run {
+	r := &run{p: p, shapes: shapes, values: make([]*tensor, p.slots), aux: make([]any, p.slots), mem: m, arena: arena}
+	r.values[0] = r.tensorAt(0, m.value[0])
+	return r
+}
+
+// tensorAt is the tensor of slot's shape at arena offset off. Its contents
+// are whatever the arena held.
+func (r *run) tensorAt(slot, off int) *tensor {
+	n := mustElements(r.shapes[slot])
+	return &tensor{shape: r.shapes[slot], data: r.arena[off : off+n : off+n]}
+}
+
+// forward runs the plan on the run's input. With keep, values needed by
+// backward are retained.
+func (p *plan) forward(ctx context.Context, r *run, keep bool) error {
 	uses := append([]int(nil), p.uses...)
 	in := make([]*tensor, 0, 4)
 	for _, s := range p.steps {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		in = in[:0]
 		for _, i := range s.in {
 			in = append(in, r.values[i])
 		}
-		out := &tensor{shape: shapes[s.out], data: make([]float32, mustElements(shapes[s.out]))}
+		// Every op writes all of its output, so stale arena contents never
+		// show through.
+		out := r.tensorAt(s.out, r.mem.value[s.out])
 		aux, err := s.op.forward(p.pool, in, out)
 		if err != nil {
-			return nil, fmt.Errorf("node %q: %w", s.name, err)
+			return fmt.Errorf("node %q: %w", s.name, err)
 		}
 		r.values[s.out] = out
 		r.aux[s.out] = aux
@@ -332,7 +374,7 @@ func (p *plan) forward(ctx context.Context, input *tensor, keep bool) (*run, err
 			}
 		}
 	}
-	return r, nil
+	return nil
 }
 
 func mustElements(shape []int) int {
@@ -345,8 +387,9 @@ func mustElements(shape []int) int {
 
 func (r *run) grad(slot int) *tensor {
 	if r.grads[slot] == nil {
-		shape := r.shapes[slot]
-		r.grads[slot] = &tensor{shape: shape, data: make([]float32, mustElements(shape))}
+		t := r.tensorAt(slot, r.mem.grad[slot])
+		clear(t.data) // gradients accumulate
+		r.grads[slot] = t
 	}
 	return r.grads[slot]
 }
