@@ -9,8 +9,9 @@ import "golang.org/x/sys/cpu"
 // system saves the ymm (and, for AVX-512, the zmm and opmask) state: x/sys/cpu
 // checks OSXSAVE and the XCR0 bits before setting them.
 var (
-	hasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
-	hasAVX512  = cpu.X86.HasAVX512F
+	hasAVX2FMA    = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	hasAVX512     = cpu.X86.HasAVX512F
+	hasAVX512BF16 = hasAVX512 && cpu.X86.HasAVX512BF16 // only for BenchmarkFMAPeak
 )
 
 // avx512Impl is the AVX-512 assembly micro-kernel (14×32 tiles: 28 zmm
@@ -153,6 +154,11 @@ func packB32(kc int, b *float32, ldb int, dst *float32)
 // multiply-adds (768 floating-point operations each); it measures the
 // AVX-512 FMA peak for the benchmarks. Requires AVX-512F.
 func fmaLoopAVX512(n int)
+
+// dpbf16LoopAVX512 runs n iterations of 24 independent zmm VDPBF16PS
+// (1536 floating-point operations each); it measures the AVX512_BF16 peak
+// for BenchmarkFMAPeak (see the package doc). Requires AVX512_BF16.
+func dpbf16LoopAVX512(n int)
 
 // fmaLoopAVX2 runs n iterations of 12 independent ymm fused multiply-adds
 // (192 floating-point operations each). Requires AVX2 and FMA.

@@ -466,7 +466,8 @@ func benchGFLOPS(b *testing.B, flopsPerOp float64, f func()) {
 
 // BenchmarkFMAPeak measures the floating-point peak of one core with loops
 // of independent fused multiply-adds on registers, the yardstick for the
-// GEMM throughput of BenchmarkSgemm.
+// GEMM throughput of BenchmarkSgemm; "avx512bf16" is the VDPBF16PS peak
+// that a bf16 kernel could reach (see the package doc).
 func BenchmarkFMAPeak(b *testing.B) {
 	for _, l := range peakLoops() {
 		b.Run(l.name, func(b *testing.B) {

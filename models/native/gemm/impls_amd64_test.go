@@ -15,6 +15,9 @@ func peakLoops() []peakLoop {
 	if hasAVX512 {
 		loops = append(loops, peakLoop{"avx512", 768, fmaLoopAVX512})
 	}
+	if hasAVX512BF16 {
+		loops = append(loops, peakLoop{"avx512bf16", 1536, dpbf16LoopAVX512})
+	}
 	if hasAVX2FMA {
 		loops = append(loops, peakLoop{"avx2", 192, fmaLoopAVX2})
 	}
