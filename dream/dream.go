@@ -225,6 +225,23 @@ type dreamer struct {
 	net Network
 	p   Params
 	rng *rand.Rand
+	// buf holds the step's full-size working planes (the shifted picture
+	// and the gradient, twice each so a shift back has a target), reused by
+	// capacity across steps and octaves: a 1280×720 step would otherwise
+	// allocate and zero about 50 MB.
+	buf [4][]float32
+	// tile holds the tile picture and gradient of tiledGradient.
+	tile tileScratch
+}
+
+// grown returns *b resliced to n values, reallocated only when too small.
+// Its contents are unspecified.
+func grown(b *[]float32, n int) []float32 {
+	if cap(*b) < n {
+		*b = make([]float32, n)
+	}
+	*b = (*b)[:n]
+	return *b
 }
 
 // step does one gradient-ascent step on img in place and returns the
@@ -248,33 +265,34 @@ func (d *dreamer) step(ctx context.Context, img *models.Image) (float64, error) 
 		m := d.rng.IntN(4)
 		mirrorX, mirrorY = m&1 != 0, m&2 != 0
 	}
+	n := len(img.Pix)
 	src := img
 	if sx%w != 0 || sy%h != 0 {
-		src = Roll(img, sx, sy)
+		pix := grown(&d.buf[0], n)
+		rollPlane(pix, img.Pix, w, h, 3, sx, sy)
+		src = &models.Image{Width: w, Height: h, Pix: pix}
 	}
 	if mirrorX || mirrorY {
-		m := &models.Image{Width: w, Height: h, Pix: make([]float32, len(img.Pix))}
-		mirrorPlane(m.Pix, src.Pix, w, h, 3, mirrorX, mirrorY)
-		src = m
+		pix := grown(&d.buf[1], n)
+		mirrorPlane(pix, src.Pix, w, h, 3, mirrorX, mirrorY)
+		src = &models.Image{Width: w, Height: h, Pix: pix}
 	}
-	g := make([]float32, len(img.Pix))
+	g, spare := grown(&d.buf[2], n), grown(&d.buf[3], n)
 	tile := 0
 	if tiled {
 		tile = d.p.Tile
 	}
-	v, err := tiledGradient(ctx, d.net, src, d.p.Objective, tile, g)
+	v, err := tiledGradient(ctx, d.net, src, d.p.Objective, tile, g, &d.tile)
 	if err != nil {
 		return 0, err
 	}
 	if mirrorX || mirrorY {
-		back := make([]float32, len(g))
-		mirrorPlane(back, g, w, h, 3, mirrorX, mirrorY)
-		g = back
+		mirrorPlane(spare, g, w, h, 3, mirrorX, mirrorY)
+		g, spare = spare, g
 	}
 	if sx%w != 0 || sy%h != 0 {
-		back := make([]float32, len(g))
-		rollPlane(back, g, w, h, 3, -sx, -sy)
-		g = back
+		rollPlane(spare, g, w, h, 3, -sx, -sy)
+		g = spare
 	}
 	if d.p.Smooth > 0 {
 		gaussianBlur(g, w, h, 3, d.p.Smooth)
@@ -342,6 +360,9 @@ func tileSpans(n, tile, minLen int) [][2]int {
 	return spans
 }
 
+// tileScratch holds tiledGradient's buffers between calls.
+type tileScratch struct{ pix, grad []float32 }
+
 // tiledGradient writes into g the gradient of obj over img computed tile by
 // tile (tile 0: whole image). Each tile's gradient is weighted by the tile's
 // share of the image area, so that for objectives that are means over
@@ -349,10 +370,14 @@ func tileSpans(n, tile, minLen int) [][2]int {
 // borders. Tiles are at least the network's minimum size and at most tile
 // pixels wide and high when tile is at least twice that minimum (see
 // tileSpans). It returns the area-weighted objective value.
-func tiledGradient(ctx context.Context, net Network, img *models.Image, obj models.Objective, tile int, g []float32) (float64, error) {
+// scratch (nil: none) keeps the tile buffers for the next call.
+func tiledGradient(ctx context.Context, net Network, img *models.Image, obj models.Objective, tile int, g []float32, scratch *tileScratch) (float64, error) {
 	w, h := img.Width, img.Height
 	if tile <= 0 || (tile >= w && tile >= h) {
 		return net.Gradient(ctx, img, obj, g)
+	}
+	if scratch == nil {
+		scratch = new(tileScratch)
 	}
 	minW, minH := net.MinSize()
 	xs, ys := tileSpans(w, tile, minW), tileSpans(h, tile, minH)
@@ -363,11 +388,11 @@ func tiledGradient(ctx context.Context, net Network, img *models.Image, obj mode
 				return 0, err
 			}
 			cw, ch := tx[1]-tx[0], ty[1]-ty[0]
-			sub := models.NewImage(cw, ch)
+			sub := &models.Image{Width: cw, Height: ch, Pix: grown(&scratch.pix, cw*ch*3)}
 			for y := 0; y < ch; y++ {
 				copy(sub.Pix[y*cw*3:(y+1)*cw*3], img.Pix[((ty[0]+y)*w+tx[0])*3:((ty[0]+y)*w+tx[1])*3])
 			}
-			tg := make([]float32, len(sub.Pix))
+			tg := grown(&scratch.grad, len(sub.Pix))
 			v, err := net.Gradient(ctx, sub, obj, tg)
 			if err != nil {
 				return 0, fmt.Errorf("tile at (%d,%d) %dx%d: %w", tx[0], ty[0], cw, ch, err)

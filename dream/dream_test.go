@@ -217,7 +217,7 @@ func TestTilesAreMergedNotSkipped(t *testing.T) {
 	net := newToyNet(2, 4, 20)
 	img := noiseImage(70, 50, 7)
 	g := make([]float32, len(img.Pix))
-	if _, err := tiledGradient(context.Background(), net, img, models.MeanSquareOf("conv"), 16, g); err != nil {
+	if _, err := tiledGradient(context.Background(), net, img, models.MeanSquareOf("conv"), 16, g, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range net.sizes {
@@ -246,11 +246,11 @@ func TestTiledGradientMatchesWholeImageAwayFromBorders(t *testing.T) {
 	whole := make([]float32, len(img.Pix))
 	tiled := make([]float32, len(img.Pix))
 	ctx := context.Background()
-	vw, err := tiledGradient(ctx, net, img, obj, 0, whole)
+	vw, err := tiledGradient(ctx, net, img, obj, 0, whole, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	vt, err := tiledGradient(ctx, net, img, obj, 16, tiled)
+	vt, err := tiledGradient(ctx, net, img, obj, 16, tiled, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/deepdream-go/deepdream/pipeline/imageio"
 )
 
 // checkpointVersion changes whenever the state layout or the meaning of the
@@ -142,19 +144,8 @@ func (c *checkpoint) saveFrame(i int, rgb []byte) error {
 	if i != c.state.Done {
 		return fmt.Errorf("checkpoint: frame %d saved out of order (expected %d)", i, c.state.Done)
 	}
-	w, h := c.state.Width, c.state.Height
-	img := &image.NRGBA{Pix: make([]byte, w*h*4), Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
-	for p := 0; p < w*h; p++ {
-		copy(img.Pix[4*p:4*p+3], rgb[3*p:3*p+3])
-		img.Pix[4*p+3] = 255
-	}
 	if err := writeFileAtomic(c.framePath(i), func(f *os.File) error {
-		bw := bufio.NewWriterSize(f, 1<<16)
-		enc := png.Encoder{CompressionLevel: png.BestSpeed}
-		if err := enc.Encode(bw, img); err != nil {
-			return err
-		}
-		return bw.Flush()
+		return imageio.EncodeRGBPNG(f, rgb, c.state.Width, c.state.Height)
 	}); err != nil {
 		return fmt.Errorf("checkpoint: frame %d: %w", i, err)
 	}

@@ -122,9 +122,16 @@ func (o *CoherenceOptions) validate() error {
 // FrameDreamOptions dream a clip's frames after the first (and after each
 // scene cut), which start from the carried dream: FrameSteps steps per
 // octave (0: none, the carried dream is the frame) over FrameOctaves
-// octaves (0: VideoOptions.Dream's) with FrameStepSize (0: Dream's) and a
-// jitter of at most FrameJitter pixels (0: none; CoherenceBlend uses
-// Dream's jitter).
+// octaves (0: VideoOptions.Dream's; never more than Dream's) with
+// FrameStepSize (0: Dream's) and a jitter of at most FrameJitter pixels (0:
+// none; CoherenceBlend uses Dream's jitter).
+//
+// Later frames dream the two finest octaves by default: the carried dream
+// already holds the coarse structure, and the smaller octaves cost time
+// without helping. On 40 frames at 640 px (seed 1), 2 octaves instead of 4
+// gave E_warp ratio 1.38 and strength 1.79 on chaplin.mp4 (4: 1.47, 1.76)
+// and 1.14 and 2.03 on bbb.mp4 (4: 1.17, 2.01), in 60-75% of the time; one
+// octave was steadier still but weaker (1.66 and 1.98).
 //
 // Later frames are not jittered by default: the few steps of a frame then
 // push in the direction the previous frame's steps pushed (the gradient
@@ -140,17 +147,22 @@ type FrameDreamOptions struct {
 }
 
 // DefaultFrameDreamOptions returns the later-frame settings of a default
-// `deepdream video` run: 2 unjittered steps per octave.
+// `deepdream video` run: 2 unjittered steps per octave on the 2 finest
+// octaves.
 func DefaultFrameDreamOptions() FrameDreamOptions {
 	return FrameDreamOptions{
-		FrameSteps:  2,
-		FrameJitter: 0, // see FrameDreamOptions: unjittered later frames hold the strength
+		FrameSteps:   2,
+		FrameOctaves: 2,
+		FrameJitter:  0, // see FrameDreamOptions: unjittered later frames hold the strength
 	}
 }
 
 func (o *FrameDreamOptions) validate() error {
 	if o.FrameSteps < 0 || o.FrameOctaves < 0 || !(o.FrameStepSize >= 0) || o.FrameJitter < 0 {
 		return fmt.Errorf("frame steps, octaves, step size and jitter must not be negative")
+	}
+	if o.FrameOctaves > 32 {
+		return fmt.Errorf("frame octaves = %d, want 0..32", o.FrameOctaves)
 	}
 	return nil
 }

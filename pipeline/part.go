@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/deepdream-go/deepdream/pipeline/imageio"
 	"github.com/deepdream-go/deepdream/pipeline/media"
 )
 
@@ -132,18 +133,8 @@ func hashFile(path string) (string, int64, error) {
 
 // WriteFramePNG writes an rgb24 frame as a lossless PNG, atomically.
 func WriteFramePNG(path string, rgb []byte, w, h int) error {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for p := 0; p < w*h; p++ {
-		copy(img.Pix[4*p:4*p+3], rgb[3*p:3*p+3])
-		img.Pix[4*p+3] = 255
-	}
 	return writeFileAtomic(path, func(f *os.File) error {
-		bw := bufio.NewWriterSize(f, 1<<16)
-		enc := png.Encoder{CompressionLevel: png.BestSpeed}
-		if err := enc.Encode(bw, img); err != nil {
-			return err
-		}
-		return bw.Flush()
+		return imageio.EncodeRGBPNG(f, rgb, w, h)
 	})
 }
 

@@ -172,7 +172,7 @@ func (o *VideoOptions) frameParams() dream.Params {
 	p := o.Dream
 	p.Steps = max(o.FrameSteps, 1) // 0 steps (carry only) is valid here
 	if o.FrameOctaves > 0 {
-		p.Octaves = o.FrameOctaves
+		p.Octaves = min(o.FrameOctaves, p.Octaves)
 	}
 	if o.FrameStepSize > 0 {
 		p.StepSize = o.FrameStepSize

@@ -200,7 +200,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	keep := floatFlagP(fs, "keep", def.Keep, 0, 1, "with --coherence flow: share of the carried dream kept where the motion is not trusted (occlusions, motion boundaries), 0..1")
 	refresh := floatFlagP(fs, "refresh", def.Refresh, 0, 1, "with --coherence flow: share of each frame's new dreaming kept where the motion is tracked, 0..1 (new content always gets all of it)")
 	frameSteps := fs.Int("frame-steps", def.FrameSteps, "steps per octave for frames after the first, which start from the carried dream (0: only carry it)")
-	frameOctaves := fs.Int("frame-octaves", def.FrameOctaves, "octaves for frames after the first (default: --octaves)")
+	frameOctaves := fs.Int("frame-octaves", def.FrameOctaves, "octaves for frames after the first, the finest ones, at most --octaves (0: as many as --octaves)")
 	frameStepSize := floatFlagP(fs, "frame-step-size", def.FrameStepSize, 0, 255, "step size for frames after the first (default: --step-size)")
 	frameJitter := fs.Int("frame-jitter", def.FrameJitter, "with --coherence flow: largest random shift in pixels for frames after the first (0: none, which keeps the dream at full strength)")
 	cuts := fs.String("cuts", "auto", "scene cuts: auto (restart the dream at each new shot), off, or a detection threshold (default "+strconv.Itoa(scenecut.DefaultThreshold)+"; lower finds softer cuts)")
