@@ -21,9 +21,15 @@ type conv2d struct {
 	wt                *gemm.PackedB // cout×K, for the input gradient
 	bias              []float32
 	relu              bool
+	// wino is the Winograd form of a 3×3 stride-1 filter, nil when the
+	// convolution always uses im2col.
+	wino *winoTransformed
+	// winoAlways forces Winograd where wino is set (else the shape rule
+	// of useWinograd decides).
+	winoAlways bool
 }
 
-func newConv2D(kernel gemm.Kernel, f *tensor, sh, sw int, same bool) *conv2d {
+func newConv2D(kernel gemm.Kernel, mode conv3x3Mode, f *tensor, sh, sw int, same bool) *conv2d {
 	kh, kw, cin, cout := f.shape[0], f.shape[1], f.shape[2], f.shape[3]
 	k := kh * kw * cin
 	wt := make([]float32, k*cout)
@@ -32,8 +38,13 @@ func newConv2D(kernel gemm.Kernel, f *tensor, sh, sw int, same bool) *conv2d {
 			wt[o*k+i] = f.data[i*cout+o]
 		}
 	}
-	return &conv2d{kh: kh, kw: kw, cin: cin, cout: cout, sh: sh, sw: sw, same: same,
+	c := &conv2d{kh: kh, kw: kw, cin: cin, cout: cout, sh: sh, sw: sw, same: same,
 		w: kernel.NewPackedB(k, cout, f.data, cout), wt: kernel.NewPackedB(cout, k, wt, k)}
+	if kh == 3 && kw == 3 && sh == 1 && sw == 1 && mode != conv3x3Im2col && (mode == conv3x3Winograd || winogradPays(kernel.Name(), cin, cout)) {
+		c.wino = newWinograd(kernel, f.data, cin, cout)
+		c.winoAlways = mode == conv3x3Winograd
+	}
+	return c
 }
 
 func (c *conv2d) keep() (bool, bool) { return false, c.relu }
@@ -115,6 +126,10 @@ func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 			p.ws[worker].SgemmPacked(hi-lo, x[lo*k:], k, c.w, y[lo*c.cout:], c.cout, false)
 			c.epilogue(y[lo*c.cout : hi*c.cout])
 		})
+		return nil, nil
+	}
+	if c.useWinograd(g) {
+		c.winoForward(p, g, x, y)
 		return nil, nil
 	}
 	rows := c.rowsPerChunk(g)
@@ -239,6 +254,10 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 		p.forRangeW(m, 256, func(lo, hi, worker int) {
 			p.ws[worker].SgemmPacked(hi-lo, dy[lo*c.cout:], c.cout, c.wt, dx[lo*k:], k, true)
 		})
+		return nil
+	}
+	if c.useWinograd(g) {
+		c.winoBackward(p, g, dy, dx)
 		return nil
 	}
 	rows := c.rowsPerChunk(g)
