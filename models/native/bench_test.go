@@ -3,6 +3,7 @@ package native
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -113,6 +114,65 @@ func BenchmarkMixed5Gradient(b *testing.B) {
 				// work done when wall time also counts waiting for a core.
 				b.ReportMetric((cpuTime()-cpu0).Seconds()*1000/float64(b.N), "cpu-ms/op")
 			})
+		}
+	}
+}
+
+// BenchmarkConv3x3 compares im2col and Winograd on the 3×3 stride-1
+// convolutions of InceptionV3 at 1280×720 (output sizes as in the model),
+// forward and input gradient, for every assembly kernel; run it with
+// -count to interleave the two algorithms.
+func BenchmarkConv3x3(b *testing.B) {
+	shapes := []winoCase{
+		{h: 359, w: 639, cin: 32, cout: 32, bias: true, relu: true},             // conv2, VALID
+		{h: 357, w: 637, cin: 32, cout: 64, same: true, bias: true, relu: true}, // conv3
+		{h: 178, w: 318, cin: 80, cout: 192, bias: true, relu: true},            // conv5, VALID
+		{h: 87, w: 157, cin: 64, cout: 96, same: true, bias: true, relu: true},  // mixed
+		{h: 87, w: 157, cin: 96, cout: 96, same: true, bias: true, relu: true},  // mixed
+	}
+	for _, k := range gemm.Available() {
+		if k.Name() == "generic" {
+			continue
+		}
+		for _, s := range shapes {
+			rng := rand.New(rand.NewPCG(1, 1))
+			f := randTensor(rng, 3, 3, s.cin, s.cout)
+			bias := randTensor(rng, s.cout).data
+			x := randTensor(rng, 1, s.h, s.w, s.cin)
+			p := newPool(0)
+			for _, mode := range []conv3x3Mode{conv3x3Im2col, conv3x3Winograd} {
+				c := newConv2D(k, mode, f, 1, 1, s.same)
+				c.bias, c.relu = bias, s.relu
+				shape, err := c.outShape([][]int{x.shape})
+				if err != nil {
+					b.Fatal(err)
+				}
+				y := randTensor(rng, shape...)
+				dy := randTensor(rng, shape...)
+				dx := &tensor{shape: x.shape, data: make([]float32, len(x.data))}
+				name := [...]string{"", "im2col", "winograd"}[mode]
+				b.Run(fmt.Sprintf("%s/%dx%d/%d-%d/%s/fwd", k.Name(), shape[1], shape[2], s.cin, s.cout, name), func(b *testing.B) {
+					cpu0 := cpuTime()
+					for i := 0; i < b.N; i++ {
+						if _, err := c.forward(p, []*tensor{x}, y); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/op")
+					b.ReportMetric((cpuTime()-cpu0).Seconds()*1000/float64(b.N), "cpu-ms/op")
+				})
+				b.Run(fmt.Sprintf("%s/%dx%d/%d-%d/%s/bwd", k.Name(), shape[1], shape[2], s.cin, s.cout, name), func(b *testing.B) {
+					cpu0 := cpuTime()
+					for i := 0; i < b.N; i++ {
+						clear(dx.data)
+						if err := c.backward(p, []*tensor{x}, y, nil, dy, []*tensor{dx}); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/op")
+					b.ReportMetric((cpuTime()-cpu0).Seconds()*1000/float64(b.N), "cpu-ms/op")
+				})
+			}
 		}
 	}
 }
