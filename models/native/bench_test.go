@@ -78,44 +78,74 @@ func peakRSSMiB() float64 {
 
 // BenchmarkMixed5Gradient measures forward + backward (input gradient of
 // mean(mixed5²)) of the built-in model with every GEMM kernel this CPU
-// runs, sizes and kernels interleaved in one run. GFLOP/s counts the
-// convolutions of both passes. Run one size alone to read its peak RSS.
+// runs and both algorithms for the 3×3 stride-1 convolutions (im2col and
+// Winograd, see Options.Conv3x3), sizes, kernels and algorithms
+// interleaved in one run. GFLOP/s counts the convolutions of both passes
+// as direct convolutions, so Winograd shows the effective rate. Run one
+// size alone to read its peak RSS.
 func BenchmarkMixed5Gradient(b *testing.B) {
 	g := builtinExecutor(b).graph
-	spec := models.Spec{InputNode: "input", PixelScale: 1 / 127.5, PixelOffset: -1}
-	ctx := context.Background()
 	for _, size := range [][2]int{{224, 224}, {512, 288}, {1280, 720}} {
 		for _, k := range gemm.Available() {
 			if k.Name() == "generic" && size[0] > 224 {
 				continue // minutes per step, and says nothing new
 			}
-			e, err := New(g, spec, Options{Kernel: k.Name()})
-			if err != nil {
-				b.Fatal(err)
+			for _, conv := range []string{"im2col", "winograd"} {
+				benchGradient(b, g, fmt.Sprintf("%dx%d/%s/%s", size[0], size[1], k.Name(), conv), "mixed5", size, Options{Kernel: k.Name(), Conv3x3: conv})
 			}
-			b.Run(fmt.Sprintf("%dx%d/%s", size[0], size[1], k.Name()), func(b *testing.B) {
-				img := testImage(size[0], size[1], 1)
-				grad := make([]float32, len(img.Pix))
-				obj := models.MeanSquareOf("mixed5")
-				flops := 2 * convFLOPs(b, e, "mixed5", size[0], size[1])
-				b.ResetTimer()
-				cpu0 := cpuTime()
-				for i := 0; i < b.N; i++ {
-					if _, err := e.Gradient(ctx, img, obj, grad); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.StopTimer()
-				sec := b.Elapsed().Seconds() / float64(b.N)
-				b.ReportMetric(sec*1000, "ms/op")
-				b.ReportMetric(flops/sec/1e9, "GFLOP/s")
-				b.ReportMetric(peakRSSMiB(), "peakRSS-MiB")
-				// CPU time of this process: on a shared machine it shows the
-				// work done when wall time also counts waiting for a core.
-				b.ReportMetric((cpuTime()-cpu0).Seconds()*1000/float64(b.N), "cpu-ms/op")
-			})
 		}
 	}
+}
+
+// BenchmarkGradientConv3x3 compares im2col and Winograd for the 3×3
+// stride-1 convolutions on the gradient of mixed3 and mixed5 at 640×360
+// and 1280×720 with the fastest kernel, interleaved.
+func BenchmarkGradientConv3x3(b *testing.B) {
+	g := builtinExecutor(b).graph
+	for _, layer := range []string{"mixed3", "mixed5"} {
+		for _, size := range [][2]int{{640, 360}, {1280, 720}} {
+			for _, conv := range []string{"im2col", "winograd"} {
+				benchGradient(b, g, fmt.Sprintf("%s/%dx%d/%s", layer, size[0], size[1], conv), layer, size, Options{Conv3x3: conv})
+			}
+		}
+	}
+}
+
+// benchGradient runs the input gradient of mean(layer²) at the given size
+// as sub-benchmark name.
+func benchGradient(b *testing.B, g *graphdef.Graph, name, layer string, size [2]int, opt Options) {
+	spec := models.Spec{InputNode: "input", PixelScale: 1 / 127.5, PixelOffset: -1}
+	ctx := context.Background()
+	b.Run(name, func(b *testing.B) {
+		e, err := New(g, spec, opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer e.Close()
+		img := testImage(size[0], size[1], 1)
+		grad := make([]float32, len(img.Pix))
+		obj := models.MeanSquareOf(layer)
+		flops := 2 * convFLOPs(b, e, layer, size[0], size[1])
+		// Warm up: the first call compiles the plan and allocates buffers.
+		if _, err := e.Gradient(ctx, img, obj, grad); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		cpu0 := cpuTime()
+		for i := 0; i < b.N; i++ {
+			if _, err := e.Gradient(ctx, img, obj, grad); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		sec := b.Elapsed().Seconds() / float64(b.N)
+		b.ReportMetric(sec*1000, "ms/op")
+		b.ReportMetric(flops/sec/1e9, "GFLOP/s")
+		b.ReportMetric(peakRSSMiB(), "peakRSS-MiB")
+		// CPU time of this process: on a shared machine it shows the
+		// work done when wall time also counts waiting for a core.
+		b.ReportMetric((cpuTime()-cpu0).Seconds()*1000/float64(b.N), "cpu-ms/op")
+	})
 }
 
 // BenchmarkConv3x3 compares im2col and Winograd on the 3×3 stride-1
