@@ -22,11 +22,8 @@ type conv2d struct {
 	bias              []float32
 	relu              bool
 	// wino is the Winograd form of a 3×3 stride-1 filter, nil when the
-	// convolution always uses im2col.
+	// convolution uses im2col.
 	wino *winoTransformed
-	// winoAlways forces Winograd where wino is set (else the shape rule
-	// of useWinograd decides).
-	winoAlways bool
 }
 
 func newConv2D(kernel gemm.Kernel, mode conv3x3Mode, f *tensor, sh, sw int, same bool) *conv2d {
@@ -40,9 +37,8 @@ func newConv2D(kernel gemm.Kernel, mode conv3x3Mode, f *tensor, sh, sw int, same
 	}
 	c := &conv2d{kh: kh, kw: kw, cin: cin, cout: cout, sh: sh, sw: sw, same: same,
 		w: kernel.NewPackedB(k, cout, f.data, cout), wt: kernel.NewPackedB(cout, k, wt, k)}
-	if kh == 3 && kw == 3 && sh == 1 && sw == 1 && mode != conv3x3Im2col && (mode == conv3x3Winograd || winogradPays(kernel.Name(), cin, cout)) {
+	if kh == 3 && kw == 3 && sh == 1 && sw == 1 && mode != conv3x3Im2col && (mode == conv3x3Winograd || winogradPays(cin, cout)) {
 		c.wino = newWinograd(kernel, f.data, cin, cout)
-		c.winoAlways = mode == conv3x3Winograd
 	}
 	return c
 }
@@ -128,7 +124,7 @@ func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 		})
 		return nil, nil
 	}
-	if c.useWinograd(g) {
+	if c.wino != nil {
 		c.winoForward(p, g, x, y)
 		return nil, nil
 	}
@@ -256,7 +252,7 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 		})
 		return nil
 	}
-	if c.useWinograd(g) {
+	if c.wino != nil {
 		c.winoBackward(p, g, dy, dx)
 		return nil
 	}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
+	"github.com/deepdream-go/deepdream/models"
 	"github.com/deepdream-go/deepdream/models/native/gemm"
 )
 
@@ -50,7 +52,7 @@ func winoConvPair(t *testing.T, k gemm.Kernel, s winoCase, rng *rand.Rand) (im, 
 	ft := &tensor{shape: []int{3, 3, s.cin, s.cout}, data: f}
 	im = newConv2D(k, conv3x3Im2col, ft, 1, 1, s.same)
 	wi = newConv2D(k, conv3x3Winograd, ft, 1, 1, s.same)
-	if im.wino != nil || wi.wino == nil || !wi.useWinograd(convGeom{}) {
+	if im.wino != nil || wi.wino == nil {
 		t.Fatal("Conv3x3 mode not honoured")
 	}
 	if s.bias {
@@ -293,5 +295,55 @@ func TestWinogradTransformsMatchGo(t *testing.T) {
 			check("dy", func(tr winoTransforms, img, tiles []float32) { tr.dy(img, row, c, tiles, xi, n) })
 			check("dx", func(tr winoTransforms, img, tiles []float32) { tr.dx(tiles, xi, c, img, row, n) })
 		}
+	}
+}
+
+// TestConv3x3Option checks that Options.Conv3x3 and $DEEPDREAM_CONV3X3
+// select the algorithm of the model's 3×3 stride-1 convolutions, and that
+// a bad value is an error.
+func TestConv3x3Option(t *testing.T) {
+	g := builtinExecutor(t).graph
+	spec := models.Spec{InputNode: "input", PixelScale: 1 / 127.5, PixelOffset: -1}
+	count := func(opt Options) (wino, im2col3x3 int) {
+		t.Helper()
+		e, err := New(g, spec, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := e.plan([]string{"mixed5"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range p.steps {
+			if c, ok := s.op.(*conv2d); ok && c.kh == 3 && c.kw == 3 && c.sh == 1 && c.sw == 1 {
+				if c.wino != nil {
+					wino++
+				} else {
+					im2col3x3++
+				}
+			}
+		}
+		return wino, im2col3x3
+	}
+	if w, i := count(Options{Conv3x3: "im2col"}); w != 0 || i == 0 {
+		t.Errorf("im2col: %d Winograd, %d im2col 3x3 convolutions", w, i)
+	}
+	// InceptionV3's 3x3 stride-1 convolutions all have >= 32 channels.
+	if w, i := count(Options{}); w == 0 || i != 0 {
+		t.Errorf("auto: %d Winograd, %d im2col 3x3 convolutions", w, i)
+	}
+	t.Setenv(Conv3x3Env, "im2col")
+	if w, _ := count(Options{}); w != 0 {
+		t.Errorf("%s=im2col: %d Winograd convolutions", Conv3x3Env, w)
+	}
+	if w, _ := count(Options{Conv3x3: "winograd"}); w == 0 {
+		t.Errorf("Options.Conv3x3 must take precedence over %s", Conv3x3Env)
+	}
+	t.Setenv(Conv3x3Env, "fft")
+	if _, err := New(g, spec, Options{}); err == nil || !strings.Contains(err.Error(), `"fft"`) {
+		t.Errorf("bad %s: error %v", Conv3x3Env, err)
+	}
+	if !winogradPays(16, 16) || winogradPays(8, 64) || winogradPays(64, 3) {
+		t.Error("auto rule changed: update the measurements in winogradPays")
 	}
 }
