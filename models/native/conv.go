@@ -12,13 +12,14 @@ import (
 // Forward is im2col + GEMM over chunks of output rows; backward (gradient
 // with respect to the input only) is GEMM with the transposed filter and a
 // col2im scatter, run on even then odd chunks so no two workers ever add to
-// the same input row at once.
+// the same input row at once. 3×3 stride-1 convolutions use Winograd
+// F(2×2,3×3) instead where Options.Conv3x3 says so (winograd.go).
 type conv2d struct {
 	kh, kw, cin, cout int
 	sh, sw            int
 	same              bool
-	w                 *gemm.PackedB // K×cout, K = kh*kw*cin (the HWIO layout), packed once
-	wt                *gemm.PackedB // cout×K, for the input gradient
+	w                 *gemm.PackedB // K×cout, K = kh*kw*cin (the HWIO layout), packed once; nil with wino
+	wt                *gemm.PackedB // cout×K, for the input gradient; nil with wino
 	bias              []float32
 	relu              bool
 	// wino is the Winograd form of a 3×3 stride-1 filter, nil when the
@@ -28,6 +29,11 @@ type conv2d struct {
 
 func newConv2D(kernel gemm.Kernel, mode conv3x3Mode, f *tensor, sh, sw int, same bool) *conv2d {
 	kh, kw, cin, cout := f.shape[0], f.shape[1], f.shape[2], f.shape[3]
+	c := &conv2d{kh: kh, kw: kw, cin: cin, cout: cout, sh: sh, sw: sw, same: same}
+	if kh == 3 && kw == 3 && sh == 1 && sw == 1 && mode != conv3x3Im2col && (mode == conv3x3Winograd || winogradPays(cin, cout)) {
+		c.wino = newWinograd(kernel, f.data, cin, cout)
+		return c // the im2col matrices are never used
+	}
 	k := kh * kw * cin
 	wt := make([]float32, k*cout)
 	for i := 0; i < k; i++ {
@@ -35,11 +41,7 @@ func newConv2D(kernel gemm.Kernel, mode conv3x3Mode, f *tensor, sh, sw int, same
 			wt[o*k+i] = f.data[i*cout+o]
 		}
 	}
-	c := &conv2d{kh: kh, kw: kw, cin: cin, cout: cout, sh: sh, sw: sw, same: same,
-		w: kernel.NewPackedB(k, cout, f.data, cout), wt: kernel.NewPackedB(cout, k, wt, k)}
-	if kh == 3 && kw == 3 && sh == 1 && sw == 1 && mode != conv3x3Im2col && (mode == conv3x3Winograd || winogradPays(cin, cout)) {
-		c.wino = newWinograd(kernel, f.data, cin, cout)
-	}
+	c.w, c.wt = kernel.NewPackedB(k, cout, f.data, cout), kernel.NewPackedB(cout, k, wt, k)
 	return c
 }
 

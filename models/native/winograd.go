@@ -23,9 +23,9 @@ import (
 // dM_ξ = (A dY Aᵀ)_ξ, dV_ξ = dM_ξ · U_ξᵀ, and dX += B dV Bᵀ scattered back
 // onto the overlapping 4×4 input patches.
 //
-// Work is done in chunks of up to about winoChunkFloats/(16·(cin+cout)) tiles of one tile row, so the
-// transformed tiles of a chunk stay in the cache; the chunks depend only on
-// the layer's geometry. In the backward pass neighbouring tiles add to the
+// Work is done in chunks of consecutive tiles of one tile row, sized so
+// that the transformed tiles of a chunk stay in the cache (winoLayout); the
+// chunks depend only on the layer's geometry. In the backward pass neighbouring tiles add to the
 // same input pixels, so chunks run in four phases (tile row parity × column
 // block parity) and no two chunks of one phase touch the same input pixel:
 // the order of additions, and so the result, does not depend on the number
@@ -67,18 +67,8 @@ type winoTransformed struct {
 
 // newWinograd transforms the HWIO 3×3 filter f (cin×cout per tap).
 func newWinograd(kernel gemm.Kernel, f []float32, cin, cout int) *winoTransformed {
-	// U = G g Gᵀ with the rows of G: (1,0,0), (½,½,½), (½,-½,½), (0,0,1).
-	g := [3][3]float64{{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}}
-	// G has a fourth row (0,0,1); handle it with gRow.
-	gRow := func(i, a int) float64 {
-		if i == 3 {
-			if a == 2 {
-				return 1
-			}
-			return 0
-		}
-		return g[i][a]
-	}
+	// U = G g Gᵀ, computed in float64 and rounded once.
+	G := [4][3]float64{{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
 	n := cin * cout
 	u := make([][]float32, 16)
 	for xi := range u {
@@ -97,7 +87,7 @@ func newWinograd(kernel gemm.Kernel, f []float32, cin, cout int) *winoTransforme
 					s := 0.0
 					for a := 0; a < 3; a++ {
 						for b := 0; b < 3; b++ {
-							s += gRow(i, a) * tap[a][b] * gRow(j, b)
+							s += G[i][a] * tap[a][b] * G[j][b]
 						}
 					}
 					u[4*i+j][ci*cout+o] = float32(s)
