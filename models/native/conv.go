@@ -240,6 +240,14 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 		return err
 	}
 	dy, dx := dOut.data, dIn[0].data
+	if c.wino != nil {
+		var y []float32
+		if c.relu {
+			y = out.data
+		}
+		c.winoBackward(p, g, dy, y, dx)
+		return nil
+	}
 	if c.relu {
 		y := out.data
 		p.forRange(len(dy), 1<<15, func(lo, hi int) {
@@ -252,10 +260,6 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 		p.forRangeW(m, 256, func(lo, hi, worker int) {
 			p.ws[worker].SgemmPacked(hi-lo, dy[lo*c.cout:], c.cout, c.wt, dx[lo*k:], k, true)
 		})
-		return nil
-	}
-	if c.wino != nil {
-		c.winoBackward(p, g, dy, dx)
 		return nil
 	}
 	rows := c.rowsPerChunk(g)

@@ -235,7 +235,10 @@ func (c *conv2d) winoOutput(g convGeom, m []float32, t, ty, tx0, tx1 int, y, tmp
 	}
 }
 
-func (c *conv2d) winoBackward(p *pool, g convGeom, dy, dx []float32) {
+// winoBackward adds the input gradient for the output gradient dy to dx;
+// y is the output when the convolution has a fused ReLU (its gradient is
+// applied on the fly, dy is not modified), else nil.
+func (c *conv2d) winoBackward(p *pool, g convGeom, dy, y, dx []float32) {
 	l := c.winoLayout(g)
 	w := c.wino
 	for phase := 0; phase < 4; phase++ {
@@ -248,7 +251,7 @@ func (c *conv2d) winoBackward(p *pool, g convGeom, dy, dx []float32) {
 			tx1 := min(tx0+l.nb, l.tw)
 			t := tx1 - tx0
 			v, m, tmp := c.winoBuffers(p, worker, t)
-			c.winoGradOutput(g, dy, ty, tx0, tx1, m, tmp)
+			c.winoGradOutput(g, dy, y, ty, tx0, tx1, m, tmp)
 			ws := p.ws[worker]
 			for xi := 0; xi < 16; xi++ {
 				ws.SgemmPacked(t, m[xi*t*c.cout:], c.cout, w.ut[xi], v[xi*t*c.cin:], c.cin, false)
@@ -259,9 +262,9 @@ func (c *conv2d) winoBackward(p *pool, g convGeom, dy, dx []float32) {
 }
 
 // winoGradOutput writes dM = A dY Aᵀ for tiles [tx0,tx1) of tile row ty
-// into the 16 matrices of m (row stride cout); outputs past the edge count
-// as zero.
-func (c *conv2d) winoGradOutput(g convGeom, dy []float32, ty, tx0, tx1 int, m, tmp []float32) {
+// into the 16 matrices of m (row stride cout), dY masked by y > 0 when y
+// is not nil; outputs past the edge count as zero.
+func (c *conv2d) winoGradOutput(g convGeom, dy, y []float32, ty, tx0, tx1 int, m, tmp []float32) {
 	cout, tr := c.cout, c.wino.tr
 	t := tx1 - tx0
 	oy0 := 2 * ty
@@ -273,7 +276,12 @@ func (c *conv2d) winoGradOutput(g convGeom, dy []float32, ty, tx0, tx1 int, m, t
 			for tx+run < tx1 && 2*(tx+run)+2 <= g.wo {
 				run++
 			}
-			tr.dy(dy[(oy0*g.wo+ox0)*cout:], g.wo*cout, cout, m[(tx-tx0)*cout:], t*cout, run)
+			at := (oy0*g.wo + ox0) * cout
+			var ys []float32
+			if y != nil {
+				ys = y[at:]
+			}
+			tr.dy(dy[at:], ys, g.wo*cout, cout, m[(tx-tx0)*cout:], t*cout, run)
 			tx += run
 			continue
 		}
@@ -281,10 +289,15 @@ func (c *conv2d) winoGradOutput(g convGeom, dy []float32, ty, tx0, tx1 int, m, t
 		clear(tile)
 		for r := 0; r < 2 && oy0+r < g.ho; r++ {
 			for q := 0; q < 2 && ox0+q < g.wo; q++ {
-				copy(tile[(2*r+q)*cout:(2*r+q+1)*cout], dy[((oy0+r)*g.wo+ox0+q)*cout:])
+				at := ((oy0+r)*g.wo + ox0 + q) * cout
+				d := tile[(2*r+q)*cout : (2*r+q+1)*cout]
+				copy(d, dy[at:])
+				if y != nil {
+					vec.MaskNonPositive(d, y[at:])
+				}
 			}
 		}
-		tr.dy(tile, 2*cout, cout, m[(tx-tx0)*cout:], t*cout, 1)
+		tr.dy(tile, nil, 2*cout, cout, m[(tx-tx0)*cout:], t*cout, 1)
 		tx++
 	}
 }
@@ -337,8 +350,10 @@ type winoTransforms struct {
 	in func(src []float32, row, c int, dst []float32, xi, n int)
 	// out: Y = Aᵀ M A + bias (then ReLU when relu) into 2×2 tiles.
 	out func(src []float32, xi, c int, dst []float32, row int, bias []float32, relu bool, n int)
-	// dy: dM = A dY Aᵀ from 2×2 tiles.
-	dy func(src []float32, row, c int, dst []float32, xi, n int)
+	// dy: dM = A dY Aᵀ from 2×2 tiles; where y is not nil, dY counts as
+	// zero wherever y (laid out like dY) is not positive: the gradient of
+	// a fused ReLU whose output is y.
+	dy func(src, y []float32, row, c int, dst []float32, xi, n int)
 	// dx: adds B dV Bᵀ onto 4×4 patches starting two pixels apart,
 	// tile after tile.
 	dx func(src []float32, xi, c int, dst []float32, row int, n int)
@@ -353,8 +368,8 @@ var genericTransforms = winoTransforms{
 	out: func(src []float32, xi, c int, dst []float32, row int, bias []float32, relu bool, n int) {
 		winoOutGo(src, xi, c, dst, row, bias, relu, n, 0, c)
 	},
-	dy: func(src []float32, row, c int, dst []float32, xi, n int) {
-		winoDyGo(src, row, c, dst, xi, n, 0, c)
+	dy: func(src, y []float32, row, c int, dst []float32, xi, n int) {
+		winoDyGo(src, y, row, c, dst, xi, n, 0, c)
 	},
 	dx: func(src []float32, xi, c int, dst []float32, row int, n int) {
 		winoDxGo(src, xi, c, dst, row, n, 0, c)
@@ -424,12 +439,16 @@ func winoOutGo(src []float32, xi, c int, dst []float32, row int, bias []float32,
 	}
 }
 
-func winoDyGo(src []float32, row, c int, dst []float32, xi, n, c0, c1 int) {
+func winoDyGo(src, y []float32, row, c int, dst []float32, xi, n, c0, c1 int) {
 	for t := 0; t < n; t++ {
 		s, o := 2*t*c, t*c
 		for ch := c0; ch < c1; ch++ {
 			a, b := src[s+ch], src[s+c+ch]
 			e, f := src[s+row+ch], src[s+row+c+ch]
+			if y != nil {
+				a, b = reluGrad(a, y[s+ch]), reluGrad(b, y[s+c+ch])
+				e, f = reluGrad(e, y[s+row+ch]), reluGrad(f, y[s+row+c+ch])
+			}
 			// Rows of A·dY: (a,b), (a+e,b+f), (a-e,b-f), (-e,-f).
 			p := [4][2]float32{{a, b}, {a + e, b + f}, {a - e, b - f}, {0 - e, 0 - f}}
 			for i := 0; i < 4; i++ {
@@ -441,6 +460,15 @@ func winoDyGo(src []float32, row, c int, dst []float32, xi, n, c0, c1 int) {
 			}
 		}
 	}
+}
+
+// reluGrad is the gradient d of a ReLU's output passed through it: zero
+// where the output y is not positive (NaN included).
+func reluGrad(d, y float32) float32 {
+	if !(y > 0) {
+		return 0
+	}
+	return d
 }
 
 func winoDxGo(src []float32, xi, c int, dst []float32, row int, n, c0, c1 int) {

@@ -5,7 +5,7 @@ package native
 // The assembly tile transforms process nch channels of n >= 1 tiles, nch a
 // positive multiple of 16 (AVX-512) or 8 (AVX2); the arguments are those of
 // winoTransforms, with strides in float32 values. relu is 0 or 1; bias
-// holds nch values.
+// holds nch values; y is nil or laid out like src.
 
 //go:noescape
 func winoInAVX512(src *float32, row, c int, dst *float32, xi, n, nch int)
@@ -14,7 +14,7 @@ func winoInAVX512(src *float32, row, c int, dst *float32, xi, n, nch int)
 func winoOutAVX512(src *float32, xi, c int, dst *float32, row int, bias *float32, relu, n, nch int)
 
 //go:noescape
-func winoDyAVX512(src *float32, row, c int, dst *float32, xi, n, nch int)
+func winoDyAVX512(src *float32, row, c int, dst *float32, xi, n, nch int, y *float32)
 
 //go:noescape
 func winoDxAVX512(src *float32, xi, c int, dst *float32, row, n, nch int)
@@ -26,7 +26,7 @@ func winoInAVX2(src *float32, row, c int, dst *float32, xi, n, nch int)
 func winoOutAVX2(src *float32, xi, c int, dst *float32, row int, bias *float32, relu, n, nch int)
 
 //go:noescape
-func winoDyAVX2(src *float32, row, c int, dst *float32, xi, n, nch int)
+func winoDyAVX2(src *float32, row, c int, dst *float32, xi, n, nch int, y *float32)
 
 //go:noescape
 func winoDxAVX2(src *float32, xi, c int, dst *float32, row, n, nch int)
@@ -61,7 +61,7 @@ func lastTiles(xi, c, n int) int { return 15*xi + (n-1)*c + c }
 func asmTransforms(name string, width int,
 	in func(src *float32, row, c int, dst *float32, xi, n, nch int),
 	out func(src *float32, xi, c int, dst *float32, row int, bias *float32, relu, n, nch int),
-	dy func(src *float32, row, c int, dst *float32, xi, n, nch int),
+	dy func(src *float32, row, c int, dst *float32, xi, n, nch int, y *float32),
 	dx func(src *float32, xi, c int, dst *float32, row, n, nch int),
 ) winoTransforms {
 	return winoTransforms{
@@ -86,13 +86,18 @@ func asmTransforms(name string, width int,
 			}
 			winoOutGo(src, xi, c, dst, row, bias, relu, n, nch, c)
 		},
-		dy: func(src []float32, row, c int, dst []float32, xi, n int) {
+		dy: func(src, y []float32, row, c int, dst []float32, xi, n int) {
 			_, _ = src[lastImage(row, c, n, 2, 2)-1], dst[lastTiles(xi, c, n)-1]
 			nch := c - c%width
 			if nch > 0 {
-				dy(&src[0], row, c, &dst[0], xi, n, nch)
+				var yp *float32
+				if y != nil {
+					_ = y[lastImage(row, c, n, 2, 2)-1]
+					yp = &y[0]
+				}
+				dy(&src[0], row, c, &dst[0], xi, n, nch, yp)
 			}
-			winoDyGo(src, row, c, dst, xi, n, nch, c)
+			winoDyGo(src, y, row, c, dst, xi, n, nch, c)
 		},
 		dx: func(src []float32, xi, c int, dst []float32, row int, n int) {
 			_, _ = src[lastTiles(xi, c, n)-1], dst[lastImage(row, c, n, 4, 4)-1]

@@ -292,7 +292,9 @@ func TestWinogradTransformsMatchGo(t *testing.T) {
 			check("in", func(tr winoTransforms, img, tiles []float32) { tr.in(img, row, c, tiles, xi, n) })
 			check("out", func(tr winoTransforms, img, tiles []float32) { tr.out(tiles, xi, c, img, row, bias, false, n) })
 			check("out+relu", func(tr winoTransforms, img, tiles []float32) { tr.out(tiles, xi, c, img, row, bias, true, n) })
-			check("dy", func(tr winoTransforms, img, tiles []float32) { tr.dy(img, row, c, tiles, xi, n) })
+			check("dy", func(tr winoTransforms, img, tiles []float32) { tr.dy(img, nil, row, c, tiles, xi, n) })
+			y := randTensor(rng, 4*row).data // half of it negative
+			check("dy+relu", func(tr winoTransforms, img, tiles []float32) { tr.dy(img, y, row, c, tiles, xi, n) })
 			check("dx", func(tr winoTransforms, img, tiles []float32) { tr.dx(tiles, xi, c, img, row, n) })
 		}
 	}
