@@ -149,6 +149,9 @@ func (c *conv2d) winoBuffers(p *pool, worker, t int) (v, m, tmp []float32) {
 }
 
 func (c *conv2d) winoForward(p *pool, g convGeom, x, y []float32) {
+	if g.ho == 0 || g.wo == 0 {
+		return
+	}
 	l := c.winoLayout(g)
 	w := c.wino
 	p.forChunks(l.th*l.nbx, func(ch, worker int) {
@@ -239,6 +242,9 @@ func (c *conv2d) winoOutput(g convGeom, m []float32, t, ty, tx0, tx1 int, y, tmp
 // y is the output when the convolution has a fused ReLU (its gradient is
 // applied on the fly, dy is not modified), else nil.
 func (c *conv2d) winoBackward(p *pool, g convGeom, dy, y, dx []float32) {
+	if g.ho == 0 || g.wo == 0 {
+		return
+	}
 	l := c.winoLayout(g)
 	w := c.wino
 	for phase := 0; phase < 4; phase++ {
