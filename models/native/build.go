@@ -484,7 +484,7 @@ func (b *builder) conv(n *graphdef.Node, filterName string) (*conv2d, error) {
 	if len(f.shape) != 4 {
 		return nil, fmt.Errorf("node %q: filter shape %v is not [h,w,in,out]", n.Name, f.shape)
 	}
-	return newConv2D(b.e.kernel, f, sh, sw, same), nil
+	return newConv2D(b.e.kernel, b.e.conv3x3, f, sh, sw, same), nil
 }
 
 func (b *builder) batchNorm(n *graphdef.Node, ins []string, isDyn []bool) (op, string, error) {

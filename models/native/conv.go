@@ -13,18 +13,28 @@ import (
 // with respect to the input only) is GEMM with the transposed filter and a
 // col2im scatter over chunks of output rows, odd chunks adding after their
 // even neighbours so no two workers ever add to the same input row at once.
+// 3×3 stride-1 convolutions use Winograd F(2×2,3×3) instead where
+// Options.Conv3x3 says so (winograd.go).
 type conv2d struct {
 	kh, kw, cin, cout int
 	sh, sw            int
 	same              bool
-	w                 *gemm.PackedB // K×cout, K = kh*kw*cin (the HWIO layout), packed once
-	wt                *gemm.PackedB // cout×K, for the input gradient
+	w                 *gemm.PackedB // K×cout, K = kh*kw*cin (the HWIO layout), packed once; nil with wino
+	wt                *gemm.PackedB // cout×K, for the input gradient; nil with wino
 	bias              []float32
 	relu              bool
+	// wino is the Winograd form of a 3×3 stride-1 filter, nil when the
+	// convolution uses im2col.
+	wino *winoTransformed
 }
 
-func newConv2D(kernel gemm.Kernel, f *tensor, sh, sw int, same bool) *conv2d {
+func newConv2D(kernel gemm.Kernel, mode conv3x3Mode, f *tensor, sh, sw int, same bool) *conv2d {
 	kh, kw, cin, cout := f.shape[0], f.shape[1], f.shape[2], f.shape[3]
+	c := &conv2d{kh: kh, kw: kw, cin: cin, cout: cout, sh: sh, sw: sw, same: same}
+	if kh == 3 && kw == 3 && sh == 1 && sw == 1 && mode != conv3x3Im2col && (mode == conv3x3Winograd || winogradPays(cin, cout)) {
+		c.wino = newWinograd(kernel, f.data, cin, cout)
+		return c // the im2col matrices are never used
+	}
 	k := kh * kw * cin
 	wt := make([]float32, k*cout)
 	for i := 0; i < k; i++ {
@@ -32,8 +42,8 @@ func newConv2D(kernel gemm.Kernel, f *tensor, sh, sw int, same bool) *conv2d {
 			wt[o*k+i] = f.data[i*cout+o]
 		}
 	}
-	return &conv2d{kh: kh, kw: kw, cin: cin, cout: cout, sh: sh, sw: sw, same: same,
-		w: kernel.NewPackedB(k, cout, f.data, cout), wt: kernel.NewPackedB(cout, k, wt, k)}
+	c.w, c.wt = kernel.NewPackedB(k, cout, f.data, cout), kernel.NewPackedB(cout, k, wt, k)
+	return c
 }
 
 func (c *conv2d) keep() (bool, bool) { return false, c.relu }
@@ -137,6 +147,10 @@ func (c *conv2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
 			p.ws[worker].SgemmPacked(hi-lo, x[lo*k:], k, c.w, y[lo*c.cout:], c.cout, false)
 			c.epilogue(y[lo*c.cout : hi*c.cout])
 		})
+		return nil, nil
+	}
+	if c.wino != nil {
+		c.winoForward(p, g, x, y)
 		return nil, nil
 	}
 	p.forParts(m, c.forwardParts(m), func(lo, hi, worker int) {
@@ -245,6 +259,14 @@ func (c *conv2d) backward(p *pool, in []*tensor, out *tensor, _ any, dOut *tenso
 		return err
 	}
 	dy, dx := dOut.data, dIn[0].data
+	if c.wino != nil {
+		var y []float32
+		if c.relu {
+			y = out.data
+		}
+		c.winoBackward(p, g, dy, y, dx)
+		return nil
+	}
 	if c.relu {
 		y := out.data
 		p.forRange(len(dy), 1<<15, func(lo, hi int) {

@@ -33,6 +33,13 @@ type Options struct {
 	// kernels give bit-identical results; the generic one differs in the
 	// last bits.
 	Kernel string
+	// Conv3x3 selects the algorithm of the 3×3 stride-1 convolutions:
+	// "winograd" (Winograd F(2×2,3×3): fewer multiplications, results
+	// that differ from im2col in the last bits), "im2col" (im2col and
+	// GEMM, like every other convolution) or "auto" (Winograd where it is
+	// measured to be faster on this kernel). Empty means the value of
+	// $DEEPDREAM_CONV3X3, or "auto" when that is unset.
+	Conv3x3 string
 }
 
 // Executor runs one GraphDef. It implements models.Executor. It is safe for
@@ -42,8 +49,10 @@ type Executor struct {
 	nodes  map[string]*graphdef.Node
 	spec   models.Spec
 	kernel gemm.Kernel
-	pool   *pool
-	consts map[string]*graphdef.Tensor
+	// conv3x3 is how 3×3 stride-1 convolutions are computed.
+	conv3x3 conv3x3Mode
+	pool    *pool
+	consts  map[string]*graphdef.Tensor
 
 	mu      sync.Mutex
 	plans   map[string]*plan
@@ -69,14 +78,23 @@ func New(g *graphdef.Graph, spec models.Spec, opt Options) (*Executor, error) {
 	if err != nil {
 		return nil, err
 	}
+	conv3x3 := opt.Conv3x3
+	if conv3x3 == "" {
+		conv3x3 = os.Getenv(Conv3x3Env)
+	}
+	mode, err := parseConv3x3(conv3x3)
+	if err != nil {
+		return nil, fmt.Errorf("native executor: %w", err)
+	}
 	e := &Executor{
-		graph:  g,
-		nodes:  make(map[string]*graphdef.Node, len(g.Nodes)),
-		spec:   spec,
-		kernel: kernel,
-		pool:   newPool(opt.Workers),
-		consts: map[string]*graphdef.Tensor{},
-		plans:  map[string]*plan{},
+		conv3x3: mode,
+		graph:   g,
+		nodes:   make(map[string]*graphdef.Node, len(g.Nodes)),
+		spec:    spec,
+		kernel:  kernel,
+		pool:    newPool(opt.Workers),
+		consts:  map[string]*graphdef.Tensor{},
+		plans:   map[string]*plan{},
 	}
 	for _, n := range g.Nodes {
 		if _, dup := e.nodes[n.Name]; dup {
