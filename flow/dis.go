@@ -251,10 +251,14 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 		} else {
 			u, v = upsampleFlow(u, v, lw, lh)
 		}
+		refineHere := k >= refineDown && opt.RefineIterations > 0 && opt.SORIterations > 0
+		var gx, gy *plane
+		if k >= finest || refineHere {
+			gx, gy = gradients(g0[k])
+		}
 		if k >= finest {
 			ps := min(opt.PatchSize, lw, lh)
 			stride := min(opt.PatchStride, ps)
-			gx, gy := gradients(g0[k])
 			lv := &patchLevel{i0: g0[k], gx: gx, gy: gy, i1: newPadded(g1[k], max(ps+2, 16))}
 			inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
 			if k == coarsest {
@@ -275,12 +279,12 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 				return nil, fmt.Errorf("flow: %w", err)
 			}
 		}
-		if k >= refineDown && opt.RefineIterations > 0 {
+		if refineHere {
 			col0, col1 := g0[k:k+1], g1[k:k+1]
 			if c0 != nil {
 				col0, col1 = c0[k], c1[k]
 			}
-			refine(ctx, col0, col1, g0[k], g1[k], u, v, vp)
+			refine(ctx, col0, col1, g0[k], g1[k], gx, gy, u, v, vp)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
 			}

@@ -581,6 +581,42 @@ func BenchmarkCompute720p(b *testing.B) {
 	}
 }
 
+// BenchmarkVideo720p times, on a synthetic 1280x720 RGB pair, what the
+// video pipeline does per frame with the flow package: ComputeBidirectional
+// with Medium, Consistency of the two flows and a bicubic Warp of an RGB
+// layer.
+func BenchmarkVideo720p(b *testing.B) {
+	const w, h = 1280, 720
+	fa, fb := translatedPair(w, h, 4.5, -2.25)
+	ctx := context.Background()
+	fwd, bwd, err := ComputeBidirectional(ctx, fa, fb, Medium())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Bidirectional", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, _, err := ComputeBidirectional(ctx, fa, fb, Medium()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Consistency", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, _, _, err := Consistency(fwd, bwd); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("WarpBicubic", func(b *testing.B) {
+		dst := make([]float32, w*h*3)
+		for i := 0; i < b.N; i++ {
+			if err := Warp(dst, fb.Pix, w, h, 3, fwd, Bicubic); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 // BenchmarkCompute1080p times Compute on a synthetic 1920x1080 RGB pair.
 func BenchmarkCompute1080p(b *testing.B) {
 	fa, fb := translatedPair(1920, 1080, 4.5, -2.25)

@@ -198,16 +198,20 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 	w := lv.i0.w
 	n := ps * ps
 	var mt, mgx, mgy float32
-	for r := 0; r < ps; r++ {
-		o := (py+r)*w + px
-		copy(tpl[r*ps:(r+1)*ps], lv.i0.p[o:o+ps])
-		copy(gxs[r*ps:(r+1)*ps], lv.gx.p[o:o+ps])
-		copy(gys[r*ps:(r+1)*ps], lv.gy.p[o:o+ps])
-	}
-	for k := 0; k < n; k++ {
-		mt += tpl[k]
-		mgx += gxs[k]
-		mgy += gys[k]
+	if ps == 8 {
+		mt, mgx, mgy = load8(lv, px, py, tpl, gxs, gys)
+	} else {
+		for r := 0; r < ps; r++ {
+			o := (py+r)*w + px
+			copy(tpl[r*ps:(r+1)*ps], lv.i0.p[o:o+ps])
+			copy(gxs[r*ps:(r+1)*ps], lv.gx.p[o:o+ps])
+			copy(gys[r*ps:(r+1)*ps], lv.gy.p[o:o+ps])
+		}
+		for k := 0; k < n; k++ {
+			mt += tpl[k]
+			mgx += gxs[k]
+			mgy += gys[k]
+		}
 	}
 	inv := 1 / float32(n)
 	mt *= inv
@@ -312,6 +316,31 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 	copy(wout, bestRes[:n])
 	densityWeights(wout[:n], conf)
 	return bestU, bestV
+}
+
+// load8 copies the 8x8 patch at (px, py) of the template image and its
+// gradients into tpl, gxs and gys and returns their sums, added in the
+// same order as the general loop of searchPatch. Short copies in loops
+// over fixed-size arrays beat calls of copy here.
+func load8(lv *patchLevel, px, py int, tpl, gxs, gys []float32) (st, sgx, sgy float32) {
+	w := lv.i0.w
+	t := (*[64]float32)(tpl)
+	gx := (*[64]float32)(gxs)
+	gy := (*[64]float32)(gys)
+	for r := 0; r < 8; r++ {
+		o := (py+r)*w + px
+		a := (*[8]float32)(lv.i0.p[o:])
+		b := (*[8]float32)(lv.gx.p[o:])
+		c := (*[8]float32)(lv.gy.p[o:])
+		for x := 0; x < 8; x++ {
+			k := (r*8 + x) & 63
+			t[k], gx[k], gy[k] = a[x], b[x], c[x]
+			st += a[x]
+			sgx += b[x]
+			sgy += c[x]
+		}
+	}
+	return st, sgx, sgy
 }
 
 // residuals8 is the inner loop of searchPatch for 8x8 patches (the common

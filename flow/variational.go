@@ -30,11 +30,11 @@ const (
 // edges, see varParams.edge), linearised around the current flow,
 // solved by lagged-nonlinearity fixed-point iterations with red-black SOR.
 // col0/col1 are the channels for colour constancy, g0/g1 the grey images for
-// gradient constancy (all of the level's size).
+// gradient constancy (all of the level's size), gx0/gy0 the gradients of g0.
 //
 // If ctx is cancelled it stops early, leaving (u, v) unspecified; the caller
 // checks ctx.Err().
-func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
+func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u, v *plane, p varParams) {
 	w, h := u.w, u.h
 	n := w * h
 	if p.fixedIters <= 0 || p.sorIters <= 0 {
@@ -61,7 +61,6 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane
 		gx0, gy0, gx1, gy1 *plane // their gradients
 		weight             float32
 	}
-	gx0, gy0 := gradients(g0)
 	g1w := warpPlane(g1, u, v)
 	gx1, gy1 := gradients(g1w)
 	withGrad := func(a0, a1w *plane, weight float32) chanSrc {
