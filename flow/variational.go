@@ -133,16 +133,22 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u
 		})
 	}
 
-	// The solver works on arrays with a one-pixel border (stride pw), so
-	// that neighbour access needs no bounds logic: edges to the border have
-	// weight zero and the border increments stay zero. duv interleaves the
-	// increments (du, dv); coef holds per pixel the 9 coefficients of its two
+	// The solver works on arrays with a one-pixel border, so that neighbour
+	// access needs no bounds logic: edges to the border have weight zero
+	// and the border increments stay zero. Pixel (x, y) is (X, Y) = (x+1,
+	// y+1) there, and the arrays are split by colour (X+Y)&1 of the
+	// red-black ordering, each row of a colour holding its pixels in
+	// entries X>>1 of hw, so that a half-sweep of SOR streams through its
+	// colour's data only. duv[c] interleaves the increments (du, dv) of
+	// colour c; coef[c] holds per pixel the 9 coefficients of its two
 	// equations: c1, c2 (constant parts), a12, inv1, inv2 (inverse
 	// diagonals) and the weights of its left, right, up and down edges.
-	pw := w + 2
-	pn := pw * (h + 2)
-	duv := make([]float32, 2*pn)
-	coef := make([]float32, 9*pn)
+	hw := (w + 3) / 2
+	rbn := hw * (h + 2)
+	duvAll := make([][2]float32, 2*rbn)
+	coefAll := make([][9]float32, 2*rbn)
+	duv := [2][][2]float32{duvAll[:rbn], duvAll[rbn:]}
+	coef := [2][][9]float32{coefAll[:rbn], coefAll[rbn:]}
 	psi := make([]float32, n)
 	// Optional image-edge-aware smoothness: alpha * 1/(1 + |grad A|^2/edge^2).
 	alpha := make([]float32, n)
@@ -168,11 +174,15 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u
 		// per pixel (forward differences).
 		parallelRows(h, 16, func(lo, hi int) {
 			for y := lo; y < hi; y++ {
+				Y := y + 1
 				for x := 0; x < w; x++ {
 					i := y*w + x
-					j := (y+1)*pw + x + 1
+					X := x + 1
+					c := (X + Y) & 1
+					dc, do := duv[c], duv[c^1]
+					j := Y*hw + X>>1
 					var s11, s12, s22, t1, t2 float32
-					d1, d2 := duv[2*j], duv[2*j+1]
+					d1, d2 := dc[j][0], dc[j][1]
 					dd := dat[i*K*3:][:K*3]
 					for k, wk := range cw {
 						ix, iy, iz := dd[3*k], dd[3*k+1], dd[3*k+2]
@@ -184,18 +194,20 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u
 						t1 += ps * ix * iz
 						t2 += ps * iy * iz
 					}
-					cf := coef[9*j:][:5]
+					cf := &coef[c][j]
 					cf[0], cf[1], cf[2], cf[3], cf[4] = s11, s22, t1, t2, s12
 
 					cu, cv := u.p[i]+d1, v.p[i]+d2
 					var ux, vx, uy, vy float32
 					if x+1 < w {
-						ux = u.p[i+1] + duv[2*j+2] - cu
-						vx = v.p[i+1] + duv[2*j+3] - cv
+						jr := Y*hw + (X+1)>>1
+						ux = u.p[i+1] + do[jr][0] - cu
+						vx = v.p[i+1] + do[jr][1] - cv
 					}
 					if y+1 < h {
-						uy = u.p[i+w] + duv[2*(j+pw)] - cu
-						vy = v.p[i+w] + duv[2*(j+pw)+1] - cv
+						jd := j + hw
+						uy = u.p[i+w] + do[jd][0] - cu
+						vy = v.p[i+w] + do[jd][1] - cv
 					}
 					psi[i] = alpha[i] / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
 				}
@@ -205,9 +217,11 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u
 		// fixed-point step.
 		parallelRows(h, 16, func(lo, hi int) {
 			for y := lo; y < hi; y++ {
+				Y := y + 1
 				for x := 0; x < w; x++ {
 					i := y*w + x
-					j := (y+1)*pw + x + 1
+					X := x + 1
+					j := Y*hw + X>>1
 					pc := psi[i]
 					cu, cv := u.p[i], v.p[i]
 					var el, er, eu, ed, su, sv float32
@@ -232,7 +246,7 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u
 						sv += ed * (v.p[i+w] - cv)
 					}
 					ws := el + er + eu + ed
-					cf := coef[9*j:][:9]
+					cf := &coef[(X+Y)&1][j]
 					a11, a22, b1, b2, a12 := cf[0], cf[1], cf[2], cf[3], cf[4]
 					var inv1, inv2 float32
 					if d := a11 + ws; d > 1e-20 {
@@ -250,7 +264,7 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u
 			for color := 0; color < 2; color++ {
 				parallelRows(h, 16, func(lo, hi int) {
 					for y := lo; y < hi; y++ {
-						sorRow(y, (y+color)&1, w, pw, duv, coef, p.omega)
+						sorRow(y+1, color, w, hw, duv[color], duv[color^1], coef[color], p.omega)
 					}
 				})
 			}
@@ -258,34 +272,48 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u
 	}
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
+			Y := y + 1
 			for x := 0; x < w; x++ {
-				j := (y+1)*pw + x + 1
-				u.p[y*w+x] += duv[2*j]
-				v.p[y*w+x] += duv[2*j+1]
+				X := x + 1
+				j := Y*hw + X>>1
+				dc := duv[(X+Y)&1]
+				u.p[y*w+x] += dc[j][0]
+				v.p[y*w+x] += dc[j][1]
 			}
 		}
 	})
 }
 
-// sorRow performs over-relaxed Gauss–Seidel updates of the increments on
-// the pixels x0, x0+2, ... of row y (layout as in refine).
-func sorRow(y, x0, w, pw int, duv, coef []float32, omega float32) {
-	base := (y + 1) * pw
-	for j := base + 1 + x0; j < base+1+w; j += 2 {
-		cf := (*[9]float32)(coef[9*j:])
-		l := (*[2]float32)(duv[2*(j-1):])
-		r := (*[2]float32)(duv[2*(j+1):])
-		up := (*[2]float32)(duv[2*(j-pw):])
-		dn := (*[2]float32)(duv[2*(j+pw):])
-		c := (*[2]float32)(duv[2*j:])
+// sorRow performs over-relaxed Gauss–Seidel updates of the increments of
+// the pixels of colour c on padded row Y (layout as in refine): cur holds
+// the increments of colour c, oth those of the other colour, coef the
+// coefficients of colour c.
+func sorRow(Y, c, w, hw int, cur, oth [][2]float32, coef [][9]float32, omega float32) {
+	// The pixels of colour c on row Y are X = q, q+2, ..., at entries
+	// X>>1; their left and right neighbours are at entries X>>1 - 1 + q
+	// and X>>1 + q of the other colour, the ones above and below at X>>1
+	// of the rows above and below.
+	q := (c + Y) & 1
+	k0 := Y*hw + 1 - q
+	n := (w-q)>>1 + q
+	cfs := coef[k0 : k0+n]
+	ccs := cur[k0:][:len(cfs)]
+	lrs := oth[k0-1+q:][:len(cfs)+1]
+	ups := oth[k0-hw:][:len(cfs)]
+	dns := oth[k0+hw:][:len(cfs)]
+	for m := range cfs {
+		cf := &cfs[m]
+		l, r := &lrs[m], &lrs[m+1]
+		up, dn := &ups[m], &dns[m]
+		cc := &ccs[m]
 		el, er, eu, ed := cf[5], cf[6], cf[7], cf[8]
 		su := el*l[0] + er*r[0] + eu*up[0] + ed*dn[0]
 		sv := el*l[1] + er*r[1] + eu*up[1] + ed*dn[1]
-		d := c[0]
-		d += omega * ((cf[0]+su-cf[2]*c[1])*cf[3] - d)
-		c[0] = d
-		e := c[1]
-		c[1] = e + omega*((cf[1]+sv-cf[2]*d)*cf[4]-e)
+		d := cc[0]
+		d += omega * ((cf[0]+su-cf[2]*cc[1])*cf[3] - d)
+		cc[0] = d
+		e := cc[1]
+		cc[1] = e + omega*((cf[1]+sv-cf[2]*d)*cf[4]-e)
 	}
 }
 
