@@ -32,23 +32,23 @@ type patchLevel struct {
 // (u, v) in place by weighted averaging.
 //
 // If ctx is cancelled it stops early, leaving (u, v) unspecified; the caller
-// checks ctx.Err().
-func inverseSearch(ctx context.Context, lv *patchLevel, u, v *plane, ps, stride, iters int) {
+// checks ctx.Err(). Its working buffers come from sc.
+func inverseSearch(ctx context.Context, sc *scratch, lv *patchLevel, u, v *plane, ps, stride, iters int) {
 	w, h := lv.i0.w, lv.i0.h
 	xs := patchGrid(w, ps, stride)
 	ys := patchGrid(h, ps, stride)
 	nx, ny := len(xs), len(ys)
-	pu := make([]float32, nx*ny)
-	pv := make([]float32, nx*ny)
+	pu := sc.get(nx * ny)
+	pv := sc.get(nx * ny)
 	n := ps * ps
 	maxMove := float32(ps)
 	pad := lv.i1.pad
 	lim := float32(pad) - 1
 	// wts holds, for every patch, the densification weight of each of its
 	// pixels: 1/max(1, |B(x+d) - A(x)|) at the displacement d found.
-	wts := make([]float32, nx*ny*n)
+	wts := sc.get(nx * ny * n)
 	parallelRows(ny, 1, func(lo, hi int) {
-		sc := newSearchScratch(n)
+		ss := newSearchScratch(n)
 		for j := lo; j < hi; j++ {
 			if ctx.Err() != nil {
 				return
@@ -57,7 +57,7 @@ func inverseSearch(ctx context.Context, lv *patchLevel, u, v *plane, ps, stride,
 			for i, px := range xs {
 				k := j*nx + i
 				c := (py+ps/2)*w + px + ps/2
-				du, dv := searchPatch(lv, px, py, ps, u.p[c], v.p[c], iters, maxMove, lim, sc, wts[k*n:(k+1)*n])
+				du, dv := searchPatch(lv, px, py, ps, u.p[c], v.p[c], iters, maxMove, lim, ss, wts[k*n:(k+1)*n])
 				pu[k], pv[k] = du, dv
 			}
 		}
@@ -66,10 +66,11 @@ func inverseSearch(ctx context.Context, lv *patchLevel, u, v *plane, ps, stride,
 	// covering it, weighted by how well each explains the pixel. Rows are
 	// split between goroutines; each pixel sums its patches in (j, i) order,
 	// so the result does not depend on the split.
+	sums := sc.zeros(3 * w * h)
 	parallelRows(h, 8, func(lo, hi int) {
-		su := make([]float32, (hi-lo)*w)
-		sv := make([]float32, (hi-lo)*w)
-		sw := make([]float32, (hi-lo)*w)
+		su := sums[lo*w : hi*w]
+		sv := sums[(h+lo)*w : (h+hi)*w]
+		sw := sums[(2*h+lo)*w : (2*h+hi)*w]
 		for j, py := range ys {
 			r0, r1 := py, py+ps
 			if r0 < lo {
@@ -109,6 +110,7 @@ func inverseSearch(ctx context.Context, lv *patchLevel, u, v *plane, ps, stride,
 			}
 		}
 	})
+	sc.put(pu, pv, wts, sums)
 }
 
 // patchWeights fills out with the densification weights of the patch at

@@ -33,15 +33,15 @@ const (
 // gradient constancy (all of the level's size), gx0/gy0 the gradients of g0.
 //
 // If ctx is cancelled it stops early, leaving (u, v) unspecified; the caller
-// checks ctx.Err().
-func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u, v *plane, p varParams) {
+// checks ctx.Err(). Its working buffers come from sc and go back to it.
+func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u, v *plane, p varParams) {
 	w, h := u.w, u.h
 	n := w * h
 	if p.fixedIters <= 0 || p.sorIters <= 0 {
 		return
 	}
 	// Pixels whose flow leaves the image get no data term.
-	inside := make([]bool, n)
+	inside := sc.flagBuf(n)
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
 			for x := 0; x < w; x++ {
@@ -61,12 +61,17 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u
 		gx0, gy0, gx1, gy1 *plane // their gradients
 		weight             float32
 	}
-	g1w := warpPlane(g1, u, v)
-	gx1, gy1 := gradients(g1w)
+	g1w := warpPlane(sc, g1, u, v)
+	gx1, gy1 := gradients(sc, g1w)
+	// Every plane made here goes back to sc at the end.
+	var made []*plane
+	defer func() { sc.putPlanes(made...) }()
+	made = append(made, g1w, gx1, gy1)
 	withGrad := func(a0, a1w *plane, weight float32) chanSrc {
 		c := chanSrc{a0: a0, a1w: a1w, weight: weight}
-		c.gx0, c.gy0 = gradients(a0)
-		c.gx1, c.gy1 = gradients(a1w)
+		c.gx0, c.gy0 = gradients(sc, a0)
+		c.gx1, c.gy1 = gradients(sc, a1w)
+		made = append(made, c.gx0, c.gy0, c.gx1, c.gy1)
 		return c
 	}
 	var srcs []chanSrc
@@ -75,7 +80,9 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u
 			srcs = append(srcs, chanSrc{g0, g1w, gx0, gy0, gx1, gy1, p.delta})
 		} else {
 			for c := range col0 {
-				srcs = append(srcs, withGrad(col0[c], warpPlane(col1[c], u, v), p.delta/float32(len(col0))))
+				a1w := warpPlane(sc, col1[c], u, v)
+				made = append(made, a1w)
+				srcs = append(srcs, withGrad(col0[c], a1w, p.delta/float32(len(col0))))
 			}
 		}
 	}
@@ -96,25 +103,28 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u
 	}
 	diffs := make([]*plane, len(srcs))
 	for k, sp := range srcs {
-		d := newPlane(w, h)
+		d := sc.plane(w, h)
+		made = append(made, d)
 		parallelRows(h, 16, func(lo, hi int) {
 			for i := lo * w; i < hi*w; i++ {
 				d.p[i] = sp.a1w.p[i] - sp.a0.p[i]
 			}
 		})
 		if k < nBright && offsetRadius > 0 {
-			m := boxMean(d, offsetRadius)
+			m := boxMean(sc, d, offsetRadius)
 			parallelRows(h, 16, func(lo, hi int) {
 				for i := lo * w; i < hi*w; i++ {
 					d.p[i] -= m.p[i]
 				}
 			})
+			sc.putPlanes(m)
 		}
 		diffs[k] = d
 	}
 	K := len(srcs)
 	cw := make([]float32, K)
-	dat := make([]float32, n*3*K)
+	dat := sc.zeros(n * 3 * K)
+	defer sc.put(dat)
 	for k, sp := range srcs {
 		cw[k] = sp.weight
 		diff := diffs[k]
@@ -145,13 +155,14 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u
 	// diagonals) and the weights of its left, right, up and down edges.
 	hw := (w + 3) / 2
 	rbn := hw * (h + 2)
-	duvAll := make([][2]float32, 2*rbn)
-	coefAll := make([][9]float32, 2*rbn)
+	duvAll := sc.pairBuf(2 * rbn)
+	coefAll := sc.coefBuf(2 * rbn)
 	duv := [2][][2]float32{duvAll[:rbn], duvAll[rbn:]}
 	coef := [2][][9]float32{coefAll[:rbn], coefAll[rbn:]}
-	psi := make([]float32, n)
+	psi := sc.get(n)
 	// Optional image-edge-aware smoothness: alpha * 1/(1 + |grad A|^2/edge^2).
-	alpha := make([]float32, n)
+	alpha := sc.get(n)
+	defer sc.put(psi, alpha)
 	{
 		ex, ey := gx0, gy0
 		inv := float32(0)
@@ -317,10 +328,11 @@ func sorRow(Y, c, w, hw int, cur, oth [][2]float32, coef [][9]float32, omega flo
 	}
 }
 
-// warpPlane samples src at (x+u, y+v) bilinearly with clamped borders.
-func warpPlane(src, u, v *plane) *plane {
+// warpPlane samples src at (x+u, y+v) bilinearly with clamped borders,
+// into a plane from sc.
+func warpPlane(sc *scratch, src, u, v *plane) *plane {
 	w, h := u.w, u.h
-	out := newPlane(w, h)
+	out := sc.plane(w, h)
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
 			for x := 0; x < w; x++ {
@@ -344,9 +356,11 @@ const offsetRadius = 16
 // pixel (the window shrinks at the borders). Running sums are kept in
 // float64 along rows, then down columns in blocks of columns, so every
 // value is summed in the same order whatever the split between goroutines.
-func boxMean(src *plane, r int) *plane {
+// The result is in a plane from sc.
+func boxMean(sc *scratch, src *plane, r int) *plane {
 	w, h := src.w, src.h
-	tmp := newPlane(w, h)
+	tmp := sc.plane(w, h)
+	defer sc.putPlanes(tmp)
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
 			row := src.p[y*w : (y+1)*w]
@@ -366,7 +380,7 @@ func boxMean(src *plane, r int) *plane {
 			}
 		}
 	})
-	dst := newPlane(w, h)
+	dst := sc.plane(w, h)
 	const block = 64
 	parallelRows((w+block-1)/block, 1, func(lo, hi int) {
 		x0, x1 := lo*block, min(hi*block, w)
