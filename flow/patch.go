@@ -66,11 +66,14 @@ func inverseSearch(ctx context.Context, sc *scratch, lv *patchLevel, u, v *plane
 	// covering it, weighted by how well each explains the pixel. Rows are
 	// split between goroutines; each pixel sums its patches in (j, i) order,
 	// so the result does not depend on the split.
-	sums := sc.zeros(3 * w * h)
+	sums := sc.get(3 * w * h)
 	parallelRows(h, 8, func(lo, hi int) {
 		su := sums[lo*w : hi*w]
 		sv := sums[(h+lo)*w : (h+hi)*w]
 		sw := sums[(2*h+lo)*w : (2*h+hi)*w]
+		clear(su)
+		clear(sv)
+		clear(sw)
 		for j, py := range ys {
 			r0, r1 := py, py+ps
 			if r0 < lo {

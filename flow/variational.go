@@ -123,7 +123,7 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 	}
 	K := len(srcs)
 	cw := make([]float32, K)
-	dat := sc.zeros(n * 3 * K)
+	dat := sc.get(n * 3 * K)
 	defer sc.put(dat)
 	for k, sp := range srcs {
 		cw[k] = sp.weight
@@ -131,6 +131,8 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 		parallelRows(h, 16, func(lo, hi int) {
 			for i := lo * w; i < hi*w; i++ {
 				if !inside[i] {
+					d := dat[(i*K+k)*3:][:3]
+					d[0], d[1], d[2] = 0, 0, 0
 					continue
 				}
 				ix := 0.5 * (sp.gx0.p[i] + sp.gx1.p[i])
