@@ -10,6 +10,7 @@ package flow
 type scratch struct {
 	free  [][]float32  // float32 buffers, any size
 	pairs [][2]float32 // the solver's increments
+	tris  [][3]float32 // the linearised constancy terms
 	coefs [][9]float32 // the solver's coefficients
 	flags []bool       // refine's inside mask
 }
@@ -97,6 +98,19 @@ func (s *scratch) coefBuf(n int) [][9]float32 {
 	}
 	s.coefs = s.coefs[:n]
 	return s.coefs
+}
+
+// triBuf returns n triples with unspecified contents; the buffer stays
+// owned by s and is handed out again by the next call.
+func (s *scratch) triBuf(n int) [][3]float32 {
+	if s == nil {
+		return make([][3]float32, n)
+	}
+	if cap(s.tris) < n {
+		s.tris = make([][3]float32, n)
+	}
+	s.tris = s.tris[:n]
+	return s.tris
 }
 
 // flagBuf returns n flags with unspecified contents; the buffer stays

@@ -54,8 +54,8 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 	})
 
 	// Linearised constancy terms, interleaved per pixel: for channel k,
-	// dat[(i*K+k)*3 : +3] = (ix, iy, iz), normalised by the gradient
-	// magnitude, so residual = iz + ix*du + iy*dv.
+	// dat[i*K+k] = (ix, iy, iz), normalised by the gradient magnitude, so
+	// residual = iz + ix*du + iy*dv.
 	type chanSrc struct {
 		a0, a1w            *plane // frame A and warped frame B
 		gx0, gy0, gx1, gy1 *plane // their gradients
@@ -123,24 +123,21 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 	}
 	K := len(srcs)
 	cw := make([]float32, K)
-	dat := sc.get(n * 3 * K)
-	defer sc.put(dat)
+	dat := sc.triBuf(n * K)
 	for k, sp := range srcs {
 		cw[k] = sp.weight
 		diff := diffs[k]
 		parallelRows(h, 16, func(lo, hi int) {
 			for i := lo * w; i < hi*w; i++ {
 				if !inside[i] {
-					d := dat[(i*K+k)*3:][:3]
-					d[0], d[1], d[2] = 0, 0, 0
+					dat[i*K+k] = [3]float32{}
 					continue
 				}
 				ix := 0.5 * (sp.gx0.p[i] + sp.gx1.p[i])
 				iy := 0.5 * (sp.gy0.p[i] + sp.gy1.p[i])
 				iz := diff.p[i]
 				s := float32(1 / math.Sqrt(float64(ix*ix+iy*iy+varZeta2)))
-				d := dat[(i*K+k)*3:][:3]
-				d[0], d[1], d[2] = ix*s, iy*s, iz*s
+				dat[i*K+k] = [3]float32{ix * s, iy * s, iz * s}
 			}
 		})
 	}
@@ -186,43 +183,56 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 		// in coef[0:5] for the next pass) and the robust smoothness weight
 		// per pixel (forward differences).
 		parallelRows(h, 16, func(lo, hi int) {
+			cw := cw[:K]
 			for y := lo; y < hi; y++ {
 				Y := y + 1
-				for x := 0; x < w; x++ {
-					i := y*w + x
+				// This row and the next one (if any) of u, v and of both
+				// colours of the increments.
+				ur, vr := u.p[y*w:][:w], v.p[y*w:][:w]
+				ar, pr := alpha[y*w:][:w], psi[y*w:][:w]
+				var ud, vd []float32
+				var dd [2][][2]float32
+				if y+1 < h {
+					ud, vd = u.p[(y+1)*w:][:w], v.p[(y+1)*w:][:w]
+					dd = [2][][2]float32{duv[0][(Y+1)*hw:][:hw], duv[1][(Y+1)*hw:][:hw]}
+				}
+				dr := [2][][2]float32{duv[0][Y*hw:][:hw], duv[1][Y*hw:][:hw]}
+				cr := [2][][9]float32{coef[0][Y*hw:][:hw], coef[1][Y*hw:][:hw]}
+				datr := dat[y*w*K:][:w*K]
+				for x := range ur {
 					X := x + 1
 					c := (X + Y) & 1
-					dc, do := duv[c], duv[c^1]
-					j := Y*hw + X>>1
+					j := X >> 1
 					var s11, s12, s22, t1, t2 float32
-					d1, d2 := dc[j][0], dc[j][1]
-					dd := dat[i*K*3:][:K*3]
-					for k, wk := range cw {
-						ix, iy, iz := dd[3*k], dd[3*k+1], dd[3*k+2]
+					d1, d2 := dr[c][j][0], dr[c][j][1]
+					for k, t := range datr[x*K:][:K] {
+						ix, iy, iz := t[0], t[1], t[2]
 						r := iz + ix*d1 + iy*d2
-						ps := wk / float32(math.Sqrt(float64(r*r+varEps2)))
+						ps := cw[k] / float32(math.Sqrt(float64(r*r+varEps2)))
 						s11 += ps * ix * ix
 						s12 += ps * ix * iy
 						s22 += ps * iy * iy
 						t1 += ps * ix * iz
 						t2 += ps * iy * iz
 					}
-					cf := &coef[c][j]
+					cf := &cr[c][j]
 					cf[0], cf[1], cf[2], cf[3], cf[4] = s11, s22, t1, t2, s12
 
-					cu, cv := u.p[i]+d1, v.p[i]+d2
+					cu, cv := ur[x]+d1, vr[x]+d2
 					var ux, vx, uy, vy float32
 					if x+1 < w {
-						jr := Y*hw + (X+1)>>1
-						ux = u.p[i+1] + do[jr][0] - cu
-						vx = v.p[i+1] + do[jr][1] - cv
+						// (X+1, Y) has the other colour, at entry (X+1)>>1.
+						dn := &dr[c^1][(X+1)>>1]
+						ux = ur[x+1] + dn[0] - cu
+						vx = vr[x+1] + dn[1] - cv
 					}
 					if y+1 < h {
-						jd := j + hw
-						uy = u.p[i+w] + do[jd][0] - cu
-						vy = v.p[i+w] + do[jd][1] - cv
+						// (X, Y+1) has the other colour, at entry X>>1.
+						dn := &dd[c^1][j]
+						uy = ud[x] + dn[0] - cu
+						vy = vd[x] + dn[1] - cv
 					}
-					psi[i] = alpha[i] / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
+					pr[x] = ar[x] / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
 				}
 			}
 		})
@@ -231,35 +241,42 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 		parallelRows(h, 16, func(lo, hi int) {
 			for y := lo; y < hi; y++ {
 				Y := y + 1
-				for x := 0; x < w; x++ {
-					i := y*w + x
+				ur, vr, pr := u.p[y*w:][:w], v.p[y*w:][:w], psi[y*w:][:w]
+				var uu, vu, pu, ud, vd, pd []float32 // the rows above and below
+				if y > 0 {
+					uu, vu, pu = u.p[(y-1)*w:][:w], v.p[(y-1)*w:][:w], psi[(y-1)*w:][:w]
+				}
+				if y+1 < h {
+					ud, vd, pd = u.p[(y+1)*w:][:w], v.p[(y+1)*w:][:w], psi[(y+1)*w:][:w]
+				}
+				cr := [2][][9]float32{coef[0][Y*hw:][:hw], coef[1][Y*hw:][:hw]}
+				for x := range ur {
 					X := x + 1
-					j := Y*hw + X>>1
-					pc := psi[i]
-					cu, cv := u.p[i], v.p[i]
+					pc := pr[x]
+					cu, cv := ur[x], vr[x]
 					var el, er, eu, ed, su, sv float32
 					if x > 0 {
-						el = 0.5 * (psi[i-1] + pc)
-						su += el * (u.p[i-1] - cu)
-						sv += el * (v.p[i-1] - cv)
+						el = 0.5 * (pr[x-1] + pc)
+						su += el * (ur[x-1] - cu)
+						sv += el * (vr[x-1] - cv)
 					}
 					if x+1 < w {
-						er = 0.5 * (pc + psi[i+1])
-						su += er * (u.p[i+1] - cu)
-						sv += er * (v.p[i+1] - cv)
+						er = 0.5 * (pc + pr[x+1])
+						su += er * (ur[x+1] - cu)
+						sv += er * (vr[x+1] - cv)
 					}
 					if y > 0 {
-						eu = 0.5 * (psi[i-w] + pc)
-						su += eu * (u.p[i-w] - cu)
-						sv += eu * (v.p[i-w] - cv)
+						eu = 0.5 * (pu[x] + pc)
+						su += eu * (uu[x] - cu)
+						sv += eu * (vu[x] - cv)
 					}
 					if y+1 < h {
-						ed = 0.5 * (pc + psi[i+w])
-						su += ed * (u.p[i+w] - cu)
-						sv += ed * (v.p[i+w] - cv)
+						ed = 0.5 * (pc + pd[x])
+						su += ed * (ud[x] - cu)
+						sv += ed * (vd[x] - cv)
 					}
 					ws := el + er + eu + ed
-					cf := &coef[(X+Y)&1][j]
+					cf := &cr[(X+Y)&1][X>>1]
 					a11, a22, b1, b2, a12 := cf[0], cf[1], cf[2], cf[3], cf[4]
 					var inv1, inv2 float32
 					if d := a11 + ws; d > 1e-20 {
