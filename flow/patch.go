@@ -149,14 +149,19 @@ func patchWeights(lv *patchLevel, px, py, ps int, du, dv, lim, conf float32, out
 // exposure) does not lower the weights, and conf (the patch's texture
 // confidence, see textureConfidence) keeps textureless patches from
 // outvoting textured ones.
-func densityWeights(res []float32, conf float32) {
+func densityWeights(res []float32, conf float32) { densityWeightsTo(res, res, conf) }
+
+// densityWeightsTo is densityWeights with the weights written to out
+// (len(res) values) and res left unchanged.
+func densityWeightsTo(out, res []float32, conf float32) {
 	var m float32
 	for _, d := range res {
 		m += d
 	}
 	m /= float32(len(res))
+	out = out[:len(res)]
 	for k, d := range res {
-		res[k] = conf / max(float32(math.Abs(float64(d-m))), 1)
+		out[k] = conf / max(float32(math.Abs(float64(d-m))), 1)
 	}
 }
 
@@ -318,8 +323,7 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 	}
 	// The residuals at the accepted position are B(x+d) - (A(x) - mean A);
 	// densityWeights takes their mean out anyway.
-	copy(wout, bestRes[:n])
-	densityWeights(wout[:n], conf)
+	densityWeightsTo(wout, bestRes[:n], conf)
 	return bestU, bestV
 }
 
