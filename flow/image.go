@@ -106,10 +106,11 @@ func (f *Field) Known(i int) bool {
 	return known32(f.U[i], f.V[i])
 }
 
-// known32 reports whether a flow vector is known: both components finite
-// and below UnknownThreshold in magnitude (which float32 holds exactly).
+// known32 reports whether a flow vector is known: both components below
+// UnknownThreshold in magnitude (which float32 holds exactly); NaN fails the
+// comparison.
 func known32(u, v float32) bool {
-	return u == u && v == v && abs32(u) < UnknownThreshold && abs32(v) < UnknownThreshold
+	return abs32(u) < UnknownThreshold && abs32(v) < UnknownThreshold
 }
 
 // abs32 returns |x|.
