@@ -9,9 +9,7 @@ package flow
 // (never inside the parallel workers); a nil *scratch simply allocates.
 type scratch struct {
 	free  [][]float32  // float32 buffers, any size
-	pairs [][2]float32 // the solver's increments
 	tris  [][3]float32 // the linearised constancy terms
-	coefs [][9]float32 // the solver's coefficients
 	flags []bool       // refine's inside mask
 }
 
@@ -70,34 +68,6 @@ func (s *scratch) putPlanes(ps ...*plane) {
 			s.put(p.p)
 		}
 	}
-}
-
-// pairBuf returns n cleared increment pairs; the buffer stays owned by s
-// and is handed out again by the next call.
-func (s *scratch) pairBuf(n int) [][2]float32 {
-	if s == nil {
-		return make([][2]float32, n)
-	}
-	if cap(s.pairs) < n {
-		s.pairs = make([][2]float32, n)
-		return s.pairs
-	}
-	s.pairs = s.pairs[:n]
-	clear(s.pairs)
-	return s.pairs
-}
-
-// coefBuf returns n coefficient sets with unspecified contents; the buffer
-// stays owned by s and is handed out again by the next call.
-func (s *scratch) coefBuf(n int) [][9]float32 {
-	if s == nil {
-		return make([][9]float32, n)
-	}
-	if cap(s.coefs) < n {
-		s.coefs = make([][9]float32, n)
-	}
-	s.coefs = s.coefs[:n]
-	return s.coefs
 }
 
 // triBuf returns n triples with unspecified contents; the buffer stays

@@ -148,16 +148,29 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 	// y+1) there, and the arrays are split by colour (X+Y)&1 of the
 	// red-black ordering, each row of a colour holding its pixels in
 	// entries X>>1 of hw, so that a half-sweep of SOR streams through its
-	// colour's data only. duv[c] interleaves the increments (du, dv) of
-	// colour c; coef[c] holds per pixel the 9 coefficients of its two
-	// equations: c1, c2 (constant parts), a12, inv1, inv2 (inverse
-	// diagonals) and the weights of its left, right, up and down edges.
+	// colour's data only. Every array has rbn entries: duv[c] holds the
+	// increments du then dv of colour c; coef[c] holds the 9 coefficients
+	// of the pixels' two equations, one array after the other: c1, c2
+	// (constant parts), a12, inv1, inv2 (inverse diagonals) and the
+	// weights of their left, right, up and down edges.
 	hw := (w + 3) / 2
 	rbn := hw * (h + 2)
-	duvAll := sc.pairBuf(2 * rbn)
-	coefAll := sc.coefBuf(2 * rbn)
-	duv := [2][][2]float32{duvAll[:rbn], duvAll[rbn:]}
-	coef := [2][][9]float32{coefAll[:rbn], coefAll[rbn:]}
+	duvAll := sc.zeros(4 * rbn)
+	coefAll := sc.get(18 * rbn)
+	defer sc.put(duvAll, coefAll)
+	duv := [2][]float32{duvAll[:2*rbn], duvAll[2*rbn:]}
+	coef := [2][]float32{coefAll[:9*rbn], coefAll[9*rbn:]}
+	du := [2][]float32{duv[0][:rbn], duv[1][:rbn]}
+	dv := [2][]float32{duv[0][rbn:], duv[1][rbn:]}
+	// field returns row Y of coefficient f of both colours.
+	field := func(f, Y int) [2][]float32 {
+		o := f*rbn + Y*hw
+		return [2][]float32{coef[0][o:][:hw], coef[1][o:][:hw]}
+	}
+	// row returns row Y of both colours of a.
+	row := func(a [2][]float32, Y int) [2][]float32 {
+		return [2][]float32{a[0][Y*hw:][:hw], a[1][Y*hw:][:hw]}
+	}
 	psi := sc.get(n)
 	// Optional image-edge-aware smoothness: alpha * 1/(1 + |grad A|^2/edge^2).
 	alpha := sc.get(n)
@@ -191,20 +204,20 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 				ur, vr := u.p[y*w:][:w], v.p[y*w:][:w]
 				ar, pr := alpha[y*w:][:w], psi[y*w:][:w]
 				var ud, vd []float32
-				var dd [2][][2]float32
+				var dud, dvd [2][]float32
 				if y+1 < h {
 					ud, vd = u.p[(y+1)*w:][:w], v.p[(y+1)*w:][:w]
-					dd = [2][][2]float32{duv[0][(Y+1)*hw:][:hw], duv[1][(Y+1)*hw:][:hw]}
+					dud, dvd = row(du, Y+1), row(dv, Y+1)
 				}
-				dr := [2][][2]float32{duv[0][Y*hw:][:hw], duv[1][Y*hw:][:hw]}
-				cr := [2][][9]float32{coef[0][Y*hw:][:hw], coef[1][Y*hw:][:hw]}
+				dur, dvr := row(du, Y), row(dv, Y)
+				c0, c1, c2, c3, c4 := field(0, Y), field(1, Y), field(2, Y), field(3, Y), field(4, Y)
 				datr := dat[y*w*K:][:w*K]
 				for x := range ur {
 					X := x + 1
 					c := (X + Y) & 1
 					j := X >> 1
 					var s11, s12, s22, t1, t2 float32
-					d1, d2 := dr[c][j][0], dr[c][j][1]
+					d1, d2 := dur[c][j], dvr[c][j]
 					for k, t := range datr[x*K:][:K] {
 						ix, iy, iz := t[0], t[1], t[2]
 						r := iz + ix*d1 + iy*d2
@@ -215,22 +228,20 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 						t1 += ps * ix * iz
 						t2 += ps * iy * iz
 					}
-					cf := &cr[c][j]
-					cf[0], cf[1], cf[2], cf[3], cf[4] = s11, s22, t1, t2, s12
+					c0[c][j], c1[c][j], c2[c][j], c3[c][j], c4[c][j] = s11, s22, t1, t2, s12
 
 					cu, cv := ur[x]+d1, vr[x]+d2
 					var ux, vx, uy, vy float32
 					if x+1 < w {
 						// (X+1, Y) has the other colour, at entry (X+1)>>1.
-						dn := &dr[c^1][(X+1)>>1]
-						ux = ur[x+1] + dn[0] - cu
-						vx = vr[x+1] + dn[1] - cv
+						jr := (X + 1) >> 1
+						ux = ur[x+1] + dur[c^1][jr] - cu
+						vx = vr[x+1] + dvr[c^1][jr] - cv
 					}
 					if y+1 < h {
 						// (X, Y+1) has the other colour, at entry X>>1.
-						dn := &dd[c^1][j]
-						uy = ud[x] + dn[0] - cu
-						vy = vd[x] + dn[1] - cv
+						uy = ud[x] + dud[c^1][j] - cu
+						vy = vd[x] + dvd[c^1][j] - cv
 					}
 					pr[x] = ar[x] / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
 				}
@@ -249,9 +260,13 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 				if y+1 < h {
 					ud, vd, pd = u.p[(y+1)*w:][:w], v.p[(y+1)*w:][:w], psi[(y+1)*w:][:w]
 				}
-				cr := [2][][9]float32{coef[0][Y*hw:][:hw], coef[1][Y*hw:][:hw]}
+				var cr [9][2][]float32
+				for f := range cr {
+					cr[f] = field(f, Y)
+				}
 				for x := range ur {
 					X := x + 1
+					c, j := (X+Y)&1, X>>1
 					pc := pr[x]
 					cu, cv := ur[x], vr[x]
 					var el, er, eu, ed, su, sv float32
@@ -276,8 +291,7 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 						sv += ed * (vd[x] - cv)
 					}
 					ws := el + er + eu + ed
-					cf := &cr[(X+Y)&1][X>>1]
-					a11, a22, b1, b2, a12 := cf[0], cf[1], cf[2], cf[3], cf[4]
+					a11, a22, b1, b2, a12 := cr[0][c][j], cr[1][c][j], cr[2][c][j], cr[3][c][j], cr[4][c][j]
 					var inv1, inv2 float32
 					if d := a11 + ws; d > 1e-20 {
 						inv1 = 1 / d
@@ -285,8 +299,8 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 					if d := a22 + ws; d > 1e-20 {
 						inv2 = 1 / d
 					}
-					cf[0], cf[1], cf[2], cf[3], cf[4] = su-b1, sv-b2, a12, inv1, inv2
-					cf[5], cf[6], cf[7], cf[8] = el, er, eu, ed
+					cr[0][c][j], cr[1][c][j], cr[2][c][j], cr[3][c][j], cr[4][c][j] = su-b1, sv-b2, a12, inv1, inv2
+					cr[5][c][j], cr[6][c][j], cr[7][c][j], cr[8][c][j] = el, er, eu, ed
 				}
 			}
 		})
@@ -294,7 +308,7 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 			for color := 0; color < 2; color++ {
 				parallelRows(h, 16, func(lo, hi int) {
 					for y := lo; y < hi; y++ {
-						sorRow(y+1, color, w, hw, duv[color], duv[color^1], coef[color], p.omega)
+						sorRow(y+1, color, w, hw, rbn, duv[color], duv[color^1], coef[color], p.omega)
 					}
 				})
 			}
@@ -305,10 +319,9 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 			Y := y + 1
 			for x := 0; x < w; x++ {
 				X := x + 1
-				j := Y*hw + X>>1
-				dc := duv[(X+Y)&1]
-				u.p[y*w+x] += dc[j][0]
-				v.p[y*w+x] += dc[j][1]
+				c, j := (X+Y)&1, Y*hw+X>>1
+				u.p[y*w+x] += du[c][j]
+				v.p[y*w+x] += dv[c][j]
 			}
 		}
 	})
@@ -316,9 +329,9 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 
 // sorRow performs over-relaxed Gauss–Seidel updates of the increments of
 // the pixels of colour c on padded row Y (layout as in refine): cur holds
-// the increments of colour c, oth those of the other colour, coef the
-// coefficients of colour c.
-func sorRow(Y, c, w, hw int, cur, oth [][2]float32, coef [][9]float32, omega float32) {
+// the increments (du, then dv plane entries later) of colour c, oth those
+// of the other colour, coef the 9 coefficient arrays of colour c.
+func sorRow(Y, c, w, hw, plane int, cur, oth, coef []float32, omega float32) {
 	// The pixels of colour c on row Y are X = q, q+2, ..., at entries
 	// X>>1; their left and right neighbours are at entries X>>1 - 1 + q
 	// and X>>1 + q of the other colour, the ones above and below at X>>1
@@ -326,24 +339,34 @@ func sorRow(Y, c, w, hw int, cur, oth [][2]float32, coef [][9]float32, omega flo
 	q := (c + Y) & 1
 	k0 := Y*hw + 1 - q
 	n := (w-q)>>1 + q
-	cfs := coef[k0 : k0+n]
-	ccs := cur[k0:][:len(cfs)]
-	lrs := oth[k0-1+q:][:len(cfs)+1]
-	ups := oth[k0-hw:][:len(cfs)]
-	dns := oth[k0+hw:][:len(cfs)]
-	for m := range cfs {
-		cf := &cfs[m]
-		l, r := &lrs[m], &lrs[m+1]
-		up, dn := &ups[m], &dns[m]
-		cc := &ccs[m]
-		el, er, eu, ed := cf[5], cf[6], cf[7], cf[8]
-		su := el*l[0] + er*r[0] + eu*up[0] + ed*dn[0]
-		sv := el*l[1] + er*r[1] + eu*up[1] + ed*dn[1]
-		d := cc[0]
-		d += omega * ((cf[0]+su-cf[2]*cc[1])*cf[3] - d)
-		cc[0] = d
-		e := cc[1]
-		cc[1] = e + omega*((cf[1]+sv-cf[2]*d)*cf[4]-e)
+	m := sorRowSIMD(cur, oth, coef, k0, n, q, hw, plane, omega)
+	sorRowGo(cur, oth, coef, k0+m, n-m, q, hw, plane, omega)
+}
+
+// sorRowGo updates the n entries from k0 on of cur (see sorRow).
+func sorRowGo(cur, oth, coef []float32, k0, n, q, hw, plane int, omega float32) {
+	cu := cur[k0:][:n]
+	cv := cur[plane+k0:][:n]
+	lu := oth[k0-1+q:][:n+1]
+	lv := oth[plane+k0-1+q:][:n+1]
+	uu := oth[k0-hw:][:n]
+	uv := oth[plane+k0-hw:][:n]
+	du := oth[k0+hw:][:n]
+	dv := oth[plane+k0+hw:][:n]
+	var cf [9][]float32
+	for f := range cf {
+		cf[f] = coef[f*plane+k0:][:n]
+	}
+	c0, c1, c2, c3, c4 := cf[0], cf[1], cf[2], cf[3], cf[4]
+	el, er, eu, ed := cf[5], cf[6], cf[7], cf[8]
+	for m := range cu {
+		su := el[m]*lu[m] + er[m]*lu[m+1] + eu[m]*uu[m] + ed[m]*du[m]
+		sv := el[m]*lv[m] + er[m]*lv[m+1] + eu[m]*uv[m] + ed[m]*dv[m]
+		d := cu[m]
+		d += omega * ((c0[m]+su-c2[m]*cv[m])*c3[m] - d)
+		cu[m] = d
+		e := cv[m]
+		cv[m] = e + omega*((c1[m]+sv-c2[m]*d)*c4[m]-e)
 	}
 }
 

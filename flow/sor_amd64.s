@@ -1,0 +1,91 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func sorAVX2(cur, oth, coef *float32, n, q, hw, plane int, omega float32)
+//
+// sorRowGo on 8 entries per step: for each entry m, with P = plane entries
+// between the arrays of du and dv and between coefficient arrays,
+//
+//	su = el*lu[m] + er*lu[m+1] + eu*uu[m] + ed*du[m] (likewise sv with dv)
+//	d  = cu[m] + omega*(((c0+su) - c2*cv[m])*c3 - cu[m]); cu[m] = d
+//	cv[m] = cv[m] + omega*(((c1+sv) - c2*d)*c4 - cv[m])
+//
+// with the same float32 operations in the same order (additions and
+// multiplications commute exactly, so operand order does not matter).
+TEXT ·sorAVX2(SB), NOSPLIT, $0-60
+	MOVQ cur+0(FP), R8
+	MOVQ oth+8(FP), R10
+	MOVQ coef+16(FP), R12
+	MOVQ n+24(FP), R11
+	MOVQ q+32(FP), AX
+	MOVQ hw+40(FP), DX
+	MOVQ plane+48(FP), R13
+	VBROADCASTSS omega+56(FP), Y14
+	SHLQ $2, R13                // P in bytes
+	SHLQ $2, DX                 // hw in bytes
+	LEAQ (R8)(R13*1), R9        // cur dv
+	LEAQ -4(R10)(AX*4), AX      // left neighbours, du (right ones 4 bytes on)
+	LEAQ (AX)(R13*1), CX        // left neighbours, dv
+	MOVQ R10, SI
+	SUBQ DX, SI                 // upper neighbours, du (lower ones 2*hw on)
+	LEAQ (SI)(R13*1), DI        // upper neighbours, dv
+	LEAQ (R12)(R13*2), BX       // coefficient 2 (a12)
+	LEAQ (BX)(R13*1), R10       // coefficient 3 (inv1)
+
+sorloop:
+	VMOVUPS (R10)(R13*2), Y0    // el (coefficient 5)
+	VMOVUPS (BX)(R13*4), Y1     // er (6)
+	VMOVUPS (R10)(R13*4), Y2    // eu (7)
+	VMOVUPS (R12)(R13*8), Y3    // ed (8)
+
+	VMULPS (AX), Y0, Y4         // su
+	VMULPS 4(AX), Y1, Y5
+	VADDPS Y5, Y4, Y4
+	VMULPS (SI), Y2, Y5
+	VADDPS Y5, Y4, Y4
+	VMULPS (SI)(DX*2), Y3, Y5
+	VADDPS Y5, Y4, Y4
+
+	VMULPS (CX), Y0, Y6         // sv
+	VMULPS 4(CX), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS (DI), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS (DI)(DX*2), Y3, Y7
+	VADDPS Y7, Y6, Y6
+
+	VMOVUPS (R8), Y8            // d
+	VMOVUPS (R9), Y9            // e
+	VMOVUPS (BX), Y10           // c2
+	VADDPS (R12), Y4, Y4        // c0 + su
+	VMULPS Y9, Y10, Y11         // c2*e
+	VSUBPS Y11, Y4, Y4
+	VMULPS (R10), Y4, Y4        // *c3
+	VSUBPS Y8, Y4, Y4           // -d
+	VMULPS Y14, Y4, Y4          // *omega
+	VADDPS Y4, Y8, Y8           // d + ...
+	VMOVUPS Y8, (R8)
+
+	VADDPS (R12)(R13*1), Y6, Y6 // c1 + sv
+	VMULPS Y8, Y10, Y11         // c2*d
+	VSUBPS Y11, Y6, Y6
+	VMULPS (R12)(R13*4), Y6, Y6 // *c4
+	VSUBPS Y9, Y6, Y6           // -e
+	VMULPS Y14, Y6, Y6          // *omega
+	VADDPS Y6, Y9, Y9           // e + ...
+	VMOVUPS Y9, (R9)
+
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, AX
+	ADDQ $32, CX
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R12
+	ADDQ $32, BX
+	ADDQ $32, R10
+	SUBQ $8, R11
+	JNZ  sorloop
+	VZEROUPPER
+	RET

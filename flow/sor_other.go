@@ -1,0 +1,8 @@
+//go:build !amd64 || purego
+
+package flow
+
+// sorRowSIMD updates nothing without SIMD kernels; see sor_amd64.go.
+func sorRowSIMD(cur, oth, coef []float32, k0, n, q, hw, plane int, omega float32) int {
+	return 0
+}
