@@ -8,9 +8,8 @@ package flow
 // each time. It belongs to one call and is used by one goroutine at a time
 // (never inside the parallel workers); a nil *scratch simply allocates.
 type scratch struct {
-	free  [][]float32  // float32 buffers, any size
-	tris  [][3]float32 // the linearised constancy terms
-	flags []bool       // refine's inside mask
+	free  [][]float32 // float32 buffers, any size
+	flags []bool      // refine's inside mask
 }
 
 // get returns a buffer of n values with unspecified contents: the smallest
@@ -68,19 +67,6 @@ func (s *scratch) putPlanes(ps ...*plane) {
 			s.put(p.p)
 		}
 	}
-}
-
-// triBuf returns n triples with unspecified contents; the buffer stays
-// owned by s and is handed out again by the next call.
-func (s *scratch) triBuf(n int) [][3]float32 {
-	if s == nil {
-		return make([][3]float32, n)
-	}
-	if cap(s.tris) < n {
-		s.tris = make([][3]float32, n)
-	}
-	s.tris = s.tris[:n]
-	return s.tris
 }
 
 // flagBuf returns n flags with unspecified contents; the buffer stays

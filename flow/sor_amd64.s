@@ -89,3 +89,82 @@ sorloop:
 	JNZ  sorloop
 	VZEROUPPER
 	RET
+
+// func dataAVX2(duv, dat, coef, cw *float32, n, K, plane int, eps float32)
+//
+// dataRowGo on 8 entries per step: with d1, d2 the increments and, for
+// channel k, (ix, iy, iz) its terms and wk its weight,
+//
+//	r  = (iz + ix*d1) + iy*d2
+//	ps = wk / sqrt(r*r + eps)
+//	s11 += (ps*ix)*ix; s12 += (ps*ix)*iy; s22 += (ps*iy)*iy
+//	t1 += (ps*ix)*iz; t2 += (ps*iy)*iz
+//
+// summed over k in order from zero, stored as coefficients 0..4 = s11,
+// s22, t1, t2, s12.
+TEXT ·dataAVX2(SB), NOSPLIT, $0-60
+	MOVQ duv+0(FP), R8
+	MOVQ dat+8(FP), R9
+	MOVQ coef+16(FP), R12
+	MOVQ cw+24(FP), R10
+	MOVQ n+32(FP), R11
+	MOVQ K+40(FP), CX
+	MOVQ plane+48(FP), R13
+	VBROADCASTSS eps+56(FP), Y13
+	SHLQ $2, R13                // P in bytes
+	LEAQ (R13)(R13*2), BX       // 3P
+
+dataloop:
+	VMOVUPS (R8), Y0            // d1
+	VMOVUPS (R8)(R13*1), Y1     // d2
+	VXORPS Y2, Y2, Y2           // s11
+	VXORPS Y3, Y3, Y3           // s12
+	VXORPS Y4, Y4, Y4           // s22
+	VXORPS Y5, Y5, Y5           // t1
+	VXORPS Y6, Y6, Y6           // t2
+	MOVQ CX, DX
+	MOVQ R9, SI
+	MOVQ R10, DI
+
+chanloop:
+	VMOVUPS (SI), Y7            // ix
+	VMOVUPS (SI)(R13*1), Y8     // iy
+	VMOVUPS (SI)(R13*2), Y9     // iz
+	VMULPS Y0, Y7, Y10          // ix*d1
+	VADDPS Y10, Y9, Y10         // iz + ix*d1
+	VMULPS Y1, Y8, Y11          // iy*d2
+	VADDPS Y11, Y10, Y10        // r
+	VMULPS Y10, Y10, Y10        // r*r
+	VADDPS Y13, Y10, Y10        // + eps
+	VSQRTPS Y10, Y10
+	VBROADCASTSS (DI), Y11      // wk
+	VDIVPS Y10, Y11, Y10        // ps = wk / sqrt
+	VMULPS Y7, Y10, Y11         // ps*ix
+	VMULPS Y7, Y11, Y12
+	VADDPS Y12, Y2, Y2          // s11 += ps*ix*ix
+	VMULPS Y8, Y11, Y12
+	VADDPS Y12, Y3, Y3          // s12 += ps*ix*iy
+	VMULPS Y9, Y11, Y12
+	VADDPS Y12, Y5, Y5          // t1 += ps*ix*iz
+	VMULPS Y8, Y10, Y11         // ps*iy
+	VMULPS Y8, Y11, Y12
+	VADDPS Y12, Y4, Y4          // s22 += ps*iy*iy
+	VMULPS Y9, Y11, Y12
+	VADDPS Y12, Y6, Y6          // t2 += ps*iy*iz
+	ADDQ BX, SI
+	ADDQ $4, DI
+	DECQ DX
+	JNZ  chanloop
+
+	VMOVUPS Y2, (R12)
+	VMOVUPS Y4, (R12)(R13*1)
+	VMOVUPS Y5, (R12)(R13*2)
+	VMOVUPS Y6, (R12)(BX*1)
+	VMOVUPS Y3, (R12)(R13*4)
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R12
+	SUBQ $8, R11
+	JNZ  dataloop
+	VZEROUPPER
+	RET

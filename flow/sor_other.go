@@ -6,3 +6,8 @@ package flow
 func sorRowSIMD(cur, oth, coef []float32, k0, n, q, hw, plane int, omega float32) int {
 	return 0
 }
+
+// dataRowSIMD computes nothing without SIMD kernels; see sor_amd64.go.
+func dataRowSIMD(duv, dat, coef, cw []float32, k0, n, plane int) int {
+	return 0
+}

@@ -123,21 +123,38 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 	}
 	K := len(srcs)
 	cw := make([]float32, K)
-	dat := sc.triBuf(n * K)
+	// The solver's red-black layout (see below).
+	hw := (w + 3) / 2
+	rbn := hw * (h + 2)
+	// Linearised constancy terms in that layout: dat[c] holds, for the
+	// pixels of colour c, 3K arrays of rbn entries, ix, iy and iz of
+	// channel k in arrays 3k, 3k+1 and 3k+2, normalised by the gradient
+	// magnitude, so that residual = iz + ix*du + iy*dv; zero where the
+	// flow leaves the image.
+	datAll := sc.get(2 * 3 * K * rbn)
+	defer sc.put(datAll)
+	dat := [2][]float32{datAll[:3*K*rbn], datAll[3*K*rbn:]}
 	for k, sp := range srcs {
 		cw[k] = sp.weight
 		diff := diffs[k]
 		parallelRows(h, 16, func(lo, hi int) {
-			for i := lo * w; i < hi*w; i++ {
-				if !inside[i] {
-					dat[i*K+k] = [3]float32{}
-					continue
+			for y := lo; y < hi; y++ {
+				Y := y + 1
+				for x := 0; x < w; x++ {
+					i := y*w + x
+					X := x + 1
+					d := dat[(X+Y)&1]
+					j := 3*k*rbn + Y*hw + X>>1
+					if !inside[i] {
+						d[j], d[j+rbn], d[j+2*rbn] = 0, 0, 0
+						continue
+					}
+					ix := 0.5 * (sp.gx0.p[i] + sp.gx1.p[i])
+					iy := 0.5 * (sp.gy0.p[i] + sp.gy1.p[i])
+					iz := diff.p[i]
+					s := float32(1 / math.Sqrt(float64(ix*ix+iy*iy+varZeta2)))
+					d[j], d[j+rbn], d[j+2*rbn] = ix*s, iy*s, iz*s
 				}
-				ix := 0.5 * (sp.gx0.p[i] + sp.gx1.p[i])
-				iy := 0.5 * (sp.gy0.p[i] + sp.gy1.p[i])
-				iz := diff.p[i]
-				s := float32(1 / math.Sqrt(float64(ix*ix+iy*iy+varZeta2)))
-				dat[i*K+k] = [3]float32{ix * s, iy * s, iz * s}
 			}
 		})
 	}
@@ -153,8 +170,6 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 	// of the pixels' two equations, one array after the other: c1, c2
 	// (constant parts), a12, inv1, inv2 (inverse diagonals) and the
 	// weights of their left, right, up and down edges.
-	hw := (w + 3) / 2
-	rbn := hw * (h + 2)
 	duvAll := sc.zeros(4 * rbn)
 	coefAll := sc.get(18 * rbn)
 	defer sc.put(duvAll, coefAll)
@@ -196,9 +211,11 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 		// in coef[0:5] for the next pass) and the robust smoothness weight
 		// per pixel (forward differences).
 		parallelRows(h, 16, func(lo, hi int) {
-			cw := cw[:K]
 			for y := lo; y < hi; y++ {
 				Y := y + 1
+				for c := range 2 {
+					dataRow(Y, c, w, hw, rbn, duv[c], dat[c], coef[c], cw)
+				}
 				// This row and the next one (if any) of u, v and of both
 				// colours of the increments.
 				ur, vr := u.p[y*w:][:w], v.p[y*w:][:w]
@@ -210,26 +227,11 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 					dud, dvd = row(du, Y+1), row(dv, Y+1)
 				}
 				dur, dvr := row(du, Y), row(dv, Y)
-				c0, c1, c2, c3, c4 := field(0, Y), field(1, Y), field(2, Y), field(3, Y), field(4, Y)
-				datr := dat[y*w*K:][:w*K]
 				for x := range ur {
 					X := x + 1
 					c := (X + Y) & 1
 					j := X >> 1
-					var s11, s12, s22, t1, t2 float32
 					d1, d2 := dur[c][j], dvr[c][j]
-					for k, t := range datr[x*K:][:K] {
-						ix, iy, iz := t[0], t[1], t[2]
-						r := iz + ix*d1 + iy*d2
-						ps := cw[k] / float32(math.Sqrt(float64(r*r+varEps2)))
-						s11 += ps * ix * ix
-						s12 += ps * ix * iy
-						s22 += ps * iy * iy
-						t1 += ps * ix * iz
-						t2 += ps * iy * iz
-					}
-					c0[c][j], c1[c][j], c2[c][j], c3[c][j], c4[c][j] = s11, s22, t1, t2, s12
-
 					cu, cv := ur[x]+d1, vr[x]+d2
 					var ux, vx, uy, vy float32
 					if x+1 < w {
@@ -325,6 +327,46 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 			}
 		}
 	})
+}
+
+// dataRow computes the data term of the pixels of colour c on padded row
+// Y (layout as in refine): their robust weights and normal equations,
+// stored as coefficients 0..4 (a11, a22, b1, b2, a12) in coef. duv holds
+// the increments (du, then dv plane entries later) of colour c, dat the
+// linearised constancy terms of colour c, cw the channels' weights.
+func dataRow(Y, c, w, hw, plane int, duv, dat, coef, cw []float32) {
+	q := (c + Y) & 1
+	k0 := Y*hw + 1 - q
+	n := (w-q)>>1 + q
+	m := dataRowSIMD(duv, dat, coef, cw, k0, n, plane)
+	dataRowGo(duv, dat, coef, cw, k0+m, n-m, plane)
+}
+
+// dataRowGo computes the data term of the n entries from k0 on (see
+// dataRow).
+func dataRowGo(duv, dat, coef, cw []float32, k0, n, plane int) {
+	d1s := duv[k0:][:n]
+	d2s := duv[plane+k0:][:n]
+	var out [5][]float32
+	for f := range out {
+		out[f] = coef[f*plane+k0:][:n]
+	}
+	for m := range d1s {
+		d1, d2 := d1s[m], d2s[m]
+		var s11, s12, s22, t1, t2 float32
+		for k, wk := range cw {
+			o := 3*k*plane + k0 + m
+			ix, iy, iz := dat[o], dat[o+plane], dat[o+2*plane]
+			r := iz + ix*d1 + iy*d2
+			ps := wk / float32(math.Sqrt(float64(r*r+varEps2)))
+			s11 += ps * ix * ix
+			s12 += ps * ix * iy
+			s22 += ps * iy * iy
+			t1 += ps * ix * iz
+			t2 += ps * iy * iz
+		}
+		out[0][m], out[1][m], out[2][m], out[3][m], out[4][m] = s11, s22, t1, t2, s12
+	}
 }
 
 // sorRow performs over-relaxed Gauss–Seidel updates of the increments of
