@@ -266,43 +266,47 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 				for f := range cr {
 					cr[f] = field(f, Y)
 				}
-				for x := range ur {
-					X := x + 1
-					c, j := (X+Y)&1, X>>1
-					pc := pr[x]
-					cu, cv := ur[x], vr[x]
-					var el, er, eu, ed, su, sv float32
-					if x > 0 {
-						el = 0.5 * (pr[x-1] + pc)
-						su += el * (ur[x-1] - cu)
-						sv += el * (vr[x-1] - cv)
+				// One colour after the other, so that the writes go to
+				// the nine coefficient arrays of one colour at a time.
+				for x0 := range 2 {
+					for x := x0; x < w; x += 2 {
+						X := x + 1
+						c, j := (X+Y)&1, X>>1
+						pc := pr[x]
+						cu, cv := ur[x], vr[x]
+						var el, er, eu, ed, su, sv float32
+						if x > 0 {
+							el = 0.5 * (pr[x-1] + pc)
+							su += el * (ur[x-1] - cu)
+							sv += el * (vr[x-1] - cv)
+						}
+						if x+1 < w {
+							er = 0.5 * (pc + pr[x+1])
+							su += er * (ur[x+1] - cu)
+							sv += er * (vr[x+1] - cv)
+						}
+						if y > 0 {
+							eu = 0.5 * (pu[x] + pc)
+							su += eu * (uu[x] - cu)
+							sv += eu * (vu[x] - cv)
+						}
+						if y+1 < h {
+							ed = 0.5 * (pc + pd[x])
+							su += ed * (ud[x] - cu)
+							sv += ed * (vd[x] - cv)
+						}
+						ws := el + er + eu + ed
+						a11, a22, b1, b2, a12 := cr[0][c][j], cr[1][c][j], cr[2][c][j], cr[3][c][j], cr[4][c][j]
+						var inv1, inv2 float32
+						if d := a11 + ws; d > 1e-20 {
+							inv1 = 1 / d
+						}
+						if d := a22 + ws; d > 1e-20 {
+							inv2 = 1 / d
+						}
+						cr[0][c][j], cr[1][c][j], cr[2][c][j], cr[3][c][j], cr[4][c][j] = su-b1, sv-b2, a12, inv1, inv2
+						cr[5][c][j], cr[6][c][j], cr[7][c][j], cr[8][c][j] = el, er, eu, ed
 					}
-					if x+1 < w {
-						er = 0.5 * (pc + pr[x+1])
-						su += er * (ur[x+1] - cu)
-						sv += er * (vr[x+1] - cv)
-					}
-					if y > 0 {
-						eu = 0.5 * (pu[x] + pc)
-						su += eu * (uu[x] - cu)
-						sv += eu * (vu[x] - cv)
-					}
-					if y+1 < h {
-						ed = 0.5 * (pc + pd[x])
-						su += ed * (ud[x] - cu)
-						sv += ed * (vd[x] - cv)
-					}
-					ws := el + er + eu + ed
-					a11, a22, b1, b2, a12 := cr[0][c][j], cr[1][c][j], cr[2][c][j], cr[3][c][j], cr[4][c][j]
-					var inv1, inv2 float32
-					if d := a11 + ws; d > 1e-20 {
-						inv1 = 1 / d
-					}
-					if d := a22 + ws; d > 1e-20 {
-						inv2 = 1 / d
-					}
-					cr[0][c][j], cr[1][c][j], cr[2][c][j], cr[3][c][j], cr[4][c][j] = su-b1, sv-b2, a12, inv1, inv2
-					cr[5][c][j], cr[6][c][j], cr[7][c][j], cr[8][c][j] = el, er, eu, ed
 				}
 			}
 		})
