@@ -6,7 +6,7 @@ import "golang.org/x/sys/cpu"
 
 // hasAVX2 reports whether the CPU and operating system support AVX2 (x/sys/cpu
 // checks that the OS saves the ymm state). It is set once at initialisation
-// and never modified.
+// and never modified (except by a test, to compare with the Go loops).
 var hasAVX2 = cpu.X86.HasAVX2
 
 // sorRowSIMD runs sorRowGo's updates on the first multiple of 8 of the n
@@ -58,3 +58,36 @@ func dataRowSIMD(duv, dat, coef, cw []float32, k0, n, plane int) int {
 //
 //go:noescape
 func dataAVX2(duv, dat, coef, cw *float32, n, K, plane int, eps float32)
+
+// edgesSIMD computes with AVX2, if the CPU has it, the edge weights and
+// the constant parts of the equations (see refine's edge pass) of the
+// pixels of colour c on padded row Y that are not on the frame's border,
+// for entries Y*hw+1 on, as many as a multiple of 8 allows; it returns
+// how many entries it did. Row Y must have rows of pixels above and below.
+// cur and oth are the aux arrays (u, v, psi) of colour c and of the other
+// colour, coef the coefficient arrays of colour c, q = (c+Y)&1. Each lane
+// does the same float32 operations in the same order as the Go loop, so
+// the results are identical.
+func edgesSIMD(cur, oth, coef []float32, Y, q, w, hw, plane int) int {
+	m := ((w - 1 - q) >> 1) &^ 7
+	if !hasAVX2 || m <= 0 {
+		return 0
+	}
+	j0 := Y*hw + 1
+	// Check every range the kernel touches.
+	_ = cur[2*plane+j0+m-1]
+	_ = oth[j0-hw]
+	_ = oth[j0-1+q]
+	_ = oth[2*plane+j0+hw+m-1]
+	_ = oth[2*plane+j0+m-1+q]
+	_ = coef[8*plane+j0+m-1]
+	edgesAVX2(&cur[j0], &oth[j0], &coef[j0], m, q, hw, plane, 1e-20)
+	return m
+}
+
+// edgesAVX2 is the edge computation of edgesSIMD for n entries, n a
+// positive multiple of 8, with cur, oth and coef pointing at the first
+// entry; tiny is the smallest diagonal that is inverted (1e-20).
+//
+//go:noescape
+func edgesAVX2(cur, oth, coef *float32, n, q, hw, plane int, tiny float32)

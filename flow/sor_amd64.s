@@ -168,3 +168,129 @@ chanloop:
 	JNZ  dataloop
 	VZEROUPPER
 	RET
+
+DATA edgeHalf<>+0(SB)/4, $0.5
+GLOBL edgeHalf<>(SB), RODATA|NOPTR, $4
+DATA edgeOne<>+0(SB)/4, $1.0
+GLOBL edgeOne<>(SB), RODATA|NOPTR, $4
+
+// func edgesAVX2(cur, oth, coef *float32, n, q, hw, plane int, tiny float32)
+//
+// refine's edge pass on 8 entries per step: with pc, cu, cv the centre's
+// psi, u, v and the neighbours (left, right, up, down) in turn,
+//
+//	e = 0.5*(psi_left + pc) (0.5*(pc + psi) for right and down); su += e*(u_n - cu); sv += e*(v_n - cv)
+//	ws = ((el + er) + eu) + ed
+//	inv1 = a11+ws > tiny ? 1/(a11+ws) : 0, likewise inv2 with a22
+//	coefficients := su-b1, sv-b2, a12, inv1, inv2, el, er, eu, ed
+//
+// with su and sv summed from zero (additions and multiplications commute
+// exactly, so operand order does not matter).
+TEXT ·edgesAVX2(SB), NOSPLIT, $0-60
+	MOVQ cur+0(FP), R8
+	MOVQ oth+8(FP), R9
+	MOVQ coef+16(FP), R12
+	MOVQ n+24(FP), R11
+	MOVQ q+32(FP), AX
+	MOVQ hw+40(FP), DX
+	MOVQ plane+48(FP), R13
+	VBROADCASTSS tiny+56(FP), Y12
+	VBROADCASTSS edgeHalf<>(SB), Y13
+	VBROADCASTSS edgeOne<>(SB), Y11
+	SHLQ $2, R13                // P in bytes
+	SHLQ $2, DX                 // hw in bytes
+	LEAQ -4(R9)(AX*4), AX       // left neighbours (right ones 4 bytes on)
+	MOVQ R9, SI
+	SUBQ DX, SI                 // upper neighbours
+	LEAQ (R9)(DX*1), DI         // lower neighbours
+	LEAQ (R12)(R13*2), BX       // coefficient 2
+	LEAQ (BX)(R13*1), R10       // coefficient 3
+
+edgeloop:
+	VMOVUPS (R8)(R13*2), Y0     // pc
+	VMOVUPS (R8), Y1            // cu
+	VMOVUPS (R8)(R13*1), Y2     // cv
+	VXORPS Y5, Y5, Y5           // su
+	VXORPS Y7, Y7, Y7           // sv
+
+	VADDPS (AX)(R13*2), Y0, Y3  // left
+	VMULPS Y13, Y3, Y3          // el
+	VMOVUPS (AX), Y4
+	VSUBPS Y1, Y4, Y4
+	VMULPS Y4, Y3, Y4
+	VADDPS Y4, Y5, Y5
+	VMOVUPS (AX)(R13*1), Y4
+	VSUBPS Y2, Y4, Y4
+	VMULPS Y4, Y3, Y4
+	VADDPS Y4, Y7, Y7
+	VMOVUPS Y3, (R10)(R13*2)    // coefficient 5
+
+	VADDPS 4(AX)(R13*2), Y0, Y8 // right
+	VMULPS Y13, Y8, Y8          // er
+	VMOVUPS 4(AX), Y4
+	VSUBPS Y1, Y4, Y4
+	VMULPS Y4, Y8, Y4
+	VADDPS Y4, Y5, Y5
+	VMOVUPS 4(AX)(R13*1), Y4
+	VSUBPS Y2, Y4, Y4
+	VMULPS Y4, Y8, Y4
+	VADDPS Y4, Y7, Y7
+	VMOVUPS Y8, (BX)(R13*4)     // coefficient 6
+	VADDPS Y8, Y3, Y3           // ws = el + er
+
+	VADDPS (SI)(R13*2), Y0, Y9  // up
+	VMULPS Y13, Y9, Y9          // eu
+	VMOVUPS (SI), Y4
+	VSUBPS Y1, Y4, Y4
+	VMULPS Y4, Y9, Y4
+	VADDPS Y4, Y5, Y5
+	VMOVUPS (SI)(R13*1), Y4
+	VSUBPS Y2, Y4, Y4
+	VMULPS Y4, Y9, Y4
+	VADDPS Y4, Y7, Y7
+	VMOVUPS Y9, (R10)(R13*4)    // coefficient 7
+	VADDPS Y9, Y3, Y3           // ws += eu
+
+	VADDPS (DI)(R13*2), Y0, Y9  // down
+	VMULPS Y13, Y9, Y9          // ed
+	VMOVUPS (DI), Y4
+	VSUBPS Y1, Y4, Y4
+	VMULPS Y4, Y9, Y4
+	VADDPS Y4, Y5, Y5
+	VMOVUPS (DI)(R13*1), Y4
+	VSUBPS Y2, Y4, Y4
+	VMULPS Y4, Y9, Y4
+	VADDPS Y4, Y7, Y7
+	VMOVUPS Y9, (R12)(R13*8)    // coefficient 8
+	VADDPS Y9, Y3, Y3           // ws += ed
+
+	VMOVUPS (R12), Y4           // a11
+	VADDPS Y3, Y4, Y4
+	VCMPPS $0x1e, Y12, Y4, Y6   // a11+ws > tiny (ordered)
+	VDIVPS Y4, Y11, Y4
+	VANDPS Y6, Y4, Y4           // inv1
+	VMOVUPS (R12)(R13*1), Y6    // a22
+	VADDPS Y3, Y6, Y6
+	VCMPPS $0x1e, Y12, Y6, Y8
+	VDIVPS Y6, Y11, Y6
+	VANDPS Y8, Y6, Y6           // inv2
+	VSUBPS (BX), Y5, Y5         // su - b1
+	VSUBPS (R10), Y7, Y7        // sv - b2
+	VMOVUPS (R12)(R13*4), Y8    // a12
+	VMOVUPS Y5, (R12)
+	VMOVUPS Y7, (R12)(R13*1)
+	VMOVUPS Y8, (BX)
+	VMOVUPS Y4, (R10)
+	VMOVUPS Y6, (R12)(R13*4)
+
+	ADDQ $32, R8
+	ADDQ $32, AX
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R12
+	ADDQ $32, BX
+	ADDQ $32, R10
+	SUBQ $8, R11
+	JNZ  edgeloop
+	VZEROUPPER
+	RET

@@ -2,6 +2,9 @@
 
 package flow
 
+// hasAVX2 is false: there are no SIMD kernels in this build.
+var hasAVX2 = false
+
 // sorRowSIMD updates nothing without SIMD kernels; see sor_amd64.go.
 func sorRowSIMD(cur, oth, coef []float32, k0, n, q, hw, plane int, omega float32) int {
 	return 0
@@ -9,5 +12,10 @@ func sorRowSIMD(cur, oth, coef []float32, k0, n, q, hw, plane int, omega float32
 
 // dataRowSIMD computes nothing without SIMD kernels; see sor_amd64.go.
 func dataRowSIMD(duv, dat, coef, cw []float32, k0, n, plane int) int {
+	return 0
+}
+
+// edgesSIMD computes nothing without SIMD kernels; see sor_amd64.go.
+func edgesSIMD(cur, oth, coef []float32, Y, q, w, hw, plane int) int {
 	return 0
 }

@@ -187,6 +187,22 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 		return [2][]float32{a[0][Y*hw:][:hw], a[1][Y*hw:][:hw]}
 	}
 	psi := sc.get(n)
+	// aux[c] holds u, v and psi of the pixels of colour c in the same
+	// layout, one array after the other, for the SIMD edge kernel; its
+	// border entries are never read.
+	auxAll := sc.get(6 * rbn)
+	defer sc.put(auxAll)
+	aux := [2][]float32{auxAll[:3*rbn], auxAll[3*rbn:]}
+	parallelRows(h, 16, func(lo, hi int) {
+		for y := lo; y < hi; y++ {
+			Y := y + 1
+			for x := 0; x < w; x++ {
+				X := x + 1
+				a, j := aux[(X+Y)&1], Y*hw+X>>1
+				a[j], a[rbn+j] = u.p[y*w+x], v.p[y*w+x]
+			}
+		}
+	})
 	// Optional image-edge-aware smoothness: alpha * 1/(1 + |grad A|^2/edge^2).
 	alpha := sc.get(n)
 	defer sc.put(psi, alpha)
@@ -227,6 +243,7 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 					dud, dvd = row(du, Y+1), row(dv, Y+1)
 				}
 				dur, dvr := row(du, Y), row(dv, Y)
+				psr := [2][]float32{aux[0][2*rbn+Y*hw:][:hw], aux[1][2*rbn+Y*hw:][:hw]}
 				for x := range ur {
 					X := x + 1
 					c := (X + Y) & 1
@@ -246,6 +263,7 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 						vy = vd[x] + dvd[c^1][j] - cv
 					}
 					pr[x] = ar[x] / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
+					psr[c][j] = pr[x]
 				}
 			}
 		})
@@ -267,9 +285,23 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 					cr[f] = field(f, Y)
 				}
 				// One colour after the other, so that the writes go to
-				// the nine coefficient arrays of one colour at a time.
+				// the nine coefficient arrays of one colour at a time. On
+				// rows with neighbours above and below, a SIMD kernel may
+				// do the pixels x in [lo, hi) that are not on the border.
 				for x0 := range 2 {
+					c := (x0 + 1 + Y) & 1
+					skipLo, skipHi := w, w
+					if y > 0 && y+1 < h {
+						q := (c + Y) & 1
+						if m := edgesSIMD(aux[c], aux[c^1], coef[c], Y, q, w, hw, rbn); m > 0 {
+							skipLo, skipHi = q+1, q+1+2*m
+						}
+					}
 					for x := x0; x < w; x += 2 {
+						if x == skipLo {
+							x = skipHi - 2
+							continue
+						}
 						X := x + 1
 						c, j := (X+Y)&1, X>>1
 						pc := pr[x]
