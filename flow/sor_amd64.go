@@ -91,3 +91,34 @@ func edgesSIMD(cur, oth, coef []float32, Y, q, w, hw, plane int) int {
 //
 //go:noescape
 func edgesAVX2(cur, oth, coef *float32, n, q, hw, plane int, tiny float32)
+
+// psiSIMD computes with AVX2, if the CPU has it, the robust smoothness
+// weights psi (see refine's data pass) of the pixels of colour c on padded
+// row Y that have a right neighbour, for entries Y*hw+1-q on, as many as a
+// multiple of 8 allows; it returns how many entries it did. Row Y must
+// have a row of pixels below. duvC and duvO are the increments of colour
+// c and of the other colour, auxC and auxO their aux arrays (u, v, psi,
+// alpha), q = (c+Y)&1. Each lane does the same float32 operations in the
+// same order as the Go loop, so the results are identical.
+func psiSIMD(duvC, duvO, auxC, auxO []float32, Y, q, w, hw, plane int) int {
+	m := (((w - 1 - q) >> 1) + q) &^ 7
+	if !hasAVX2 || m == 0 {
+		return 0
+	}
+	k0 := Y*hw + 1 - q
+	// Check every range the kernel touches.
+	_ = duvC[plane+k0+m-1]
+	_ = duvO[plane+k0+hw+m-1]
+	_ = duvO[plane+k0+q+m-1]
+	_ = auxC[3*plane+k0+m-1]
+	_ = auxO[plane+k0+hw+m-1]
+	_ = auxO[plane+k0+q+m-1]
+	psiAVX2(&duvC[k0], &duvO[k0], &auxC[k0], &auxO[k0], m, q, hw, plane, varEps2)
+	return m
+}
+
+// psiAVX2 is the computation of psiSIMD for n entries, n a positive
+// multiple of 8, with the pointers at the first entry; eps is varEps2.
+//
+//go:noescape
+func psiAVX2(duvC, duvO, auxC, auxO *float32, n, q, hw, plane int, eps float32)

@@ -294,3 +294,70 @@ edgeloop:
 	JNZ  edgeloop
 	VZEROUPPER
 	RET
+
+// func psiAVX2(duvC, duvO, auxC, auxO *float32, n, q, hw, plane int, eps float32)
+//
+// refine's robust smoothness weights on 8 entries per step: with cu = u+du,
+// cv = v+dv and the right (r) and lower (d) neighbours,
+//
+//	ux = (u_r + du_r) - cu, likewise vx, uy, vy
+//	psi = alpha / sqrt((((ux*ux + uy*uy) + vx*vx) + vy*vy) + eps)
+TEXT ·psiAVX2(SB), NOSPLIT, $0-68
+	MOVQ duvC+0(FP), R8
+	MOVQ duvO+8(FP), R9
+	MOVQ auxC+16(FP), R10
+	MOVQ auxO+24(FP), R12
+	MOVQ n+32(FP), R11
+	MOVQ q+40(FP), DX
+	MOVQ hw+48(FP), BX
+	MOVQ plane+56(FP), R13
+	VBROADCASTSS eps+64(FP), Y13
+	SHLQ $2, R13                // P in bytes
+	SHLQ $2, BX                 // hw in bytes
+	LEAQ (R9)(DX*4), AX         // right neighbours' increments
+	LEAQ (R9)(BX*1), DI         // lower neighbours' increments
+	LEAQ (R12)(DX*4), CX        // right neighbours' u, v
+	LEAQ (R12)(BX*1), SI        // lower neighbours' u, v
+	LEAQ (R10)(R13*1), BX       // alpha at BX + 2P
+
+psiloop:
+	VMOVUPS (R8), Y0            // du
+	VMOVUPS (R8)(R13*1), Y1     // dv
+	VADDPS (R10), Y0, Y2        // cu
+	VADDPS (R10)(R13*1), Y1, Y3 // cv
+	VMOVUPS (CX), Y4
+	VADDPS (AX), Y4, Y4
+	VSUBPS Y2, Y4, Y4           // ux
+	VMOVUPS (CX)(R13*1), Y5
+	VADDPS (AX)(R13*1), Y5, Y5
+	VSUBPS Y3, Y5, Y5           // vx
+	VMOVUPS (SI), Y6
+	VADDPS (DI), Y6, Y6
+	VSUBPS Y2, Y6, Y6           // uy
+	VMOVUPS (SI)(R13*1), Y7
+	VADDPS (DI)(R13*1), Y7, Y7
+	VSUBPS Y3, Y7, Y7           // vy
+	VMULPS Y4, Y4, Y4
+	VMULPS Y6, Y6, Y6
+	VADDPS Y6, Y4, Y4
+	VMULPS Y5, Y5, Y5
+	VADDPS Y5, Y4, Y4
+	VMULPS Y7, Y7, Y7
+	VADDPS Y7, Y4, Y4
+	VADDPS Y13, Y4, Y4
+	VSQRTPS Y4, Y4
+	VMOVUPS (BX)(R13*2), Y5     // alpha
+	VDIVPS Y4, Y5, Y5
+	VMOVUPS Y5, (R10)(R13*2)    // psi
+
+	ADDQ $32, R8
+	ADDQ $32, AX
+	ADDQ $32, DI
+	ADDQ $32, R10
+	ADDQ $32, BX
+	ADDQ $32, CX
+	ADDQ $32, SI
+	SUBQ $8, R11
+	JNZ  psiloop
+	VZEROUPPER
+	RET

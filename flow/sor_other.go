@@ -19,3 +19,8 @@ func dataRowSIMD(duv, dat, coef, cw []float32, k0, n, plane int) int {
 func edgesSIMD(cur, oth, coef []float32, Y, q, w, hw, plane int) int {
 	return 0
 }
+
+// psiSIMD computes nothing without SIMD kernels; see sor_amd64.go.
+func psiSIMD(duvC, duvO, auxC, auxO []float32, Y, q, w, hw, plane int) int {
+	return 0
+}

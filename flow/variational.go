@@ -186,26 +186,9 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 	row := func(a [2][]float32, Y int) [2][]float32 {
 		return [2][]float32{a[0][Y*hw:][:hw], a[1][Y*hw:][:hw]}
 	}
-	psi := sc.get(n)
-	// aux[c] holds u, v and psi of the pixels of colour c in the same
-	// layout, one array after the other, for the SIMD edge kernel; its
-	// border entries are never read.
-	auxAll := sc.get(6 * rbn)
-	defer sc.put(auxAll)
-	aux := [2][]float32{auxAll[:3*rbn], auxAll[3*rbn:]}
-	parallelRows(h, 16, func(lo, hi int) {
-		for y := lo; y < hi; y++ {
-			Y := y + 1
-			for x := 0; x < w; x++ {
-				X := x + 1
-				a, j := aux[(X+Y)&1], Y*hw+X>>1
-				a[j], a[rbn+j] = u.p[y*w+x], v.p[y*w+x]
-			}
-		}
-	})
 	// Optional image-edge-aware smoothness: alpha * 1/(1 + |grad A|^2/edge^2).
 	alpha := sc.get(n)
-	defer sc.put(psi, alpha)
+	defer sc.put(alpha)
 	{
 		ex, ey := gx0, gy0
 		inv := float32(0)
@@ -217,6 +200,26 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 				alpha[i] = p.alpha / (1 + (ex.p[i]*ex.p[i]+ey.p[i]*ey.p[i])*inv)
 			}
 		})
+	}
+	// aux[c] holds u, v, the robust smoothness weights psi and alpha of
+	// the pixels of colour c in the same layout, one array after the
+	// other; its border entries are never read.
+	auxAll := sc.get(8 * rbn)
+	defer sc.put(auxAll)
+	aux := [2][]float32{auxAll[:4*rbn], auxAll[4*rbn:]}
+	parallelRows(h, 16, func(lo, hi int) {
+		for y := lo; y < hi; y++ {
+			Y := y + 1
+			for x := 0; x < w; x++ {
+				X := x + 1
+				a, j, i := aux[(X+Y)&1], Y*hw+X>>1, y*w+x
+				a[j], a[rbn+j], a[3*rbn+j] = u.p[i], v.p[i], alpha[i]
+			}
+		}
+	})
+	// psiRow returns row Y of psi of both colours.
+	psiRow := func(Y int) [2][]float32 {
+		return [2][]float32{aux[0][2*rbn+Y*hw:][:hw], aux[1][2*rbn+Y*hw:][:hw]}
 	}
 
 	for fp := 0; fp < p.fixedIters; fp++ {
@@ -234,8 +237,7 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 				}
 				// This row and the next one (if any) of u, v and of both
 				// colours of the increments.
-				ur, vr := u.p[y*w:][:w], v.p[y*w:][:w]
-				ar, pr := alpha[y*w:][:w], psi[y*w:][:w]
+				ur, vr, ar := u.p[y*w:][:w], v.p[y*w:][:w], alpha[y*w:][:w]
 				var ud, vd []float32
 				var dud, dvd [2][]float32
 				if y+1 < h {
@@ -243,27 +245,41 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 					dud, dvd = row(du, Y+1), row(dv, Y+1)
 				}
 				dur, dvr := row(du, Y), row(dv, Y)
-				psr := [2][]float32{aux[0][2*rbn+Y*hw:][:hw], aux[1][2*rbn+Y*hw:][:hw]}
-				for x := range ur {
-					X := x + 1
-					c := (X + Y) & 1
-					j := X >> 1
-					d1, d2 := dur[c][j], dvr[c][j]
-					cu, cv := ur[x]+d1, vr[x]+d2
-					var ux, vx, uy, vy float32
-					if x+1 < w {
-						// (X+1, Y) has the other colour, at entry (X+1)>>1.
-						jr := (X + 1) >> 1
-						ux = ur[x+1] + dur[c^1][jr] - cu
-						vx = vr[x+1] + dvr[c^1][jr] - cv
-					}
+				psr := psiRow(Y)
+				// One colour after the other; on rows with a row below, a
+				// SIMD kernel may do the pixels x in [lo, hi) that have a
+				// right neighbour.
+				for x0 := range 2 {
+					c := (x0 + 1 + Y) & 1
+					skipLo, skipHi := w, w
 					if y+1 < h {
-						// (X, Y+1) has the other colour, at entry X>>1.
-						uy = ud[x] + dud[c^1][j] - cu
-						vy = vd[x] + dvd[c^1][j] - cv
+						if m := psiSIMD(duv[c], duv[c^1], aux[c], aux[c^1], Y, (c+Y)&1, w, hw, rbn); m > 0 {
+							skipLo, skipHi = x0, x0+2*m
+						}
 					}
-					pr[x] = ar[x] / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
-					psr[c][j] = pr[x]
+					for x := x0; x < w; x += 2 {
+						if x == skipLo {
+							x = skipHi - 2
+							continue
+						}
+						X := x + 1
+						j := X >> 1
+						d1, d2 := dur[c][j], dvr[c][j]
+						cu, cv := ur[x]+d1, vr[x]+d2
+						var ux, vx, uy, vy float32
+						if x+1 < w {
+							// (X+1, Y) has the other colour, at entry (X+1)>>1.
+							jr := (X + 1) >> 1
+							ux = ur[x+1] + dur[c^1][jr] - cu
+							vx = vr[x+1] + dvr[c^1][jr] - cv
+						}
+						if y+1 < h {
+							// (X, Y+1) has the other colour, at entry X>>1.
+							uy = ud[x] + dud[c^1][j] - cu
+							vy = vd[x] + dvd[c^1][j] - cv
+						}
+						psr[c][j] = ar[x] / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
+					}
 				}
 			}
 		})
@@ -272,13 +288,14 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 		parallelRows(h, 16, func(lo, hi int) {
 			for y := lo; y < hi; y++ {
 				Y := y + 1
-				ur, vr, pr := u.p[y*w:][:w], v.p[y*w:][:w], psi[y*w:][:w]
-				var uu, vu, pu, ud, vd, pd []float32 // the rows above and below
+				ur, vr, pr := u.p[y*w:][:w], v.p[y*w:][:w], psiRow(Y)
+				var uu, vu, ud, vd []float32 // the rows above and below
+				var pu, pd [2][]float32
 				if y > 0 {
-					uu, vu, pu = u.p[(y-1)*w:][:w], v.p[(y-1)*w:][:w], psi[(y-1)*w:][:w]
+					uu, vu, pu = u.p[(y-1)*w:][:w], v.p[(y-1)*w:][:w], psiRow(Y-1)
 				}
 				if y+1 < h {
-					ud, vd, pd = u.p[(y+1)*w:][:w], v.p[(y+1)*w:][:w], psi[(y+1)*w:][:w]
+					ud, vd, pd = u.p[(y+1)*w:][:w], v.p[(y+1)*w:][:w], psiRow(Y+1)
 				}
 				var cr [9][2][]float32
 				for f := range cr {
@@ -304,26 +321,29 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 						}
 						X := x + 1
 						c, j := (X+Y)&1, X>>1
-						pc := pr[x]
+						// The neighbours have the other colour, at entries
+						// (X-1)>>1 and (X+1)>>1 on this row and X>>1 above
+						// and below.
+						pc := pr[c][j]
 						cu, cv := ur[x], vr[x]
 						var el, er, eu, ed, su, sv float32
 						if x > 0 {
-							el = 0.5 * (pr[x-1] + pc)
+							el = 0.5 * (pr[c^1][(X-1)>>1] + pc)
 							su += el * (ur[x-1] - cu)
 							sv += el * (vr[x-1] - cv)
 						}
 						if x+1 < w {
-							er = 0.5 * (pc + pr[x+1])
+							er = 0.5 * (pc + pr[c^1][(X+1)>>1])
 							su += er * (ur[x+1] - cu)
 							sv += er * (vr[x+1] - cv)
 						}
 						if y > 0 {
-							eu = 0.5 * (pu[x] + pc)
+							eu = 0.5 * (pu[c^1][j] + pc)
 							su += eu * (uu[x] - cu)
 							sv += eu * (vu[x] - cv)
 						}
 						if y+1 < h {
-							ed = 0.5 * (pc + pd[x])
+							ed = 0.5 * (pc + pd[c^1][j])
 							su += ed * (ud[x] - cu)
 							sv += ed * (vd[x] - cv)
 						}
