@@ -51,9 +51,11 @@ func Consistency(fwd, bwd *Field) (weights []float32, occluded, boundary []bool,
 	})
 	blurred := blurBinomial(&plane{w: w, h: h, p: raw})
 	weights = make([]float32, n)
-	for i := range weights {
-		weights[i] = min(raw[i], blurred.p[i])
-	}
+	parallelRows(h, 16, func(lo, hi int) {
+		for i := lo * w; i < hi*w; i++ {
+			weights[i] = min(raw[i], blurred.p[i])
+		}
+	})
 	return weights, occluded, boundary, nil
 }
 
@@ -100,14 +102,20 @@ func boundaryAt(f *Field, x, y int) bool {
 	}
 	xl, xr := clampi(x-1, w), clampi(x+1, w)
 	yu, yd := clampi(y-1, h), clampi(y+1, h)
+	// The differences are over 2 pixels inside the frame and 1 at its
+	// border: halving is exactly the division by 2.
 	var ux, vx, uy, vy float32
 	if a, b := y*w+xl, y*w+xr; a != b && known32(fu[a], fv[a]) && known32(fu[b], fv[b]) {
-		d := float32(xr - xl)
-		ux, vx = (fu[b]-fu[a])/d, (fv[b]-fv[a])/d
+		ux, vx = fu[b]-fu[a], fv[b]-fv[a]
+		if xr-xl == 2 {
+			ux, vx = 0.5*ux, 0.5*vx
+		}
 	}
 	if a, b := yu*w+x, yd*w+x; a != b && known32(fu[a], fv[a]) && known32(fu[b], fv[b]) {
-		d := float32(yd - yu)
-		uy, vy = (fu[b]-fu[a])/d, (fv[b]-fv[a])/d
+		uy, vy = fu[b]-fu[a], fv[b]-fv[a]
+		if yd-yu == 2 {
+			uy, vy = 0.5*uy, 0.5*vy
+		}
 	}
 	return ux*ux+uy*uy+vx*vx+vy*vy > 0.01*(u*u+v*v)+0.002
 }
