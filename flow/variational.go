@@ -53,9 +53,7 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 		}
 	})
 
-	// Linearised constancy terms, interleaved per pixel: for channel k,
-	// dat[i*K+k] = (ix, iy, iz), normalised by the gradient magnitude, so
-	// residual = iz + ix*du + iy*dv.
+	// The constancy channels: brightness (or colour) and gradient.
 	type chanSrc struct {
 		a0, a1w            *plane // frame A and warped frame B
 		gx0, gy0, gx1, gy1 *plane // their gradients
@@ -247,8 +245,8 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 				dur, dvr := row(du, Y), row(dv, Y)
 				psr := psiRow(Y)
 				// One colour after the other; on rows with a row below, a
-				// SIMD kernel may do the pixels x in [lo, hi) that have a
-				// right neighbour.
+				// SIMD kernel may do the pixels x in [skipLo, skipHi) that
+				// have a right neighbour.
 				for x0 := range 2 {
 					c := (x0 + 1 + Y) & 1
 					skipLo, skipHi := w, w
@@ -304,7 +302,8 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 				// One colour after the other, so that the writes go to
 				// the nine coefficient arrays of one colour at a time. On
 				// rows with neighbours above and below, a SIMD kernel may
-				// do the pixels x in [lo, hi) that are not on the border.
+				// do the pixels x in [skipLo, skipHi) that are not on the
+				// border.
 				for x0 := range 2 {
 					c := (x0 + 1 + Y) & 1
 					skipLo, skipHi := w, w
@@ -320,7 +319,7 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 							continue
 						}
 						X := x + 1
-						c, j := (X+Y)&1, X>>1
+						j := X >> 1
 						// The neighbours have the other colour, at entries
 						// (X-1)>>1 and (X+1)>>1 on this row and X>>1 above
 						// and below.
