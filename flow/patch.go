@@ -160,8 +160,8 @@ func densityWeightsTo(out, res []float32, conf float32) {
 	}
 	m /= float32(len(res))
 	out = out[:len(res)]
-	for k, d := range res {
-		out[k] = conf / max(float32(math.Abs(float64(d-m))), 1)
+	for k := weightsSIMD(out, res, m, conf); k < len(res); k++ {
+		out[k] = conf / max(float32(math.Abs(float64(res[k]-m))), 1)
 	}
 }
 

@@ -122,3 +122,24 @@ func psiSIMD(duvC, duvO, auxC, auxO []float32, Y, q, w, hw, plane int) int {
 //
 //go:noescape
 func psiAVX2(duvC, duvO, auxC, auxO *float32, n, q, hw, plane int, eps float32)
+
+// weightsSIMD sets out[k] = conf / max(|res[k]-m|, 1) with AVX2, if the CPU
+// has it, for the first multiple of 8 of the len(res) values and returns
+// how many it did; out must be as long as res. The lanes do the Go loop's
+// float32 operations (a NaN difference gives NaN, as Go's max does), so
+// the results are identical.
+func weightsSIMD(out, res []float32, m, conf float32) int {
+	n := len(res) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_ = out[len(res)-1]
+	weightsAVX2(&out[0], &res[0], n, m, conf)
+	return n
+}
+
+// weightsAVX2 is weightsSIMD's computation for n values, n a positive
+// multiple of 8.
+//
+//go:noescape
+func weightsAVX2(out, res *float32, n int, m, conf float32)

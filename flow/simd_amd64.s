@@ -361,3 +361,33 @@ psiloop:
 	JNZ  psiloop
 	VZEROUPPER
 	RET
+
+DATA absMask<>+0(SB)/4, $0x7fffffff
+GLOBL absMask<>(SB), RODATA|NOPTR, $4
+
+// func weightsAVX2(out, res *float32, n int, m, conf float32)
+//
+// out = conf / max(|res - m|, 1), with VMAXPS taking the difference as its
+// second source so that a NaN passes through as in Go's max.
+TEXT ·weightsAVX2(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ res+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS m+24(FP), Y13
+	VBROADCASTSS conf+28(FP), Y12
+	VBROADCASTSS absMask<>(SB), Y11
+	VBROADCASTSS edgeOne<>(SB), Y10
+
+wloop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y13, Y0, Y0          // res - m
+	VANDPS Y11, Y0, Y0          // |.|
+	VMAXPS Y0, Y10, Y0          // 1 > d ? 1 : d (NaN d stays)
+	VDIVPS Y0, Y12, Y0          // conf / .
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ  wloop
+	VZEROUPPER
+	RET

@@ -24,3 +24,8 @@ func edgesSIMD(cur, oth, coef []float32, Y, q, w, hw, plane int) int {
 func psiSIMD(duvC, duvO, auxC, auxO []float32, Y, q, w, hw, plane int) int {
 	return 0
 }
+
+// weightsSIMD computes nothing without SIMD kernels; see simd_amd64.go.
+func weightsSIMD(out, res []float32, m, conf float32) int {
+	return 0
+}
