@@ -51,9 +51,11 @@ func Consistency(fwd, bwd *Field) (weights []float32, occluded, boundary []bool,
 	})
 	blurred := blurBinomial(&plane{w: w, h: h, p: raw})
 	weights = make([]float32, n)
-	for i := range weights {
-		weights[i] = min(raw[i], blurred.p[i])
-	}
+	parallelRows(h, 16, func(lo, hi int) {
+		for i := lo * w; i < hi*w; i++ {
+			weights[i] = min(raw[i], blurred.p[i])
+		}
+	})
 	return weights, occluded, boundary, nil
 }
 
@@ -80,9 +82,8 @@ func occludedAt(fwd *Field, bu, bv *plane, x, y int) bool {
 	if !(tx > -0.5 && tx < float32(w)-0.5 && ty > -0.5 && ty < float32(h)-0.5) {
 		return true
 	}
-	bx := bu.sampleClamp(tx, ty)
-	by := bv.sampleClamp(tx, ty)
-	if math.Abs(float64(bx)) >= UnknownThreshold || math.Abs(float64(by)) >= UnknownThreshold || bx != bx || by != by {
+	bx, by := sampleClamp2(bu, bv, tx, ty)
+	if !known32(bx, by) {
 		return true
 	}
 	sx, sy := u+bx, v+by
@@ -94,21 +95,64 @@ func occludedAt(fwd *Field, bu, bv *plane, x, y int) bool {
 func boundaryAt(f *Field, x, y int) bool {
 	w, h := f.Width, f.Height
 	i := y*w + x
-	if !f.Known(i) {
+	fu, fv := f.U, f.V
+	u, v := fu[i], fv[i]
+	if !known32(u, v) {
 		return false
-	}
-	diff := func(a, b int, d float32) (float32, float32) {
-		if a == b || !f.Known(a) || !f.Known(b) {
-			return 0, 0
-		}
-		return (f.U[b] - f.U[a]) / d, (f.V[b] - f.V[a]) / d
 	}
 	xl, xr := clampi(x-1, w), clampi(x+1, w)
 	yu, yd := clampi(y-1, h), clampi(y+1, h)
-	ux, vx := diff(y*w+xl, y*w+xr, float32(xr-xl))
-	uy, vy := diff(yu*w+x, yd*w+x, float32(yd-yu))
-	u, v := f.U[i], f.V[i]
+	// The differences are over 2 pixels inside the frame and 1 at its
+	// border: halving is exactly the division by 2.
+	var ux, vx, uy, vy float32
+	if a, b := y*w+xl, y*w+xr; a != b && known32(fu[a], fv[a]) && known32(fu[b], fv[b]) {
+		ux, vx = fu[b]-fu[a], fv[b]-fv[a]
+		if xr-xl == 2 {
+			ux, vx = 0.5*ux, 0.5*vx
+		}
+	}
+	if a, b := yu*w+x, yd*w+x; a != b && known32(fu[a], fv[a]) && known32(fu[b], fv[b]) {
+		uy, vy = fu[b]-fu[a], fv[b]-fv[a]
+		if yd-yu == 2 {
+			uy, vy = 0.5*uy, 0.5*vy
+		}
+	}
 	return ux*ux+uy*uy+vx*vx+vy*vy > 0.01*(u*u+v*v)+0.002
+}
+
+// sampleClamp2 is (a.sampleClamp(x, y), b.sampleClamp(x, y)) for two planes
+// of the same size, with the coordinates worked out once.
+func sampleClamp2(a, b *plane, x, y float32) (float32, float32) {
+	w, h := a.w, a.h
+	if !(x >= 0) { // also catches NaN
+		x = 0
+	} else if x > float32(w-1) {
+		x = float32(w - 1)
+	}
+	if !(y >= 0) {
+		y = 0
+	} else if y > float32(h-1) {
+		y = float32(h - 1)
+	}
+	x0 := int(x)
+	y0 := int(y)
+	fx := x - float32(x0)
+	fy := y - float32(y0)
+	x1 := x0 + 1
+	if x1 >= w {
+		x1 = w - 1
+	}
+	y1 := y0 + 1
+	if y1 >= h {
+		y1 = h - 1
+	}
+	a0, a1 := a.p[y0*w:], a.p[y1*w:]
+	b0, b1 := b.p[y0*w:], b.p[y1*w:]
+	p := a0[x0] + fx*(a0[x1]-a0[x0])
+	q := a1[x0] + fx*(a1[x1]-a1[x0])
+	r := b0[x0] + fx*(b0[x1]-b0[x0])
+	t := b1[x0] + fx*(b1[x1]-b1[x0])
+	return p + fy*(q-p), r + fy*(t-r)
 }
 
 // blurBinomial smooths a plane with the separable 5-tap binomial kernel
@@ -119,8 +163,13 @@ func blurBinomial(src *plane) *plane {
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
 			row := src.p[y*w : (y+1)*w]
-			for x := 0; x < w; x++ {
-				tmp.p[y*w+x] = (row[clampi(x-2, w)] + row[clampi(x+2, w)] + 4*(row[clampi(x-1, w)]+row[clampi(x+1, w)]) + 6*row[x]) * (1.0 / 16)
+			out := tmp.p[y*w : (y+1)*w]
+			for x := range out {
+				if x >= 2 && x+2 < w {
+					out[x] = (row[x-2] + row[x+2] + 4*(row[x-1]+row[x+1]) + 6*row[x]) * (1.0 / 16)
+					continue
+				}
+				out[x] = (row[clampi(x-2, w)] + row[clampi(x+2, w)] + 4*(row[clampi(x-1, w)]+row[clampi(x+1, w)]) + 6*row[x]) * (1.0 / 16)
 			}
 		}
 	})

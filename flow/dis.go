@@ -179,6 +179,7 @@ type pyramids struct {
 	coarsest, finest int
 	gray             [2][]*plane   // luminance, level 0 = full resolution
 	color            [2][][]*plane // per level, the 3 colour channels (if used)
+	sc               *scratch      // buffers recycled between levels and directions
 }
 
 // prepare validates the input and builds the pyramids of both frames.
@@ -201,13 +202,13 @@ func prepare(ctx context.Context, a, b *Image, opt *Options) (*pyramids, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("flow: %w", err)
 	}
-	p := &pyramids{w: a.Width, h: a.Height}
+	p := &pyramids{w: a.Width, h: a.Height, sc: &scratch{}}
 	p.coarsest, p.finest = opt.levels(a.Width, a.Height)
 	useColor := opt.Color && a.Channels == 3 && opt.RefineIterations > 0 && opt.Delta > 0
 	for f, m := range [2]*Image{a, b} {
 		g := []*plane{grayPlane(m)}
 		for k := 1; k <= p.coarsest; k++ {
-			g = append(g, downsample(g[k-1]))
+			g = append(g, downsample(p.sc, g[k-1]))
 		}
 		p.gray[f] = g
 		if useColor {
@@ -215,7 +216,7 @@ func prepare(ctx context.Context, a, b *Image, opt *Options) (*pyramids, error) 
 			for k := 1; k <= p.coarsest; k++ {
 				var next []*plane
 				for _, pl := range c[k-1] {
-					next = append(next, downsample(pl))
+					next = append(next, downsample(p.sc, pl))
 				}
 				c = append(c, next)
 			}
@@ -233,6 +234,7 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 	g0, g1 := p.gray[i0], p.gray[i1]
 	c0, c1 := p.color[i0], p.color[i1]
 	coarsest, finest := p.coarsest, p.finest
+	sc := p.sc
 	refineDown := finest - opt.RefineBelow
 	if refineDown < 0 {
 		refineDown = 0
@@ -247,16 +249,22 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 	for k := coarsest; k >= 0; k-- {
 		lw, lh := g0[k].w, g0[k].h
 		if u == nil {
-			u, v = newPlane(lw, lh), newPlane(lw, lh)
+			u, v = &plane{w: lw, h: lh, p: sc.zeros(lw * lh)}, &plane{w: lw, h: lh, p: sc.zeros(lw * lh)}
 		} else {
-			u, v = upsampleFlow(u, v, lw, lh)
+			cu, cv := u, v
+			u, v = upsampleFlow(sc, cu, cv, lw, lh)
+			sc.putPlanes(cu, cv)
+		}
+		refineHere := k >= refineDown && opt.RefineIterations > 0 && opt.SORIterations > 0
+		var gx, gy *plane
+		if k >= finest || refineHere {
+			gx, gy = gradients(sc, g0[k])
 		}
 		if k >= finest {
 			ps := min(opt.PatchSize, lw, lh)
 			stride := min(opt.PatchStride, ps)
-			gx, gy := gradients(g0[k])
-			lv := &patchLevel{i0: g0[k], gx: gx, gy: gy, i1: newPadded(g1[k], max(ps+2, 16))}
-			inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
+			lv := &patchLevel{i0: g0[k], gx: gx, gy: gy, i1: newPadded(sc, g1[k], max(ps+2, 16))}
+			inverseSearch(ctx, sc, lv, u, v, ps, stride, opt.SearchIterations)
 			if k == coarsest {
 				// The search from rest gives the dominant motion (the
 				// median of its flow). If that is a pixel or more on
@@ -268,25 +276,28 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 					for i := range u.p {
 						u.p[i], v.p[i] = mu, mv
 					}
-					inverseSearch(ctx, lv, u, v, ps, stride, opt.SearchIterations)
+					inverseSearch(ctx, sc, lv, u, v, ps, stride, opt.SearchIterations)
 				}
 			}
+			sc.put(lv.i1.p)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
 			}
 		}
-		if k >= refineDown && opt.RefineIterations > 0 {
+		if refineHere {
 			col0, col1 := g0[k:k+1], g1[k:k+1]
 			if c0 != nil {
 				col0, col1 = c0[k], c1[k]
 			}
-			refine(ctx, col0, col1, g0[k], g1[k], u, v, vp)
+			refine(ctx, sc, col0, col1, g0[k], g1[k], gx, gy, u, v, vp)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
 			}
 		}
+		sc.putPlanes(gx, gy)
 	}
-	return &Field{Width: p.w, Height: p.h, U: u.p, V: v.p}, nil
+	n := p.w * p.h
+	return &Field{Width: p.w, Height: p.h, U: u.p[:n:n], V: v.p[:n:n]}, nil
 }
 
 // median returns the median of xs (the upper one for an even count),

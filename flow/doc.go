@@ -39,9 +39,14 @@
 // motion-boundary masks and confidence weights; Warp carries an image (for
 // instance a hallucination layer) from the previous frame to the current one.
 //
-// Everything is pure Go. Work is split over GOMAXPROCS goroutines by rows;
-// every output value is computed by exactly one goroutine in a fixed order,
-// so results are bit-identical for the same input whatever GOMAXPROCS is.
+// Everything is Go, except for AVX2 kernels on amd64 of the refinement's
+// inner loops (data term, smoothness weights, edge weights, SOR sweeps) and
+// of the patch densification weights, used where the CPU has AVX2 (the
+// purego build tag leaves them out); they do the same float32 operations
+// in the same order as the Go loops, so results do not depend on them. Work is split over GOMAXPROCS
+// goroutines by rows; every output value is computed by exactly one
+// goroutine in a fixed order, so results are bit-identical for the same
+// input whatever GOMAXPROCS is.
 // The package never touches files: .flo data goes through io.Reader and
 // io.Writer.
 //

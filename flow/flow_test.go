@@ -571,14 +571,52 @@ func TestConsistencyComputedFlow(t *testing.T) {
 	t.Logf("covered background: %d/%d occluded, %d/%d weight 0; far background: %d/%d flagged", hitOcc, nOcc, masked, nOcc, falseOcc, nFar)
 }
 
-// BenchmarkCompute720p times Medium on a synthetic 1280x720 RGB pair.
+// BenchmarkCompute720p times Medium on a synthetic 1280x720 RGB pair (not
+// counting the making of the pair).
 func BenchmarkCompute720p(b *testing.B) {
 	fa, fb := translatedPair(1280, 720, 4.5, -2.25)
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := Compute(context.Background(), fa, fb, Medium()); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkVideo720p times, on a synthetic 1280x720 RGB pair, what the
+// video pipeline does per frame with the flow package: ComputeBidirectional
+// with Medium, Consistency of the two flows and a bicubic Warp of an RGB
+// layer.
+func BenchmarkVideo720p(b *testing.B) {
+	const w, h = 1280, 720
+	fa, fb := translatedPair(w, h, 4.5, -2.25)
+	ctx := context.Background()
+	fwd, bwd, err := ComputeBidirectional(ctx, fa, fb, Medium())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Bidirectional", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, _, err := ComputeBidirectional(ctx, fa, fb, Medium()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Consistency", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, _, _, err := Consistency(fwd, bwd); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("WarpBicubic", func(b *testing.B) {
+		dst := make([]float32, w*h*3)
+		for i := 0; i < b.N; i++ {
+			if err := Warp(dst, fb.Pix, w, h, 3, fwd, Bicubic); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkCompute1080p times Compute on a synthetic 1920x1080 RGB pair.

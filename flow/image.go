@@ -103,8 +103,19 @@ func NewField(width, height int) *Field {
 // Known reports whether the flow at index i is known (finite and within
 // UnknownThreshold in both components).
 func (f *Field) Known(i int) bool {
-	u, v := f.U[i], f.V[i]
-	return !(u != u || v != v || math.Abs(float64(u)) >= UnknownThreshold || math.Abs(float64(v)) >= UnknownThreshold)
+	return known32(f.U[i], f.V[i])
+}
+
+// known32 reports whether a flow vector is known: both components below
+// UnknownThreshold in magnitude (which float32 holds exactly); NaN fails the
+// comparison.
+func known32(u, v float32) bool {
+	return abs32(u) < UnknownThreshold && abs32(v) < UnknownThreshold
+}
+
+// abs32 returns |x|.
+func abs32(x float32) float32 {
+	return math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
 }
 
 // Validate reports whether the field's size and slices are consistent.

@@ -32,23 +32,23 @@ type patchLevel struct {
 // (u, v) in place by weighted averaging.
 //
 // If ctx is cancelled it stops early, leaving (u, v) unspecified; the caller
-// checks ctx.Err().
-func inverseSearch(ctx context.Context, lv *patchLevel, u, v *plane, ps, stride, iters int) {
+// checks ctx.Err(). Its working buffers come from sc.
+func inverseSearch(ctx context.Context, sc *scratch, lv *patchLevel, u, v *plane, ps, stride, iters int) {
 	w, h := lv.i0.w, lv.i0.h
 	xs := patchGrid(w, ps, stride)
 	ys := patchGrid(h, ps, stride)
 	nx, ny := len(xs), len(ys)
-	pu := make([]float32, nx*ny)
-	pv := make([]float32, nx*ny)
+	pu := sc.get(nx * ny)
+	pv := sc.get(nx * ny)
 	n := ps * ps
 	maxMove := float32(ps)
 	pad := lv.i1.pad
 	lim := float32(pad) - 1
 	// wts holds, for every patch, the densification weight of each of its
 	// pixels: 1/max(1, |B(x+d) - A(x)|) at the displacement d found.
-	wts := make([]float32, nx*ny*n)
+	wts := sc.get(nx * ny * n)
 	parallelRows(ny, 1, func(lo, hi int) {
-		sc := newSearchScratch(n)
+		ss := newSearchScratch(n)
 		for j := lo; j < hi; j++ {
 			if ctx.Err() != nil {
 				return
@@ -57,7 +57,7 @@ func inverseSearch(ctx context.Context, lv *patchLevel, u, v *plane, ps, stride,
 			for i, px := range xs {
 				k := j*nx + i
 				c := (py+ps/2)*w + px + ps/2
-				du, dv := searchPatch(lv, px, py, ps, u.p[c], v.p[c], iters, maxMove, lim, sc, wts[k*n:(k+1)*n])
+				du, dv := searchPatch(lv, px, py, ps, u.p[c], v.p[c], iters, maxMove, lim, ss, wts[k*n:(k+1)*n])
 				pu[k], pv[k] = du, dv
 			}
 		}
@@ -66,10 +66,14 @@ func inverseSearch(ctx context.Context, lv *patchLevel, u, v *plane, ps, stride,
 	// covering it, weighted by how well each explains the pixel. Rows are
 	// split between goroutines; each pixel sums its patches in (j, i) order,
 	// so the result does not depend on the split.
+	sums := sc.get(3 * w * h)
 	parallelRows(h, 8, func(lo, hi int) {
-		su := make([]float32, (hi-lo)*w)
-		sv := make([]float32, (hi-lo)*w)
-		sw := make([]float32, (hi-lo)*w)
+		su := sums[lo*w : hi*w]
+		sv := sums[(h+lo)*w : (h+hi)*w]
+		sw := sums[(2*h+lo)*w : (2*h+hi)*w]
+		clear(su)
+		clear(sv)
+		clear(sw)
 		for j, py := range ys {
 			r0, r1 := py, py+ps
 			if r0 < lo {
@@ -109,6 +113,7 @@ func inverseSearch(ctx context.Context, lv *patchLevel, u, v *plane, ps, stride,
 			}
 		}
 	})
+	sc.put(pu, pv, wts, sums)
 }
 
 // patchWeights fills out with the densification weights of the patch at
@@ -144,14 +149,19 @@ func patchWeights(lv *patchLevel, px, py, ps int, du, dv, lim, conf float32, out
 // exposure) does not lower the weights, and conf (the patch's texture
 // confidence, see textureConfidence) keeps textureless patches from
 // outvoting textured ones.
-func densityWeights(res []float32, conf float32) {
+func densityWeights(res []float32, conf float32) { densityWeightsTo(res, res, conf) }
+
+// densityWeightsTo is densityWeights with the weights written to out
+// (len(res) values) and res left unchanged.
+func densityWeightsTo(out, res []float32, conf float32) {
 	var m float32
 	for _, d := range res {
 		m += d
 	}
 	m /= float32(len(res))
-	for k, d := range res {
-		res[k] = conf / max(float32(math.Abs(float64(d-m))), 1)
+	out = out[:len(res)]
+	for k := weightsSIMD(out, res, m, conf); k < len(res); k++ {
+		out[k] = conf / max(float32(math.Abs(float64(res[k]-m))), 1)
 	}
 }
 
@@ -198,16 +208,20 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 	w := lv.i0.w
 	n := ps * ps
 	var mt, mgx, mgy float32
-	for r := 0; r < ps; r++ {
-		o := (py+r)*w + px
-		copy(tpl[r*ps:(r+1)*ps], lv.i0.p[o:o+ps])
-		copy(gxs[r*ps:(r+1)*ps], lv.gx.p[o:o+ps])
-		copy(gys[r*ps:(r+1)*ps], lv.gy.p[o:o+ps])
-	}
-	for k := 0; k < n; k++ {
-		mt += tpl[k]
-		mgx += gxs[k]
-		mgy += gys[k]
+	if ps == 8 {
+		mt, mgx, mgy = load8(lv, px, py, tpl, gxs, gys)
+	} else {
+		for r := 0; r < ps; r++ {
+			o := (py+r)*w + px
+			copy(tpl[r*ps:(r+1)*ps], lv.i0.p[o:o+ps])
+			copy(gxs[r*ps:(r+1)*ps], lv.gx.p[o:o+ps])
+			copy(gys[r*ps:(r+1)*ps], lv.gy.p[o:o+ps])
+		}
+		for k := 0; k < n; k++ {
+			mt += tpl[k]
+			mgx += gxs[k]
+			mgy += gys[k]
+		}
 	}
 	inv := 1 / float32(n)
 	mt *= inv
@@ -309,9 +323,33 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 	}
 	// The residuals at the accepted position are B(x+d) - (A(x) - mean A);
 	// densityWeights takes their mean out anyway.
-	copy(wout, bestRes[:n])
-	densityWeights(wout[:n], conf)
+	densityWeightsTo(wout, bestRes[:n], conf)
 	return bestU, bestV
+}
+
+// load8 copies the 8x8 patch at (px, py) of the template image and its
+// gradients into tpl, gxs and gys and returns their sums, added in the
+// same order as the general loop of searchPatch. Short copies in loops
+// over fixed-size arrays beat calls of copy here.
+func load8(lv *patchLevel, px, py int, tpl, gxs, gys []float32) (st, sgx, sgy float32) {
+	w := lv.i0.w
+	t := (*[64]float32)(tpl)
+	gx := (*[64]float32)(gxs)
+	gy := (*[64]float32)(gys)
+	for r := 0; r < 8; r++ {
+		o := (py+r)*w + px
+		a := (*[8]float32)(lv.i0.p[o:])
+		b := (*[8]float32)(lv.gx.p[o:])
+		c := (*[8]float32)(lv.gy.p[o:])
+		for x := 0; x < 8; x++ {
+			k := (r*8 + x) & 63
+			t[k], gx[k], gy[k] = a[x], b[x], c[x]
+			st += a[x]
+			sgx += b[x]
+			sgy += c[x]
+		}
+	}
+	return st, sgx, sgy
 }
 
 // residuals8 is the inner loop of searchPatch for 8x8 patches (the common

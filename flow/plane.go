@@ -49,10 +49,11 @@ func halfSize(n int) int { return (n + 1) / 2 }
 // downsample halves a plane with the 5-tap binomial filter [1 4 6 4 1]/16
 // centred on every even source pixel (coarse pixel x sits at fine x*2) and
 // replicated borders.
-func downsample(src *plane) *plane {
+func downsample(sc *scratch, src *plane) *plane {
 	w, h := src.w, src.h
 	w2, h2 := halfSize(w), halfSize(h)
-	tmp := make([]float32, w2*h)
+	tmp := sc.get(w2 * h)
+	defer sc.put(tmp)
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
 			row := src.p[y*w : (y+1)*w]
@@ -97,10 +98,10 @@ func clampi(i, n int) int {
 }
 
 // gradients returns the central-difference derivatives of a plane
-// (one-sided at the borders).
-func gradients(src *plane) (gx, gy *plane) {
+// (one-sided at the borders), in planes from sc.
+func gradients(sc *scratch, src *plane) (gx, gy *plane) {
 	w, h := src.w, src.h
-	gx, gy = newPlane(w, h), newPlane(w, h)
+	gx, gy = sc.plane(w, h), sc.plane(w, h)
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
 			row := src.p[y*w : (y+1)*w]
@@ -159,9 +160,10 @@ func (pl *plane) sampleClamp(x, y float32) float32 {
 
 // upsampleFlow doubles the resolution of a flow field from the coarser level
 // (cu, cv) to w x h, scaling the vectors by 2. Fine pixel x sits at coarse
-// x/2, so even pixels copy and odd ones average two coarse pixels.
-func upsampleFlow(cu, cv *plane, w, h int) (u, v *plane) {
-	u, v = newPlane(w, h), newPlane(w, h)
+// x/2, so even pixels copy and odd ones average two coarse pixels. The
+// result is in planes from sc.
+func upsampleFlow(sc *scratch, cu, cv *plane, w, h int) (u, v *plane) {
+	u, v = sc.plane(w, h), sc.plane(w, h)
 	cw, ch := cu.w, cu.h
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
@@ -201,10 +203,10 @@ type padded struct {
 	p      []float32
 }
 
-func newPadded(src *plane, pad int) *padded {
+func newPadded(sc *scratch, src *plane, pad int) *padded {
 	w, h := src.w, src.h
 	s := w + 2*pad
-	out := &padded{w: w, h: h, pad: pad, stride: s, p: make([]float32, s*(h+2*pad))}
+	out := &padded{w: w, h: h, pad: pad, stride: s, p: sc.get(s * (h + 2*pad))}
 	parallelRows(h+2*pad, 16, func(lo, hi int) {
 		for yy := lo; yy < hi; yy++ {
 			sy := clampi(yy-pad, h)

@@ -30,18 +30,18 @@ const (
 // edges, see varParams.edge), linearised around the current flow,
 // solved by lagged-nonlinearity fixed-point iterations with red-black SOR.
 // col0/col1 are the channels for colour constancy, g0/g1 the grey images for
-// gradient constancy (all of the level's size).
+// gradient constancy (all of the level's size), gx0/gy0 the gradients of g0.
 //
 // If ctx is cancelled it stops early, leaving (u, v) unspecified; the caller
-// checks ctx.Err().
-func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane, p varParams) {
+// checks ctx.Err(). Its working buffers come from sc and go back to it.
+func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u, v *plane, p varParams) {
 	w, h := u.w, u.h
 	n := w * h
 	if p.fixedIters <= 0 || p.sorIters <= 0 {
 		return
 	}
 	// Pixels whose flow leaves the image get no data term.
-	inside := make([]bool, n)
+	inside := sc.flagBuf(n)
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
 			for x := 0; x < w; x++ {
@@ -53,21 +53,23 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane
 		}
 	})
 
-	// Linearised constancy terms, interleaved per pixel: for channel k,
-	// dat[(i*K+k)*3 : +3] = (ix, iy, iz), normalised by the gradient
-	// magnitude, so residual = iz + ix*du + iy*dv.
+	// The constancy channels: brightness (or colour) and gradient.
 	type chanSrc struct {
 		a0, a1w            *plane // frame A and warped frame B
 		gx0, gy0, gx1, gy1 *plane // their gradients
 		weight             float32
 	}
-	gx0, gy0 := gradients(g0)
-	g1w := warpPlane(g1, u, v)
-	gx1, gy1 := gradients(g1w)
+	g1w := warpPlane(sc, g1, u, v)
+	gx1, gy1 := gradients(sc, g1w)
+	// Every plane made here goes back to sc at the end.
+	var made []*plane
+	defer func() { sc.putPlanes(made...) }()
+	made = append(made, g1w, gx1, gy1)
 	withGrad := func(a0, a1w *plane, weight float32) chanSrc {
 		c := chanSrc{a0: a0, a1w: a1w, weight: weight}
-		c.gx0, c.gy0 = gradients(a0)
-		c.gx1, c.gy1 = gradients(a1w)
+		c.gx0, c.gy0 = gradients(sc, a0)
+		c.gx1, c.gy1 = gradients(sc, a1w)
+		made = append(made, c.gx0, c.gy0, c.gx1, c.gy1)
 		return c
 	}
 	var srcs []chanSrc
@@ -76,7 +78,9 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane
 			srcs = append(srcs, chanSrc{g0, g1w, gx0, gy0, gx1, gy1, p.delta})
 		} else {
 			for c := range col0 {
-				srcs = append(srcs, withGrad(col0[c], warpPlane(col1[c], u, v), p.delta/float32(len(col0))))
+				a1w := warpPlane(sc, col1[c], u, v)
+				made = append(made, a1w)
+				srcs = append(srcs, withGrad(col0[c], a1w, p.delta/float32(len(col0))))
 			}
 		}
 	}
@@ -97,56 +101,92 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane
 	}
 	diffs := make([]*plane, len(srcs))
 	for k, sp := range srcs {
-		d := newPlane(w, h)
+		d := sc.plane(w, h)
+		made = append(made, d)
 		parallelRows(h, 16, func(lo, hi int) {
 			for i := lo * w; i < hi*w; i++ {
 				d.p[i] = sp.a1w.p[i] - sp.a0.p[i]
 			}
 		})
 		if k < nBright && offsetRadius > 0 {
-			m := boxMean(d, offsetRadius)
+			m := boxMean(sc, d, offsetRadius)
 			parallelRows(h, 16, func(lo, hi int) {
 				for i := lo * w; i < hi*w; i++ {
 					d.p[i] -= m.p[i]
 				}
 			})
+			sc.putPlanes(m)
 		}
 		diffs[k] = d
 	}
 	K := len(srcs)
 	cw := make([]float32, K)
-	dat := make([]float32, n*3*K)
+	// The solver's red-black layout (see below).
+	hw := (w + 3) / 2
+	rbn := hw * (h + 2)
+	// Linearised constancy terms in that layout: dat[c] holds, for the
+	// pixels of colour c, 3K arrays of rbn entries, ix, iy and iz of
+	// channel k in arrays 3k, 3k+1 and 3k+2, normalised by the gradient
+	// magnitude, so that residual = iz + ix*du + iy*dv; zero where the
+	// flow leaves the image.
+	datAll := sc.get(2 * 3 * K * rbn)
+	defer sc.put(datAll)
+	dat := [2][]float32{datAll[:3*K*rbn], datAll[3*K*rbn:]}
 	for k, sp := range srcs {
 		cw[k] = sp.weight
 		diff := diffs[k]
 		parallelRows(h, 16, func(lo, hi int) {
-			for i := lo * w; i < hi*w; i++ {
-				if !inside[i] {
-					continue
+			for y := lo; y < hi; y++ {
+				Y := y + 1
+				for x := 0; x < w; x++ {
+					i := y*w + x
+					X := x + 1
+					d := dat[(X+Y)&1]
+					j := 3*k*rbn + Y*hw + X>>1
+					if !inside[i] {
+						d[j], d[j+rbn], d[j+2*rbn] = 0, 0, 0
+						continue
+					}
+					ix := 0.5 * (sp.gx0.p[i] + sp.gx1.p[i])
+					iy := 0.5 * (sp.gy0.p[i] + sp.gy1.p[i])
+					iz := diff.p[i]
+					s := float32(1 / math.Sqrt(float64(ix*ix+iy*iy+varZeta2)))
+					d[j], d[j+rbn], d[j+2*rbn] = ix*s, iy*s, iz*s
 				}
-				ix := 0.5 * (sp.gx0.p[i] + sp.gx1.p[i])
-				iy := 0.5 * (sp.gy0.p[i] + sp.gy1.p[i])
-				iz := diff.p[i]
-				s := float32(1 / math.Sqrt(float64(ix*ix+iy*iy+varZeta2)))
-				d := dat[(i*K+k)*3:][:3]
-				d[0], d[1], d[2] = ix*s, iy*s, iz*s
 			}
 		})
 	}
 
-	// The solver works on arrays with a one-pixel border (stride pw), so
-	// that neighbour access needs no bounds logic: edges to the border have
-	// weight zero and the border increments stay zero. duv interleaves the
-	// increments (du, dv); coef holds per pixel the 9 coefficients of its two
-	// equations: c1, c2 (constant parts), a12, inv1, inv2 (inverse
-	// diagonals) and the weights of its left, right, up and down edges.
-	pw := w + 2
-	pn := pw * (h + 2)
-	duv := make([]float32, 2*pn)
-	coef := make([]float32, 9*pn)
-	psi := make([]float32, n)
+	// The solver works on arrays with a one-pixel border, so that neighbour
+	// access needs no bounds logic: edges to the border have weight zero
+	// and the border increments stay zero. Pixel (x, y) is (X, Y) = (x+1,
+	// y+1) there, and the arrays are split by colour (X+Y)&1 of the
+	// red-black ordering, each row of a colour holding its pixels in
+	// entries X>>1 of hw, so that a half-sweep of SOR streams through its
+	// colour's data only. Every array has rbn entries: duv[c] holds the
+	// increments du then dv of colour c; coef[c] holds the 9 coefficients
+	// of the pixels' two equations, one array after the other: c1, c2
+	// (constant parts), a12, inv1, inv2 (inverse diagonals) and the
+	// weights of their left, right, up and down edges.
+	duvAll := sc.zeros(4 * rbn)
+	coefAll := sc.get(18 * rbn)
+	defer sc.put(duvAll, coefAll)
+	duv := [2][]float32{duvAll[:2*rbn], duvAll[2*rbn:]}
+	coef := [2][]float32{coefAll[:9*rbn], coefAll[9*rbn:]}
+	du := [2][]float32{duv[0][:rbn], duv[1][:rbn]}
+	dv := [2][]float32{duv[0][rbn:], duv[1][rbn:]}
+	// field returns row Y of coefficient f of both colours.
+	field := func(f, Y int) [2][]float32 {
+		o := f*rbn + Y*hw
+		return [2][]float32{coef[0][o:][:hw], coef[1][o:][:hw]}
+	}
+	// row returns row Y of both colours of a.
+	row := func(a [2][]float32, Y int) [2][]float32 {
+		return [2][]float32{a[0][Y*hw:][:hw], a[1][Y*hw:][:hw]}
+	}
 	// Optional image-edge-aware smoothness: alpha * 1/(1 + |grad A|^2/edge^2).
-	alpha := make([]float32, n)
+	alpha := sc.get(n)
+	defer sc.put(alpha)
 	{
 		ex, ey := gx0, gy0
 		inv := float32(0)
@@ -159,6 +199,26 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane
 			}
 		})
 	}
+	// aux[c] holds u, v, the robust smoothness weights psi and alpha of
+	// the pixels of colour c in the same layout, one array after the
+	// other; its border entries are never read.
+	auxAll := sc.get(8 * rbn)
+	defer sc.put(auxAll)
+	aux := [2][]float32{auxAll[:4*rbn], auxAll[4*rbn:]}
+	parallelRows(h, 16, func(lo, hi int) {
+		for y := lo; y < hi; y++ {
+			Y := y + 1
+			for x := 0; x < w; x++ {
+				X := x + 1
+				a, j, i := aux[(X+Y)&1], Y*hw+X>>1, y*w+x
+				a[j], a[rbn+j], a[3*rbn+j] = u.p[i], v.p[i], alpha[i]
+			}
+		}
+	})
+	// psiRow returns row Y of psi of both colours.
+	psiRow := func(Y int) [2][]float32 {
+		return [2][]float32{aux[0][2*rbn+Y*hw:][:hw], aux[1][2*rbn+Y*hw:][:hw]}
+	}
 
 	for fp := 0; fp < p.fixedIters; fp++ {
 		if ctx.Err() != nil {
@@ -169,36 +229,55 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane
 		// per pixel (forward differences).
 		parallelRows(h, 16, func(lo, hi int) {
 			for y := lo; y < hi; y++ {
-				for x := 0; x < w; x++ {
-					i := y*w + x
-					j := (y+1)*pw + x + 1
-					var s11, s12, s22, t1, t2 float32
-					d1, d2 := duv[2*j], duv[2*j+1]
-					dd := dat[i*K*3:][:K*3]
-					for k, wk := range cw {
-						ix, iy, iz := dd[3*k], dd[3*k+1], dd[3*k+2]
-						r := iz + ix*d1 + iy*d2
-						ps := wk / float32(math.Sqrt(float64(r*r+varEps2)))
-						s11 += ps * ix * ix
-						s12 += ps * ix * iy
-						s22 += ps * iy * iy
-						t1 += ps * ix * iz
-						t2 += ps * iy * iz
-					}
-					cf := coef[9*j:][:5]
-					cf[0], cf[1], cf[2], cf[3], cf[4] = s11, s22, t1, t2, s12
-
-					cu, cv := u.p[i]+d1, v.p[i]+d2
-					var ux, vx, uy, vy float32
-					if x+1 < w {
-						ux = u.p[i+1] + duv[2*j+2] - cu
-						vx = v.p[i+1] + duv[2*j+3] - cv
-					}
+				Y := y + 1
+				for c := range 2 {
+					dataRow(Y, c, w, hw, rbn, duv[c], dat[c], coef[c], cw)
+				}
+				// This row and the next one (if any) of u, v and of both
+				// colours of the increments.
+				ur, vr, ar := u.p[y*w:][:w], v.p[y*w:][:w], alpha[y*w:][:w]
+				var ud, vd []float32
+				var dud, dvd [2][]float32
+				if y+1 < h {
+					ud, vd = u.p[(y+1)*w:][:w], v.p[(y+1)*w:][:w]
+					dud, dvd = row(du, Y+1), row(dv, Y+1)
+				}
+				dur, dvr := row(du, Y), row(dv, Y)
+				psr := psiRow(Y)
+				// One colour after the other; on rows with a row below, a
+				// SIMD kernel may do the pixels x in [skipLo, skipHi) that
+				// have a right neighbour.
+				for x0 := range 2 {
+					c := (x0 + 1 + Y) & 1
+					skipLo, skipHi := w, w
 					if y+1 < h {
-						uy = u.p[i+w] + duv[2*(j+pw)] - cu
-						vy = v.p[i+w] + duv[2*(j+pw)+1] - cv
+						if m := psiSIMD(duv[c], duv[c^1], aux[c], aux[c^1], Y, (c+Y)&1, w, hw, rbn); m > 0 {
+							skipLo, skipHi = x0, x0+2*m
+						}
 					}
-					psi[i] = alpha[i] / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
+					for x := x0; x < w; x += 2 {
+						if x == skipLo {
+							x = skipHi - 2
+							continue
+						}
+						X := x + 1
+						j := X >> 1
+						d1, d2 := dur[c][j], dvr[c][j]
+						cu, cv := ur[x]+d1, vr[x]+d2
+						var ux, vx, uy, vy float32
+						if x+1 < w {
+							// (X+1, Y) has the other colour, at entry (X+1)>>1.
+							jr := (X + 1) >> 1
+							ux = ur[x+1] + dur[c^1][jr] - cu
+							vx = vr[x+1] + dvr[c^1][jr] - cv
+						}
+						if y+1 < h {
+							// (X, Y+1) has the other colour, at entry X>>1.
+							uy = ud[x] + dud[c^1][j] - cu
+							vy = vd[x] + dvd[c^1][j] - cv
+						}
+						psr[c][j] = ar[x] / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
+					}
 				}
 			}
 		})
@@ -206,44 +285,79 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane
 		// fixed-point step.
 		parallelRows(h, 16, func(lo, hi int) {
 			for y := lo; y < hi; y++ {
-				for x := 0; x < w; x++ {
-					i := y*w + x
-					j := (y+1)*pw + x + 1
-					pc := psi[i]
-					cu, cv := u.p[i], v.p[i]
-					var el, er, eu, ed, su, sv float32
-					if x > 0 {
-						el = 0.5 * (psi[i-1] + pc)
-						su += el * (u.p[i-1] - cu)
-						sv += el * (v.p[i-1] - cv)
+				Y := y + 1
+				ur, vr, pr := u.p[y*w:][:w], v.p[y*w:][:w], psiRow(Y)
+				var uu, vu, ud, vd []float32 // the rows above and below
+				var pu, pd [2][]float32
+				if y > 0 {
+					uu, vu, pu = u.p[(y-1)*w:][:w], v.p[(y-1)*w:][:w], psiRow(Y-1)
+				}
+				if y+1 < h {
+					ud, vd, pd = u.p[(y+1)*w:][:w], v.p[(y+1)*w:][:w], psiRow(Y+1)
+				}
+				var cr [9][2][]float32
+				for f := range cr {
+					cr[f] = field(f, Y)
+				}
+				// One colour after the other, so that the writes go to
+				// the nine coefficient arrays of one colour at a time. On
+				// rows with neighbours above and below, a SIMD kernel may
+				// do the pixels x in [skipLo, skipHi) that are not on the
+				// border.
+				for x0 := range 2 {
+					c := (x0 + 1 + Y) & 1
+					skipLo, skipHi := w, w
+					if y > 0 && y+1 < h {
+						q := (c + Y) & 1
+						if m := edgesSIMD(aux[c], aux[c^1], coef[c], Y, q, w, hw, rbn); m > 0 {
+							skipLo, skipHi = q+1, q+1+2*m
+						}
 					}
-					if x+1 < w {
-						er = 0.5 * (pc + psi[i+1])
-						su += er * (u.p[i+1] - cu)
-						sv += er * (v.p[i+1] - cv)
+					for x := x0; x < w; x += 2 {
+						if x == skipLo {
+							x = skipHi - 2
+							continue
+						}
+						X := x + 1
+						j := X >> 1
+						// The neighbours have the other colour, at entries
+						// (X-1)>>1 and (X+1)>>1 on this row and X>>1 above
+						// and below.
+						pc := pr[c][j]
+						cu, cv := ur[x], vr[x]
+						var el, er, eu, ed, su, sv float32
+						if x > 0 {
+							el = 0.5 * (pr[c^1][(X-1)>>1] + pc)
+							su += el * (ur[x-1] - cu)
+							sv += el * (vr[x-1] - cv)
+						}
+						if x+1 < w {
+							er = 0.5 * (pc + pr[c^1][(X+1)>>1])
+							su += er * (ur[x+1] - cu)
+							sv += er * (vr[x+1] - cv)
+						}
+						if y > 0 {
+							eu = 0.5 * (pu[c^1][j] + pc)
+							su += eu * (uu[x] - cu)
+							sv += eu * (vu[x] - cv)
+						}
+						if y+1 < h {
+							ed = 0.5 * (pc + pd[c^1][j])
+							su += ed * (ud[x] - cu)
+							sv += ed * (vd[x] - cv)
+						}
+						ws := el + er + eu + ed
+						a11, a22, b1, b2, a12 := cr[0][c][j], cr[1][c][j], cr[2][c][j], cr[3][c][j], cr[4][c][j]
+						var inv1, inv2 float32
+						if d := a11 + ws; d > 1e-20 {
+							inv1 = 1 / d
+						}
+						if d := a22 + ws; d > 1e-20 {
+							inv2 = 1 / d
+						}
+						cr[0][c][j], cr[1][c][j], cr[2][c][j], cr[3][c][j], cr[4][c][j] = su-b1, sv-b2, a12, inv1, inv2
+						cr[5][c][j], cr[6][c][j], cr[7][c][j], cr[8][c][j] = el, er, eu, ed
 					}
-					if y > 0 {
-						eu = 0.5 * (psi[i-w] + pc)
-						su += eu * (u.p[i-w] - cu)
-						sv += eu * (v.p[i-w] - cv)
-					}
-					if y+1 < h {
-						ed = 0.5 * (pc + psi[i+w])
-						su += ed * (u.p[i+w] - cu)
-						sv += ed * (v.p[i+w] - cv)
-					}
-					ws := el + er + eu + ed
-					cf := coef[9*j:][:9]
-					a11, a22, b1, b2, a12 := cf[0], cf[1], cf[2], cf[3], cf[4]
-					var inv1, inv2 float32
-					if d := a11 + ws; d > 1e-20 {
-						inv1 = 1 / d
-					}
-					if d := a22 + ws; d > 1e-20 {
-						inv2 = 1 / d
-					}
-					cf[0], cf[1], cf[2], cf[3], cf[4] = su-b1, sv-b2, a12, inv1, inv2
-					cf[5], cf[6], cf[7], cf[8] = el, er, eu, ed
 				}
 			}
 		})
@@ -251,7 +365,7 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane
 			for color := 0; color < 2; color++ {
 				parallelRows(h, 16, func(lo, hi int) {
 					for y := lo; y < hi; y++ {
-						sorRow(y, (y+color)&1, w, pw, duv, coef, p.omega)
+						sorRow(y+1, color, w, hw, rbn, duv[color], duv[color^1], coef[color], p.omega)
 					}
 				})
 			}
@@ -259,41 +373,105 @@ func refine(ctx context.Context, col0, col1 []*plane, g0, g1 *plane, u, v *plane
 	}
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
+			Y := y + 1
 			for x := 0; x < w; x++ {
-				j := (y+1)*pw + x + 1
-				u.p[y*w+x] += duv[2*j]
-				v.p[y*w+x] += duv[2*j+1]
+				X := x + 1
+				c, j := (X+Y)&1, Y*hw+X>>1
+				u.p[y*w+x] += du[c][j]
+				v.p[y*w+x] += dv[c][j]
 			}
 		}
 	})
 }
 
-// sorRow performs over-relaxed Gauss–Seidel updates of the increments on
-// the pixels x0, x0+2, ... of row y (layout as in refine).
-func sorRow(y, x0, w, pw int, duv, coef []float32, omega float32) {
-	base := (y + 1) * pw
-	for j := base + 1 + x0; j < base+1+w; j += 2 {
-		cf := (*[9]float32)(coef[9*j:])
-		l := (*[2]float32)(duv[2*(j-1):])
-		r := (*[2]float32)(duv[2*(j+1):])
-		up := (*[2]float32)(duv[2*(j-pw):])
-		dn := (*[2]float32)(duv[2*(j+pw):])
-		c := (*[2]float32)(duv[2*j:])
-		el, er, eu, ed := cf[5], cf[6], cf[7], cf[8]
-		su := el*l[0] + er*r[0] + eu*up[0] + ed*dn[0]
-		sv := el*l[1] + er*r[1] + eu*up[1] + ed*dn[1]
-		d := c[0]
-		d += omega * ((cf[0]+su-cf[2]*c[1])*cf[3] - d)
-		c[0] = d
-		e := c[1]
-		c[1] = e + omega*((cf[1]+sv-cf[2]*d)*cf[4]-e)
+// dataRow computes the data term of the pixels of colour c on padded row
+// Y (layout as in refine): their robust weights and normal equations,
+// stored as coefficients 0..4 (a11, a22, b1, b2, a12) in coef. duv holds
+// the increments (du, then dv plane entries later) of colour c, dat the
+// linearised constancy terms of colour c, cw the channels' weights.
+func dataRow(Y, c, w, hw, plane int, duv, dat, coef, cw []float32) {
+	q := (c + Y) & 1
+	k0 := Y*hw + 1 - q
+	n := (w-q)>>1 + q
+	m := dataRowSIMD(duv, dat, coef, cw, k0, n, plane)
+	dataRowGo(duv, dat, coef, cw, k0+m, n-m, plane)
+}
+
+// dataRowGo computes the data term of the n entries from k0 on (see
+// dataRow).
+func dataRowGo(duv, dat, coef, cw []float32, k0, n, plane int) {
+	d1s := duv[k0:][:n]
+	d2s := duv[plane+k0:][:n]
+	var out [5][]float32
+	for f := range out {
+		out[f] = coef[f*plane+k0:][:n]
+	}
+	for m := range d1s {
+		d1, d2 := d1s[m], d2s[m]
+		var s11, s12, s22, t1, t2 float32
+		for k, wk := range cw {
+			o := 3*k*plane + k0 + m
+			ix, iy, iz := dat[o], dat[o+plane], dat[o+2*plane]
+			r := iz + ix*d1 + iy*d2
+			ps := wk / float32(math.Sqrt(float64(r*r+varEps2)))
+			s11 += ps * ix * ix
+			s12 += ps * ix * iy
+			s22 += ps * iy * iy
+			t1 += ps * ix * iz
+			t2 += ps * iy * iz
+		}
+		out[0][m], out[1][m], out[2][m], out[3][m], out[4][m] = s11, s22, t1, t2, s12
 	}
 }
 
-// warpPlane samples src at (x+u, y+v) bilinearly with clamped borders.
-func warpPlane(src, u, v *plane) *plane {
+// sorRow performs over-relaxed Gauss–Seidel updates of the increments of
+// the pixels of colour c on padded row Y (layout as in refine): cur holds
+// the increments (du, then dv plane entries later) of colour c, oth those
+// of the other colour, coef the 9 coefficient arrays of colour c.
+func sorRow(Y, c, w, hw, plane int, cur, oth, coef []float32, omega float32) {
+	// The pixels of colour c on row Y are X = q, q+2, ..., at entries
+	// X>>1; their left and right neighbours are at entries X>>1 - 1 + q
+	// and X>>1 + q of the other colour, the ones above and below at X>>1
+	// of the rows above and below.
+	q := (c + Y) & 1
+	k0 := Y*hw + 1 - q
+	n := (w-q)>>1 + q
+	m := sorRowSIMD(cur, oth, coef, k0, n, q, hw, plane, omega)
+	sorRowGo(cur, oth, coef, k0+m, n-m, q, hw, plane, omega)
+}
+
+// sorRowGo updates the n entries from k0 on of cur (see sorRow).
+func sorRowGo(cur, oth, coef []float32, k0, n, q, hw, plane int, omega float32) {
+	cu := cur[k0:][:n]
+	cv := cur[plane+k0:][:n]
+	lu := oth[k0-1+q:][:n+1]
+	lv := oth[plane+k0-1+q:][:n+1]
+	uu := oth[k0-hw:][:n]
+	uv := oth[plane+k0-hw:][:n]
+	du := oth[k0+hw:][:n]
+	dv := oth[plane+k0+hw:][:n]
+	var cf [9][]float32
+	for f := range cf {
+		cf[f] = coef[f*plane+k0:][:n]
+	}
+	c0, c1, c2, c3, c4 := cf[0], cf[1], cf[2], cf[3], cf[4]
+	el, er, eu, ed := cf[5], cf[6], cf[7], cf[8]
+	for m := range cu {
+		su := el[m]*lu[m] + er[m]*lu[m+1] + eu[m]*uu[m] + ed[m]*du[m]
+		sv := el[m]*lv[m] + er[m]*lv[m+1] + eu[m]*uv[m] + ed[m]*dv[m]
+		d := cu[m]
+		d += omega * ((c0[m]+su-c2[m]*cv[m])*c3[m] - d)
+		cu[m] = d
+		e := cv[m]
+		cv[m] = e + omega*((c1[m]+sv-c2[m]*d)*c4[m]-e)
+	}
+}
+
+// warpPlane samples src at (x+u, y+v) bilinearly with clamped borders,
+// into a plane from sc.
+func warpPlane(sc *scratch, src, u, v *plane) *plane {
 	w, h := u.w, u.h
-	out := newPlane(w, h)
+	out := sc.plane(w, h)
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
 			for x := 0; x < w; x++ {
@@ -317,9 +495,11 @@ const offsetRadius = 16
 // pixel (the window shrinks at the borders). Running sums are kept in
 // float64 along rows, then down columns in blocks of columns, so every
 // value is summed in the same order whatever the split between goroutines.
-func boxMean(src *plane, r int) *plane {
+// The result is in a plane from sc.
+func boxMean(sc *scratch, src *plane, r int) *plane {
 	w, h := src.w, src.h
-	tmp := newPlane(w, h)
+	tmp := sc.plane(w, h)
+	defer sc.putPlanes(tmp)
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
 			row := src.p[y*w : (y+1)*w]
@@ -339,7 +519,7 @@ func boxMean(src *plane, r int) *plane {
 			}
 		}
 	})
-	dst := newPlane(w, h)
+	dst := sc.plane(w, h)
 	const block = 64
 	parallelRows((w+block-1)/block, 1, func(lo, hi int) {
 		x0, x1 := lo*block, min(hi*block, w)

@@ -1,0 +1,31 @@
+//go:build !amd64 || purego
+
+package flow
+
+// hasAVX2 is false: there are no SIMD kernels in this build.
+var hasAVX2 = false
+
+// sorRowSIMD updates nothing without SIMD kernels; see simd_amd64.go.
+func sorRowSIMD(cur, oth, coef []float32, k0, n, q, hw, plane int, omega float32) int {
+	return 0
+}
+
+// dataRowSIMD computes nothing without SIMD kernels; see simd_amd64.go.
+func dataRowSIMD(duv, dat, coef, cw []float32, k0, n, plane int) int {
+	return 0
+}
+
+// edgesSIMD computes nothing without SIMD kernels; see simd_amd64.go.
+func edgesSIMD(cur, oth, coef []float32, Y, q, w, hw, plane int) int {
+	return 0
+}
+
+// psiSIMD computes nothing without SIMD kernels; see simd_amd64.go.
+func psiSIMD(duvC, duvO, auxC, auxO []float32, Y, q, w, hw, plane int) int {
+	return 0
+}
+
+// weightsSIMD computes nothing without SIMD kernels; see simd_amd64.go.
+func weightsSIMD(out, res []float32, m, conf float32) int {
+	return 0
+}
