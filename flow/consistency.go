@@ -123,29 +123,8 @@ func boundaryAt(f *Field, x, y int) bool {
 // sampleClamp2 is (a.sampleClamp(x, y), b.sampleClamp(x, y)) for two planes
 // of the same size, with the coordinates worked out once.
 func sampleClamp2(a, b *plane, x, y float32) (float32, float32) {
-	w, h := a.w, a.h
-	if !(x >= 0) { // also catches NaN
-		x = 0
-	} else if x > float32(w-1) {
-		x = float32(w - 1)
-	}
-	if !(y >= 0) {
-		y = 0
-	} else if y > float32(h-1) {
-		y = float32(h - 1)
-	}
-	x0 := int(x)
-	y0 := int(y)
-	fx := x - float32(x0)
-	fy := y - float32(y0)
-	x1 := x0 + 1
-	if x1 >= w {
-		x1 = w - 1
-	}
-	y1 := y0 + 1
-	if y1 >= h {
-		y1 = h - 1
-	}
+	w := a.w
+	x0, x1, y0, y1, fx, fy := bilinearClamp(w, a.h, x, y)
 	a0, a1 := a.p[y0*w:], a.p[y1*w:]
 	b0, b1 := b.p[y0*w:], b.p[y1*w:]
 	p := a0[x0] + fx*(a0[x1]-a0[x0])

@@ -128,7 +128,18 @@ func gradients(sc *scratch, src *plane) (gx, gy *plane) {
 
 // sampleClamp samples a plane bilinearly at (x, y) with clamped borders.
 func (pl *plane) sampleClamp(x, y float32) float32 {
-	w, h := pl.w, pl.h
+	x0, x1, y0, y1, fx, fy := bilinearClamp(pl.w, pl.h, x, y)
+	r0 := pl.p[y0*pl.w:]
+	r1 := pl.p[y1*pl.w:]
+	a := r0[x0] + fx*(r0[x1]-r0[x0])
+	b := r1[x0] + fx*(r1[x1]-r1[x0])
+	return a + fy*(b-a)
+}
+
+// bilinearClamp clamps (x, y) to a w×h plane (NaN to 0) and returns the
+// columns x0, x1 and rows y0, y1 of its four bilinear neighbours (clamped)
+// and the weights fx, fy of x1 and y1.
+func bilinearClamp(w, h int, x, y float32) (x0, x1, y0, y1 int, fx, fy float32) {
 	if !(x >= 0) { // also catches NaN
 		x = 0
 	} else if x > float32(w-1) {
@@ -139,23 +150,10 @@ func (pl *plane) sampleClamp(x, y float32) float32 {
 	} else if y > float32(h-1) {
 		y = float32(h - 1)
 	}
-	x0 := int(x)
-	y0 := int(y)
-	fx := x - float32(x0)
-	fy := y - float32(y0)
-	x1 := x0 + 1
-	if x1 >= w {
-		x1 = w - 1
-	}
-	y1 := y0 + 1
-	if y1 >= h {
-		y1 = h - 1
-	}
-	r0 := pl.p[y0*w:]
-	r1 := pl.p[y1*w:]
-	a := r0[x0] + fx*(r0[x1]-r0[x0])
-	b := r1[x0] + fx*(r1[x1]-r1[x0])
-	return a + fy*(b-a)
+	x0, y0 = int(x), int(y)
+	fx, fy = x-float32(x0), y-float32(y0)
+	x1, y1 = min(x0+1, w-1), min(y0+1, h-1)
+	return
 }
 
 // upsampleFlow doubles the resolution of a flow field from the coarser level
