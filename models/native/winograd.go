@@ -175,33 +175,18 @@ func (c *conv2d) winoInput(g convGeom, x []float32, ty, tx0, tx1 int, v, tmp []f
 	cin, tr := c.cin, c.wino.tr
 	t := tx1 - tx0
 	iy0 := 2*ty - g.pt
-	rowIn := iy0 >= 0 && iy0+4 <= g.h
 	for tx := tx0; tx < tx1; {
 		ix0 := 2*tx - g.pl
-		if rowIn && ix0 >= 0 && ix0+4 <= g.w {
-			run := 1
-			for tx+run < tx1 && 2*(tx+run)-g.pl+4 <= g.w {
-				run++
-			}
+		if run := insideRun(tx, tx1, iy0, ix0, 4, g.h, g.w); run > 0 {
 			tr.in(x[(iy0*g.w+ix0)*cin:], g.w*cin, cin, v[(tx-tx0)*cin:], t*cin, run)
 			tx += run
 			continue
 		}
 		patch := tmp[:16*cin]
 		clear(patch)
-		for r := 0; r < 4; r++ {
-			iy := iy0 + r
-			if iy < 0 || iy >= g.h {
-				continue
-			}
-			for q := 0; q < 4; q++ {
-				ix := ix0 + q
-				if ix < 0 || ix >= g.w {
-					continue
-				}
-				copy(patch[(4*r+q)*cin:(4*r+q+1)*cin], x[(iy*g.w+ix)*cin:])
-			}
-		}
+		forPatch(iy0, ix0, 4, g.h, g.w, func(k, pix int) {
+			copy(patch[k*cin:(k+1)*cin], x[pix*cin:])
+		})
 		tr.in(patch, 4*cin, cin, v[(tx-tx0)*cin:], t*cin, 1)
 		tx++
 	}
@@ -215,25 +200,18 @@ func (c *conv2d) winoOutput(g convGeom, m []float32, t, ty, tx0, tx1 int, y, tmp
 		bias = c.wino.zeros
 	}
 	oy0 := 2 * ty
-	rowFull := oy0+2 <= g.ho
 	for tx := tx0; tx < tx1; {
 		ox0 := 2 * tx
-		if rowFull && ox0+2 <= g.wo {
-			run := 1
-			for tx+run < tx1 && 2*(tx+run)+2 <= g.wo {
-				run++
-			}
+		if run := insideRun(tx, tx1, oy0, ox0, 2, g.ho, g.wo); run > 0 {
 			tr.out(m[(tx-tx0)*cout:], t*cout, cout, y[(oy0*g.wo+ox0)*cout:], g.wo*cout, bias, c.relu, run)
 			tx += run
 			continue
 		}
 		tile := tmp[:4*cout]
 		tr.out(m[(tx-tx0)*cout:], t*cout, cout, tile, 2*cout, bias, c.relu, 1)
-		for r := 0; r < 2 && oy0+r < g.ho; r++ {
-			for q := 0; q < 2 && ox0+q < g.wo; q++ {
-				copy(y[((oy0+r)*g.wo+ox0+q)*cout:((oy0+r)*g.wo+ox0+q+1)*cout], tile[(2*r+q)*cout:])
-			}
-		}
+		forPatch(oy0, ox0, 2, g.ho, g.wo, func(k, pix int) {
+			copy(y[pix*cout:(pix+1)*cout], tile[k*cout:])
+		})
 		tx++
 	}
 }
@@ -274,14 +252,9 @@ func (c *conv2d) winoGradOutput(g convGeom, dy, y []float32, ty, tx0, tx1 int, m
 	cout, tr := c.cout, c.wino.tr
 	t := tx1 - tx0
 	oy0 := 2 * ty
-	rowFull := oy0+2 <= g.ho
 	for tx := tx0; tx < tx1; {
 		ox0 := 2 * tx
-		if rowFull && ox0+2 <= g.wo {
-			run := 1
-			for tx+run < tx1 && 2*(tx+run)+2 <= g.wo {
-				run++
-			}
+		if run := insideRun(tx, tx1, oy0, ox0, 2, g.ho, g.wo); run > 0 {
 			at := (oy0*g.wo + ox0) * cout
 			var ys []float32
 			if y != nil {
@@ -293,16 +266,13 @@ func (c *conv2d) winoGradOutput(g convGeom, dy, y []float32, ty, tx0, tx1 int, m
 		}
 		tile := tmp[:4*cout]
 		clear(tile)
-		for r := 0; r < 2 && oy0+r < g.ho; r++ {
-			for q := 0; q < 2 && ox0+q < g.wo; q++ {
-				at := ((oy0+r)*g.wo + ox0 + q) * cout
-				d := tile[(2*r+q)*cout : (2*r+q+1)*cout]
-				copy(d, dy[at:])
-				if y != nil {
-					vec.MaskNonPositive(d, y[at:])
-				}
+		forPatch(oy0, ox0, 2, g.ho, g.wo, func(k, pix int) {
+			d := tile[k*cout : (k+1)*cout]
+			copy(d, dy[pix*cout:])
+			if y != nil {
+				vec.MaskNonPositive(d, y[pix*cout:])
 			}
-		}
+		})
 		tr.dy(tile, nil, 2*cout, cout, m[(tx-tx0)*cout:], t*cout, 1)
 		tx++
 	}
@@ -313,14 +283,9 @@ func (c *conv2d) winoGradOutput(g convGeom, dy, y []float32, ty, tx0, tx1 int, m
 func (c *conv2d) winoGradInput(g convGeom, v []float32, t, ty, tx0, tx1 int, dx, tmp []float32) {
 	cin, tr := c.cin, c.wino.tr
 	iy0 := 2*ty - g.pt
-	rowIn := iy0 >= 0 && iy0+4 <= g.h
 	for tx := tx0; tx < tx1; {
 		ix0 := 2*tx - g.pl
-		if rowIn && ix0 >= 0 && ix0+4 <= g.w {
-			run := 1
-			for tx+run < tx1 && 2*(tx+run)-g.pl+4 <= g.w {
-				run++
-			}
+		if run := insideRun(tx, tx1, iy0, ix0, 4, g.h, g.w); run > 0 {
 			tr.dx(v[(tx-tx0)*cin:], t*cin, cin, dx[(iy0*g.w+ix0)*cin:], g.w*cin, run)
 			tx += run
 			continue
@@ -328,20 +293,42 @@ func (c *conv2d) winoGradInput(g convGeom, v []float32, t, ty, tx0, tx1 int, dx,
 		patch := tmp[:16*cin]
 		clear(patch)
 		tr.dx(v[(tx-tx0)*cin:], t*cin, cin, patch, 4*cin, 1)
-		for r := 0; r < 4; r++ {
-			iy := iy0 + r
-			if iy < 0 || iy >= g.h {
-				continue
-			}
-			for q := 0; q < 4; q++ {
-				ix := ix0 + q
-				if ix < 0 || ix >= g.w {
-					continue
-				}
-				vec.Add(dx[(iy*g.w+ix)*cin:(iy*g.w+ix+1)*cin], patch[(4*r+q)*cin:])
+		forPatch(iy0, ix0, 4, g.h, g.w, func(k, pix int) {
+			vec.Add(dx[pix*cin:(pix+1)*cin], patch[k*cin:])
+		})
+		tx++
+	}
+}
+
+// insideRun returns how many consecutive tiles, from tile tx up to tx1,
+// lie wholly inside an h×w map, for tiles of size×size pixels at row y0
+// whose tile tx starts at column x0 (tile tx+k at x0+2k); 0 when tile tx
+// does not.
+func insideRun(tx, tx1, y0, x0, size, h, w int) int {
+	if y0 < 0 || y0+size > h || x0 < 0 {
+		return 0
+	}
+	run := 0
+	for tx+run < tx1 && x0+2*run+size <= w {
+		run++
+	}
+	return run
+}
+
+// forPatch calls fn(k, pix) for the pixels of the size×size patch at (y0,
+// x0) that lie inside an h×w map, row by row: k = r*size+q is the position
+// in the patch and pix the pixel's index in the map.
+func forPatch(y0, x0, size, h, w int, fn func(k, pix int)) {
+	for r := 0; r < size; r++ {
+		y := y0 + r
+		if y < 0 || y >= h {
+			continue
+		}
+		for q := 0; q < size; q++ {
+			if x := x0 + q; x >= 0 && x < w {
+				fn(r*size+q, y*w+x)
 			}
 		}
-		tx++
 	}
 }
 
