@@ -583,11 +583,11 @@ func BenchmarkCompute720p(b *testing.B) {
 	}
 }
 
-// BenchmarkVideo720p times, on a synthetic 1280x720 RGB pair, what the
+// BenchmarkVideoPair720p times, on a synthetic 1280x720 RGB pair, what the
 // video pipeline does per frame with the flow package: ComputeBidirectional
 // with Medium, Consistency of the two flows and a bicubic Warp of an RGB
 // layer.
-func BenchmarkVideo720p(b *testing.B) {
+func BenchmarkVideoPair720p(b *testing.B) {
 	const w, h = 1280, 720
 	fa, fb := translatedPair(w, h, 4.5, -2.25)
 	ctx := context.Background()
