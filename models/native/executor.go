@@ -65,6 +65,8 @@ type Executor struct {
 	// zeroed (only gradients, which accumulate, are cleared) on every
 	// call. It grows to the largest run so far; Close releases it.
 	arena []float32
+	// indices holds the runs' argmax records, reused like arena.
+	indices indexSlab
 }
 
 var _ models.Executor = (*Executor)(nil)
@@ -144,6 +146,7 @@ func (e *Executor) Close() error {
 	e.mu.Unlock()
 	e.runMu.Lock()
 	e.arena = nil
+	e.indices = indexSlab{}
 	e.runMu.Unlock()
 	return nil
 }
@@ -283,7 +286,7 @@ func (e *Executor) forward(ctx context.Context, p *plan, img *models.Image, keep
 		e.arena = nil // let the old arena go before allocating the new one
 		e.arena = make([]float32, m.size)
 	}
-	r := p.newRun(shapes, m, e.arena)
+	r := p.newRun(shapes, m, e.arena, &e.indices)
 	e.input(img, r.values[0])
 	if err := p.forward(ctx, r, keep); err != nil {
 		return nil, err

@@ -110,3 +110,34 @@ func TestArenaSmallerThanLiveSum(t *testing.T) {
 	}
 	t.Logf("arena %.1f MiB, all tensors %.1f MiB", float64(m.size)/(1<<18), float64(sum)/(1<<18))
 }
+
+// TestIndexSlabBuffersDoNotOverlap checks that the argmax buffers of one
+// run never share memory, also in the run where the slab grows, and that
+// the next run fits in one allocation.
+func TestIndexSlabBuffersDoNotOverlap(t *testing.T) {
+	var s indexSlab
+	for run, sizes := range [][]int{{5, 3}, {5, 3, 9, 2}, {4, 4, 4, 4, 4}, {5, 3, 9, 2}} {
+		s.reset()
+		var bufs [][]int32
+		for i, n := range sizes {
+			b := s.take(n)
+			if len(b) != n {
+				t.Fatalf("run %d: take(%d) gave %d values", run, n, len(b))
+			}
+			for j := range b {
+				b[j] = int32(100*i + j)
+			}
+			bufs = append(bufs, b)
+		}
+		for i, b := range bufs {
+			for j, v := range b {
+				if v != int32(100*i+j) {
+					t.Fatalf("run %d: buffer %d was overwritten by a later one", run, i)
+				}
+			}
+		}
+		if run == 3 && cap(s.buf) != 20 {
+			t.Fatalf("slab holds %d values after a run that needed 20, want one buffer of 20", cap(s.buf))
+		}
+	}
+}

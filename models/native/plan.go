@@ -61,6 +61,53 @@ type run struct {
 	grads  []*tensor
 	mem    *memPlan
 	arena  []float32
+	// indices holds what indexedOps record for backward (max pooling's
+	// argmax), reused across calls like arena.
+	indices *indexSlab
+}
+
+// indexedOp is an op whose forward records int32 indices for its backward
+// (max pooling's argmax) in a buffer the run provides, so that a gradient
+// call does not allocate and zero them anew.
+type indexedOp interface {
+	// indexCount is how many indices forward records for an output of
+	// the given shape.
+	indexCount(out []int) int
+	// forwardIndexed is forward with idx (indexCount values) as the
+	// record; it returns what backward receives as aux.
+	forwardIndexed(p *pool, in []*tensor, out *tensor, idx []int32) (aux any, err error)
+}
+
+// indexSlab hands out the int32 buffers of indexedOps for one run at a
+// time. Buffers handed out during a run stay valid until the next reset.
+type indexSlab struct {
+	buf  []int32
+	used int // values handed out since reset
+	need int // the most values one run has needed
+}
+
+// reset starts a run: the whole buffer, sized for the largest run so far,
+// is free again.
+func (s *indexSlab) reset() {
+	if cap(s.buf) < s.need {
+		s.buf = make([]int32, s.need)
+	}
+	s.used = 0
+}
+
+// take returns n values of the buffer (contents unspecified).
+func (s *indexSlab) take(n int) []int32 {
+	s.need = max(s.need, s.used+n)
+	if s.used+n > cap(s.buf) {
+		// Only the first run at a new size gets here: the buffers handed
+		// out so far keep the old array, the rest of the run uses a new one
+		// and the next reset allocates for the whole run.
+		s.buf = make([]int32, max(n, s.need-s.used))
+		s.used = 0
+	}
+	out := s.buf[s.used : s.used+n : s.used+n]
+	s.used += n
+	return out
 }
 
 // parseInput splits a NodeDef input reference.
@@ -332,8 +379,9 @@ func (p *plan) memPlan(shapes [][]int, gradient bool) *memPlan {
 // newRun prepares a run with the given slot shapes whose tensors live in
 // arena at the offsets of m; arena must hold at least m.size floats. The
 // input tensor (slot 0) is placed, not filled.
-func (p *plan) newRun(shapes [][]int, m *memPlan, arena []float32) *run {
-	r := &run{p: p, shapes: shapes, values: make([]*tensor, p.slots), aux: make([]any, p.slots), mem: m, arena: arena}
+func (p *plan) newRun(shapes [][]int, m *memPlan, arena []float32, indices *indexSlab) *run {
+	indices.reset()
+	r := &run{p: p, shapes: shapes, values: make([]*tensor, p.slots), aux: make([]any, p.slots), mem: m, arena: arena, indices: indices}
 	r.values[0] = r.tensorAt(0, m.value[0])
 	return r
 }
@@ -361,7 +409,13 @@ func (p *plan) forward(ctx context.Context, r *run, keep bool) error {
 		// Every op writes all of its output, so stale arena contents never
 		// show through.
 		out := r.tensorAt(s.out, r.mem.value[s.out])
-		aux, err := s.op.forward(p.pool, in, out)
+		var aux any
+		var err error
+		if io, ok := s.op.(indexedOp); ok {
+			aux, err = io.forwardIndexed(p.pool, in, out, r.indices.take(io.indexCount(out.shape)))
+		} else {
+			aux, err = s.op.forward(p.pool, in, out)
+		}
 		if err != nil {
 			return fmt.Errorf("node %q: %w", s.name, err)
 		}

@@ -56,17 +56,36 @@ func span(o, stride, pad, k, n int) (int, int) {
 }
 
 func (q *pool2d) forward(p *pool, in []*tensor, out *tensor) (any, error) {
+	var arg []int32
+	if q.max {
+		arg = make([]int32, len(out.data))
+	}
+	return q.forwardIndexed(p, in, out, arg)
+}
+
+// indexCount: max pooling records the argmax of every output value.
+func (q *pool2d) indexCount(out []int) int {
+	if !q.max {
+		return 0
+	}
+	return mustElements(out)
+}
+
+// forwardIndexed records max pooling's argmax in arg (len(out.data)
+// values, unused by average pooling).
+func (q *pool2d) forwardIndexed(p *pool, in []*tensor, out *tensor, arg []int32) (any, error) {
 	g, c, err := q.geom(in[0].shape)
 	if err != nil {
 		return nil, err
 	}
 	x, y := in[0].data, out.data
-	var arg []int32
 	if q.max {
 		if g.h*g.w*c > math.MaxInt32 {
 			return nil, fmt.Errorf("input too large for MaxPool")
 		}
-		arg = make([]int32, len(y))
+		if len(arg) != len(y) {
+			return nil, fmt.Errorf("MaxPool: %d argmax slots for %d outputs", len(arg), len(y))
+		}
 	}
 	p.forRange(g.ho, 1, func(lo, hi int) {
 		for oy := lo; oy < hi; oy++ {
