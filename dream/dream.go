@@ -66,7 +66,7 @@ type Progress struct {
 // Octaves whose size is below net.MinSize are skipped; if the full image is
 // already too small the error wraps ErrTooSmall.
 func Dream(ctx context.Context, net Network, img *models.Image, p Params, progress func(Progress)) (*models.Image, error) {
-	return DreamFrom(ctx, net, img, img, p, progress)
+	return new(Workspace).DreamFrom(ctx, net, img, img, p, progress)
 }
 
 // DreamFrom dreams starting from init while building the octave pyramid
@@ -87,6 +87,13 @@ func Dream(ctx context.Context, net Network, img *models.Image, p Params, progre
 // fewer Octaves) on later frames than on the first, and may keep the same
 // Seed for every frame: the jitter sequence then repeats frame to frame.
 func DreamFrom(ctx context.Context, net Network, base, init *models.Image, p Params, progress func(Progress)) (*models.Image, error) {
+	return new(Workspace).DreamFrom(ctx, net, base, init, p, progress)
+}
+
+// DreamFrom is the package's DreamFrom working in ws's memory, so that a
+// loop dreaming pictures of one size (a video's frames) allocates no large
+// buffers after the first. The result is the caller's: ws does not keep it.
+func (ws *Workspace) DreamFrom(ctx context.Context, net Network, base, init *models.Image, p Params, progress func(Progress)) (*models.Image, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -124,26 +131,32 @@ func DreamFrom(ctx context.Context, net Network, base, init *models.Image, p Par
 	}
 	n := len(sizes)
 
-	d := &dreamer{net: net, p: p, rng: rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15))}
+	d := &dreamer{net: net, p: p, rng: rand.New(rand.NewPCG(p.Seed, 0x9e3779b97f4a7c15)), ws: ws}
 	withInit := init != base
 	var diff *models.Image // init - base at full size
 	if withInit {
-		diff = models.NewImage(base.Width, base.Height)
-		for i := range diff.Pix {
-			diff.Pix[i] = init.Pix[i] - base.Pix[i]
-		}
+		diff = ws.image(base.Width, base.Height)
+		defer ws.putImage(diff)
+		forPixels(base, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				diff.Pix[i] = init.Pix[i] - base.Pix[i]
+			}
+		})
 	}
-	octaveBase := func(k int) *models.Image {
+	// resized is img resampled to octave k in ws's memory (img itself at
+	// k = 0); release hands it back.
+	resized := func(img *models.Image, k int) *models.Image {
 		if k == 0 {
-			return base
+			return img
 		}
-		return Resize(base, sizes[k].w, sizes[k].h)
+		out := ws.image(sizes[k].w, sizes[k].h)
+		resizePlaneInto(ws, out.Pix, img.Pix, img.Width, img.Height, 3, out.Width, out.Height)
+		return out
 	}
-	diffAt := func(k int) *models.Image {
-		if k == 0 {
-			return diff
+	release := func(img *models.Image) {
+		if img != base && img != diff {
+			ws.putImage(img)
 		}
-		return Resize(diff, sizes[k].w, sizes[k].h)
 	}
 
 	total := n * p.Steps
@@ -153,33 +166,49 @@ func DreamFrom(ctx context.Context, net Network, base, init *models.Image, p Par
 	var img *models.Image
 	for oi := 0; oi < n; oi++ {
 		k := n - 1 - oi
-		ob := octaveBase(k)
-		img = &models.Image{Width: ob.Width, Height: ob.Height, Pix: make([]float32, len(ob.Pix))}
+		ob := resized(base, k)
+		if k == 0 {
+			img = models.NewImage(ob.Width, ob.Height) // the result: the caller's memory
+		} else {
+			img = ws.image(ob.Width, ob.Height)
+		}
 		switch {
 		case detail == nil && withInit && k == 0:
 			copy(img.Pix, init.Pix)
 		case detail == nil && withInit:
-			prevDiff = diffAt(k)
-			for i := range img.Pix {
-				img.Pix[i] = ob.Pix[i] + prevDiff.Pix[i]
-			}
+			prevDiff = resized(diff, k)
+			forPixels(img, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					img.Pix[i] = ob.Pix[i] + prevDiff.Pix[i]
+				}
+			})
 		case detail == nil:
 			copy(img.Pix, ob.Pix)
 		default:
-			up := Resize(detail, ob.Width, ob.Height)
+			up := ws.image(ob.Width, ob.Height)
+			resizePlaneInto(ws, up.Pix, detail.Pix, detail.Width, detail.Height, 3, up.Width, up.Height)
+			release(detail)
 			if withInit {
 				// Add the band of init - base this octave holds and the
 				// previous one could not.
-				cur := diffAt(k)
-				prevUp := Resize(prevDiff, ob.Width, ob.Height)
-				for i := range up.Pix {
-					up.Pix[i] += cur.Pix[i] - prevUp.Pix[i]
-				}
+				cur := resized(diff, k)
+				prevUp := ws.image(ob.Width, ob.Height)
+				resizePlaneInto(ws, prevUp.Pix, prevDiff.Pix, prevDiff.Width, prevDiff.Height, 3, prevUp.Width, prevUp.Height)
+				forPixels(up, func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						up.Pix[i] += cur.Pix[i] - prevUp.Pix[i]
+					}
+				})
+				release(prevUp)
+				release(prevDiff)
 				prevDiff = cur
 			}
-			for i := range img.Pix {
-				img.Pix[i] = ob.Pix[i] + up.Pix[i]
-			}
+			forPixels(img, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					img.Pix[i] = ob.Pix[i] + up.Pix[i]
+				}
+			})
+			release(up)
 		}
 		for s := 0; s < p.Steps; s++ {
 			if err := ctx.Err(); err != nil {
@@ -199,11 +228,18 @@ func DreamFrom(ctx context.Context, net Network, base, init *models.Image, p Par
 			}
 		}
 		if k > 0 {
-			detail = &models.Image{Width: img.Width, Height: img.Height, Pix: make([]float32, len(img.Pix))}
-			for i := range detail.Pix {
-				detail.Pix[i] = img.Pix[i] - ob.Pix[i]
-			}
+			detail = ws.image(img.Width, img.Height)
+			forPixels(img, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					detail.Pix[i] = img.Pix[i] - ob.Pix[i]
+				}
+			})
+			release(img)
+			release(ob)
 		}
+	}
+	if prevDiff != nil {
+		release(prevDiff)
 	}
 	return img, nil
 }
@@ -225,13 +261,8 @@ type dreamer struct {
 	net Network
 	p   Params
 	rng *rand.Rand
-	// buf holds the step's full-size working planes (the shifted picture
-	// and the gradient, twice each so a shift back has a target), reused by
-	// capacity across steps and octaves: a 1280×720 step would otherwise
-	// allocate and zero about 50 MB.
-	buf [4][]float32
-	// tile holds the tile picture and gradient of tiledGradient.
-	tile tileScratch
+	// ws lends the step's working planes (see Workspace.step).
+	ws *Workspace
 }
 
 // grown returns *b resliced to n values, reallocated only when too small.
@@ -268,21 +299,21 @@ func (d *dreamer) step(ctx context.Context, img *models.Image) (float64, error) 
 	n := len(img.Pix)
 	src := img
 	if sx%w != 0 || sy%h != 0 {
-		pix := grown(&d.buf[0], n)
+		pix := grown(&d.ws.step[0], n)
 		rollPlane(pix, img.Pix, w, h, 3, sx, sy)
 		src = &models.Image{Width: w, Height: h, Pix: pix}
 	}
 	if mirrorX || mirrorY {
-		pix := grown(&d.buf[1], n)
+		pix := grown(&d.ws.step[1], n)
 		mirrorPlane(pix, src.Pix, w, h, 3, mirrorX, mirrorY)
 		src = &models.Image{Width: w, Height: h, Pix: pix}
 	}
-	g, spare := grown(&d.buf[2], n), grown(&d.buf[3], n)
+	g, spare := grown(&d.ws.step[2], n), grown(&d.ws.step[3], n)
 	tile := 0
 	if tiled {
 		tile = d.p.Tile
 	}
-	v, err := tiledGradient(ctx, d.net, src, d.p.Objective, tile, g, &d.tile)
+	v, err := tiledGradient(ctx, d.net, src, d.p.Objective, tile, g, &d.ws.tile)
 	if err != nil {
 		return 0, err
 	}
@@ -315,7 +346,7 @@ func (d *dreamer) step(ctx context.Context, img *models.Image) (float64, error) 
 		g = lapNormalize(g, w, h, 3, d.p.LaplacianLevels)
 		scale = d.p.StepSize
 	}
-	applyStep(img.Pix, g, scale)
+	forPixels(img, func(lo, hi int) { applyStep(img.Pix[lo:hi], g[lo:hi], scale) })
 	return v, nil
 }
 

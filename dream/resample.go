@@ -140,10 +140,24 @@ func lanczosWeights(n, m int) []contrib {
 
 // resizePlane resamples an interleaved plane of c channels from w×h to dw×dh.
 func resizePlane(src []float32, w, h, c, dw, dh int) []float32 {
+	return resizePlaneInto(nil, make([]float32, dw*dh*c), src, w, h, c, dw, dh)
+}
+
+// resizePlaneInto is resizePlane writing into dst (dw*dh*c values), with
+// ws (nil: none) lending the intermediate plane. dst must not alias src.
+func resizePlaneInto(ws *Workspace, dst, src []float32, w, h, c, dw, dh int) []float32 {
+	if dw == w && dh == h {
+		copy(dst, src)
+		return dst
+	}
 	cur := src
 	if dw != w {
 		cw := axisWeights(w, dw)
-		tmp := make([]float32, dw*h*c)
+		tmp := dst
+		if dh != h {
+			tmp = ws.get(dw * h * c)
+			defer ws.put(tmp)
+		}
 		parallelRows(h, func(y0, y1 int) {
 			for y := y0; y < y1; y++ {
 				resampleRow(tmp[y*dw*c:(y+1)*dw*c], cur[y*w*c:(y+1)*w*c], cw, c)
@@ -154,10 +168,10 @@ func resizePlane(src []float32, w, h, c, dw, dh int) []float32 {
 	if dh != h {
 		ch := axisWeights(h, dh)
 		rowLen := dw * c
-		tmp := make([]float32, dh*rowLen)
 		parallelRows(dh, func(y0, y1 int) {
 			for y := y0; y < y1; y++ {
-				orow := tmp[y*rowLen : (y+1)*rowLen]
+				orow := dst[y*rowLen : (y+1)*rowLen]
+				clear(orow)
 				ct := ch[y]
 				for t, j := range ct.idx {
 					wt := ct.w[t]
@@ -168,12 +182,8 @@ func resizePlane(src []float32, w, h, c, dw, dh int) []float32 {
 				}
 			}
 		})
-		cur = tmp
 	}
-	if dw == w && dh == h {
-		return append([]float32(nil), src...)
-	}
-	return cur
+	return dst
 }
 
 // resampleRow computes one output row from one source row with per-output
@@ -215,13 +225,15 @@ func rollPlane(dst, src []float32, w, h, c, dx, dy int) {
 	dy = ((dy % h) + h) % h
 	rowLen := w * c
 	split := dx * c
-	for y := 0; y < h; y++ {
-		s := src[y*rowLen : (y+1)*rowLen]
-		d := dst[((y+dy)%h)*rowLen : ((y+dy)%h+1)*rowLen]
-		// out(x) = in(x - dx): the tail of s goes to the front of d.
-		copy(d[split:], s[:rowLen-split])
-		copy(d[:split], s[rowLen-split:])
-	}
+	parallelRows(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			s := src[y*rowLen : (y+1)*rowLen]
+			d := dst[((y+dy)%h)*rowLen : ((y+dy)%h+1)*rowLen]
+			// out(x) = in(x - dx): the tail of s goes to the front of d.
+			copy(d[split:], s[:rowLen-split])
+			copy(d[:split], s[rowLen-split:])
+		}
+	})
 }
 
 // mirrorPlane writes src mirrored left-right (mx) and/or top-bottom (my)
