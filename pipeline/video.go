@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/deepdream-go/deepdream/dream"
@@ -286,7 +287,16 @@ type videoProducer struct {
 	cuts  []int // frames where a new shot starts, written by decodeStage
 	// change is what React makes of the clip's sound (nil: none).
 	change *DreamChange
+	// ws and carry are the dream stage's working memory, reused from
+	// frame to frame.
+	ws    dream.Workspace
+	carry carryBuffers
 }
+
+// carryBuffers are dreamFrame's full-size planes: the previous dream's
+// layer (dream minus its source), that layer warped onto the current frame,
+// and the frame's starting point.
+type carryBuffers struct{ layer, carried, init []float32 }
 
 // prepare probes the clip and opens the decoder: the frame size and the
 // encoder settings come from the source.
@@ -384,19 +394,29 @@ func (r *videoProducer) produce(ctx context.Context, j *job, emit func(int, []by
 	results := make(chan *dreamed, 2)
 	writerDone := make(chan struct{})
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
+	// Each stage runs under a profiler label (stage=decode, flow, dream,
+	// write; goroutines a stage starts inherit it), so a CPU profile tells
+	// what each stage costs: go tool pprof -tags cpu.prof. The network's
+	// worker pool predates the job and is unlabelled.
+	stage := func(name string, fn func(ctx context.Context) error) {
+		g.Go(func() (err error) {
+			pprof.Do(gctx, pprof.Labels("stage", name), func(ctx context.Context) { err = fn(ctx) })
+			return err
+		})
+	}
+	stage("decode", func(ctx context.Context) error {
 		defer close(frames)
-		return r.decodeStage(gctx, frames)
+		return r.decodeStage(ctx, frames)
 	})
-	g.Go(func() error {
+	stage("flow", func(ctx context.Context) error {
 		defer close(works)
-		return r.flowStage(gctx, resumed, frames, works)
+		return r.flowStage(ctx, resumed, frames, works)
 	})
-	g.Go(func() error {
+	stage("dream", func(ctx context.Context) error {
 		defer close(results)
-		return r.dreamStage(gctx, prevDream, works, results, writerDone)
+		return r.dreamStage(ctx, prevDream, works, results, writerDone)
 	})
-	g.Go(func() error {
+	stage("write", func(context.Context) error {
 		defer close(writerDone)
 		return writeStage(results, emit)
 	})
@@ -502,7 +522,12 @@ func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image,
 		rgb := imageio.ToRGB24(img, nil)
 		// Carry the frame exactly as it was written, so a resumed run
 		// (which reads it back from the checkpoint) continues identically.
-		prevDream, _ = imageio.FromRGB24(rgb, r.w, r.h)
+		r.forPixels(func(lo, hi int) {
+			for i, v := range rgb[lo:hi] {
+				img.Pix[lo+i] = float32(v)
+			}
+		})
+		prevDream = img
 		if r.meter != nil {
 			if err := r.meter.Add(ctx, wk.cur.img, prevDream); err != nil {
 				return err
@@ -558,40 +583,51 @@ func (r *videoProducer) dreamFrame(ctx context.Context, wk *work, prevDream *mod
 	src := wk.cur.img
 	at := frameAt(wk.cur.index, r.dec.FrameRate())
 	if wk.prev == nil || prevDream == nil || r.opt.Coherence == CoherenceNone {
-		out, err := dream.Dream(ctx, r.net, src, r.change.At(r.opt.Dream, at), nil)
+		out, err := r.ws.DreamFrom(ctx, r.net, src, src, r.change.At(r.opt.Dream, at), nil)
 		if err != nil {
 			return nil, fmt.Errorf("frame %d: %w", wk.cur.index, err)
 		}
 		return out, nil
 	}
-	init := models.NewImage(r.w, r.h)
+	n := len(src.Pix)
+	var init *models.Image
+	if r.opt.FrameSteps == 0 {
+		init = models.NewImage(r.w, r.h) // the result itself
+	} else {
+		init = &models.Image{Width: r.w, Height: r.h, Pix: grownFloats(&r.carry.init, n)}
+	}
 	blend := float32(r.opt.Blend)
 	switch r.opt.Coherence {
 	case CoherenceBlend:
-		for i, v := range src.Pix {
-			init.Pix[i] = (1-blend)*v + blend*prevDream.Pix[i]
-		}
+		r.forPixels(func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				init.Pix[i] = (1-blend)*src.Pix[i] + blend*prevDream.Pix[i]
+			}
+		})
 	case CoherenceFlow:
-		layer := make([]float32, len(src.Pix))
-		for i, v := range prevDream.Pix {
-			layer[i] = v - wk.prev.img.Pix[i]
-		}
-		carried := make([]float32, len(layer))
+		layer, carried := grownFloats(&r.carry.layer, n), grownFloats(&r.carry.carried, n)
+		r.forPixels(func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				layer[i] = prevDream.Pix[i] - wk.prev.img.Pix[i]
+			}
+		})
 		if err := flow.Warp(carried, layer, r.w, r.h, 3, wk.back, flow.Bicubic); err != nil {
 			return nil, err
 		}
 		keep := float32(r.opt.Keep)
-		for p, wt := range wk.weights {
-			k := blend * (keep + (1-keep)*wt)
-			for c := 3 * p; c < 3*p+3; c++ {
-				init.Pix[c] = min(max(src.Pix[c]+k*carried[c], 0), 255)
+		r.forPixels(func(lo, hi int) {
+			for p := lo / 3; p < hi/3; p++ {
+				k := blend * (keep + (1-keep)*wk.weights[p])
+				for c := 3 * p; c < 3*p+3; c++ {
+					init.Pix[c] = min(max(src.Pix[c]+k*carried[c], 0), 255)
+				}
 			}
-		}
+		})
 	}
 	if r.opt.FrameSteps == 0 {
 		return init, nil
 	}
-	out, err := dream.DreamFrom(ctx, r.net, src, init, r.change.At(r.opt.frameParams(), at), nil)
+	out, err := r.ws.DreamFrom(ctx, r.net, src, init, r.change.At(r.opt.frameParams(), at), nil)
 	if err != nil {
 		return nil, fmt.Errorf("frame %d: %w", wk.cur.index, err)
 	}
@@ -599,12 +635,31 @@ func (r *videoProducer) dreamFrame(ctx context.Context, wk *work, prevDream *mod
 		// Keep only a share of the new dreaming where the carried dream is
 		// trusted; all of it where the flow failed.
 		refresh := float32(r.opt.Refresh)
-		for p, wt := range wk.weights {
-			m := refresh + (1-refresh)*(1-wt)
-			for c := 3 * p; c < 3*p+3; c++ {
-				out.Pix[c] = init.Pix[c] + m*(out.Pix[c]-init.Pix[c])
+		r.forPixels(func(lo, hi int) {
+			for p := lo / 3; p < hi/3; p++ {
+				m := refresh + (1-refresh)*(1-wk.weights[p])
+				for c := 3 * p; c < 3*p+3; c++ {
+					out.Pix[c] = init.Pix[c] + m*(out.Pix[c]-init.Pix[c])
+				}
 			}
-		}
+		})
 	}
 	return out, nil
+}
+
+// forPixels runs fn over the values of a frame (w*h*3) in row bands, in
+// parallel; lo and hi are multiples of 3 (whole pixels).
+func (r *videoProducer) forPixels(fn func(lo, hi int)) {
+	row := r.w * 3
+	parallelRows(r.h, func(y0, y1 int) { fn(y0*row, y1*row) })
+}
+
+// grownFloats returns *b resliced to n values, reallocated only when too
+// small; its contents are unspecified.
+func grownFloats(b *[]float32, n int) []float32 {
+	if cap(*b) < n {
+		*b = make([]float32, n)
+	}
+	*b = (*b)[:n]
+	return *b
 }
