@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -658,4 +659,45 @@ func maxAbsDiff(a, b []float32) float64 {
 		m = max(m, math.Abs(float64(a[i]-b[i])))
 	}
 	return m
+}
+
+// TestWorkspaceReuseGivesIdenticalDreams dreams pictures of several sizes,
+// with and without a carried init, tiled and whole, one after another in
+// one Workspace (each reusing buffers the earlier ones left), and compares
+// every result with a dream in a fresh Workspace; it also checks that a
+// result does not change when the Workspace dreams again.
+func TestWorkspaceReuseGivesIdenticalDreams(t *testing.T) {
+	net := newToyNet(3, 4, 8)
+	ctx := context.Background()
+	var ws Workspace
+	var first, firstCopy []float32
+	for i, c := range []struct {
+		w, h, tile int
+		carry      bool
+	}{{90, 60, 0, true}, {90, 60, 0, true}, {131, 77, 64, false}, {60, 45, 0, true}, {131, 77, 64, true}, {90, 60, 0, false}} {
+		p := testParams(models.MeanSquareOf("conv"))
+		p.Steps, p.Octaves, p.Tile, p.Seed = 2, 3, c.tile, uint64(i)
+		base := noiseImage(c.w, c.h, uint64(i))
+		init := base
+		if c.carry {
+			init = noiseImage(c.w, c.h, uint64(100+i))
+		}
+		got, err := ws.DreamFrom(ctx, net, base, init, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := DreamFrom(ctx, net, base, init, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Pix, want.Pix) {
+			t.Fatalf("dream %d (%dx%d, tile %d, carry %v): reused Workspace differs from a fresh one", i, c.w, c.h, c.tile, c.carry)
+		}
+		if i == 0 {
+			first, firstCopy = got.Pix, slices.Clone(got.Pix)
+		}
+	}
+	if !slices.Equal(first, firstCopy) {
+		t.Fatal("a result changed when the Workspace dreamed again: it shares the Workspace's memory")
+	}
 }

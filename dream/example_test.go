@@ -3,6 +3,7 @@ package dream_test
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/deepdream-go/deepdream/dream"
 	"github.com/deepdream-go/deepdream/models"
@@ -97,4 +98,34 @@ func ExampleDreamFrom() {
 	fmt.Printf("red at centre: frame 0 %.0f, frame 1 %.0f\n", c0, c1)
 	// Output:
 	// red at centre: frame 0 172, frame 1 172
+}
+
+// A loop that dreams many pictures of one size (a video's frames) keeps one
+// Workspace, so that after the first picture it reuses the octave and step
+// buffers instead of allocating them again. The results are the same as
+// without it.
+func ExampleWorkspace() {
+	ctx := context.Background()
+	p := dream.DefaultParams()
+	p.Objective = models.MeanSquareOf("red")
+	p.Steps = 3
+	var ws dream.Workspace
+	for grey := float32(60); grey <= 180; grey += 60 {
+		frame := models.NewImage(64, 48)
+		for i := range frame.Pix {
+			frame.Pix[i] = grey
+		}
+		out, err := ws.DreamFrom(ctx, redNet{}, frame, frame, p, nil)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		alone, _ := dream.Dream(ctx, redNet{}, frame, p, nil)
+		fmt.Printf("grey %.0f: centre red %.0f, same as without a workspace: %v\n",
+			grey, out.Pix[(24*64+32)*3], slices.Equal(out.Pix, alone.Pix))
+	}
+	// Output:
+	// grey 60: centre red 114, same as without a workspace: true
+	// grey 120: centre red 174, same as without a workspace: true
+	// grey 180: centre red 234, same as without a workspace: true
 }
