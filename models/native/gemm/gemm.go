@@ -374,6 +374,16 @@ func (w *Workspace) run(impl kernelImpl, m, n, k int, a []float32, lda int, b []
 			}
 			for ic := 0; ic < m; ic += mcMax {
 				mc := min(mcMax, m-ic)
+				if rows := mc % mr; rows > 0 {
+					// The last rows of the block, fewer than mr, go into a
+					// zero-padded panel once for all column panels; the
+					// kernel computes them into a scratch tile.
+					clear(packA[rows*kc : mr*kc])
+					for i := 0; i < rows; i++ {
+						src := a[(ic+mc-rows+i)*lda+pc:]
+						copy(packA[i*kc:(i+1)*kc], src[:kc])
+					}
+				}
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
 					bp := packB[jr*kc : (jr+nr)*kc]
@@ -385,16 +395,10 @@ func (w *Workspace) run(impl kernelImpl, m, n, k int, a []float32, lda int, b []
 							impl.tile(kc, ap, lda, bp, c[off:], ldc, cols, acc)
 							continue
 						}
-						// Fewer than mr rows remain: copy them into a
-						// zero-padded panel and compute into a scratch
-						// tile, then copy the valid part into C.
-						ap := packA[:mr*kc]
-						clear(ap)
-						for i := 0; i < rows; i++ {
-							src := a[(ic+ir+i)*lda+pc:]
-							copy(ap[i*kc:(i+1)*kc], src[:kc])
-						}
-						impl.tile(kc, ap, kc, bp, tile, nr, nr, false)
+						// Fewer than mr rows remain: they are in packA.
+						// Compute into a scratch tile, then copy the valid
+						// part into C.
+						impl.tile(kc, packA[:mr*kc], kc, bp, tile, nr, nr, false)
 						for i := 0; i < rows; i++ {
 							dst := c[off+i*ldc : off+i*ldc+cols]
 							src := tile[i*nr : i*nr+cols]
