@@ -8,12 +8,13 @@ type plane struct {
 
 func newPlane(w, h int) *plane { return &plane{w: w, h: h, p: make([]float32, w*h)} }
 
-// channelPlanes splits an interleaved image into one plane per channel.
-func channelPlanes(m *Image) []*plane {
+// channelPlanes splits an interleaved image into one plane per channel, in
+// planes from sc.
+func channelPlanes(sc *scratch, m *Image) []*plane {
 	c := m.Channels
 	out := make([]*plane, c)
 	for k := range out {
-		out[k] = newPlane(m.Width, m.Height)
+		out[k] = sc.plane(m.Width, m.Height)
 	}
 	parallelRows(m.Height, 32, func(lo, hi int) {
 		for k := 0; k < c; k++ {
@@ -26,9 +27,9 @@ func channelPlanes(m *Image) []*plane {
 	return out
 }
 
-// grayPlane returns the luminance of m as a plane.
-func grayPlane(m *Image) *plane {
-	g := newPlane(m.Width, m.Height)
+// grayPlane returns the luminance of m as a plane from sc.
+func grayPlane(sc *scratch, m *Image) *plane {
+	g := sc.plane(m.Width, m.Height)
 	switch m.Channels {
 	case 1:
 		copy(g.p, m.Pix)
@@ -48,7 +49,7 @@ func halfSize(n int) int { return (n + 1) / 2 }
 
 // downsample halves a plane with the 5-tap binomial filter [1 4 6 4 1]/16
 // centred on every even source pixel (coarse pixel x sits at fine x*2) and
-// replicated borders.
+// replicated borders. The result is in a plane from sc.
 func downsample(sc *scratch, src *plane) *plane {
 	w, h := src.w, src.h
 	w2, h2 := halfSize(w), halfSize(h)
@@ -68,7 +69,7 @@ func downsample(sc *scratch, src *plane) *plane {
 			}
 		}
 	})
-	dst := newPlane(w2, h2)
+	dst := sc.plane(w2, h2)
 	parallelRows(h2, 8, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
 			c := 2 * y
