@@ -21,42 +21,209 @@ import (
 //
 // The slices are indexed like the Field (y*Width + x).
 func Consistency(fwd, bwd *Field) (weights []float32, occluded, boundary []bool, err error) {
+	if err := checkPair(fwd, bwd); err != nil {
+		return nil, nil, nil, fmt.Errorf("flow: Consistency: %w", err)
+	}
+	n := fwd.Width * fwd.Height
+	weights, occluded, boundary = make([]float32, n), make([]bool, n), make([]bool, n)
+	consistency(weights, occluded, boundary, fwd, bwd)
+	return weights, occluded, boundary, nil
+}
+
+// ConsistencyWeights is Consistency for a caller that needs only the
+// weights: it writes them into dst (Width*Height values) and skips the
+// masks.
+func ConsistencyWeights(dst []float32, fwd, bwd *Field) error {
+	if err := checkPair(fwd, bwd); err != nil {
+		return fmt.Errorf("flow: ConsistencyWeights: %w", err)
+	}
+	if n := fwd.Width * fwd.Height; len(dst) != n {
+		return fmt.Errorf("flow: ConsistencyWeights: dst holds %d values, want %d", len(dst), n)
+	}
+	consistency(dst, nil, nil, fwd, bwd)
+	return nil
+}
+
+// checkPair validates a forward and a backward flow of the same size.
+func checkPair(fwd, bwd *Field) error {
 	if err := fwd.Validate(); err != nil {
-		return nil, nil, nil, fmt.Errorf("flow: Consistency: forward: %w", err)
+		return fmt.Errorf("forward: %w", err)
 	}
 	if err := bwd.Validate(); err != nil {
-		return nil, nil, nil, fmt.Errorf("flow: Consistency: backward: %w", err)
+		return fmt.Errorf("backward: %w", err)
 	}
 	if fwd.Width != bwd.Width || fwd.Height != bwd.Height {
-		return nil, nil, nil, fmt.Errorf("flow: Consistency: forward %dx%d, backward %dx%d", fwd.Width, fwd.Height, bwd.Width, bwd.Height)
+		return fmt.Errorf("forward %dx%d, backward %dx%d", fwd.Width, fwd.Height, bwd.Width, bwd.Height)
 	}
+	return nil
+}
+
+// consistency writes the weights and, where the slices are not nil, the
+// occlusion and boundary masks of Consistency.
+//
+// The weights are min(trusted, blur(trusted)) with trusted 1 or 0 and the
+// blur the separable binomial [1 4 6 4 1]/16 with clamped borders. On such a
+// 0/1 image every float32 sum of the blur is exact (multiples of 1/16 up to
+// 16, then of 1/256 up to 1), so the blurred value is exactly K/256, with K
+// the integer binomial sum over the 5x5 window: it is computed in integers,
+// in any order. First every row stores, per pixel, its horizontal binomial
+// sum (0..16) plus trustedBit in sums; then the vertical sums of those make K.
+func consistency(weights []float32, occluded, boundary []bool, fwd, bwd *Field) {
 	w, h := fwd.Width, fwd.Height
-	n := w * h
-	occluded = make([]bool, n)
-	boundary = make([]bool, n)
-	bu := &plane{w: w, h: h, p: bwd.U}
-	bv := &plane{w: w, h: h, p: bwd.V}
-	raw := make([]float32, n)
+	sums := make([]uint8, w*h)
 	parallelRows(h, 8, func(lo, hi int) {
+		trusted := make([]uint8, w)
 		for y := lo; y < hi; y++ {
-			for x := 0; x < w; x++ {
-				i := y*w + x
-				occluded[i] = occludedAt(fwd, bu, bv, x, y)
-				boundary[i] = boundaryAt(fwd, x, y)
-				if !occluded[i] && !boundary[i] {
-					raw[i] = 1
+			consistencyRow(trusted, fwd, bwd, y)
+			i0 := y * w
+			for x, t := range trusted {
+				if occluded != nil {
+					occluded[i0+x] = t&occludedBit != 0
+					boundary[i0+x] = t&boundaryBit != 0
 				}
+				if t != 0 {
+					trusted[x] = 0
+				} else {
+					trusted[x] = 1
+				}
+			}
+			horizontalBinomial(sums[i0:i0+w], trusted)
+		}
+	})
+	parallelRows(h, 16, func(lo, hi int) {
+		for y := lo; y < hi; y++ {
+			r0 := sums[clampi(y-2, h)*w:][:w]
+			r1 := sums[clampi(y-1, h)*w:][:w]
+			r2 := sums[y*w:][:w]
+			r3 := sums[clampi(y+1, h)*w:][:w]
+			r4 := sums[clampi(y+2, h)*w:][:w]
+			out := weights[y*w:][:w]
+			for x := range out {
+				c := r2[x]
+				if c&trustedBit == 0 {
+					out[x] = 0
+					continue
+				}
+				const m = trustedBit - 1
+				k := uint32(r0[x]&m) + uint32(r4[x]&m) + 4*(uint32(r1[x]&m)+uint32(r3[x]&m)) + 6*uint32(c&m)
+				out[x] = float32(k) * (1.0 / 256)
 			}
 		}
 	})
-	blurred := blurBinomial(&plane{w: w, h: h, p: raw})
-	weights = make([]float32, n)
-	parallelRows(h, 16, func(lo, hi int) {
-		for i := lo * w; i < hi*w; i++ {
-			weights[i] = min(raw[i], blurred.p[i])
+}
+
+// Flags of consistencyRow and of the row sums of consistency.
+const (
+	occludedBit = 1 << iota
+	boundaryBit
+	trustedBit = 32 // above any horizontal binomial sum (at most 16)
+)
+
+// horizontalBinomial stores in out[x], for a row of 0/1 values, the sum of
+// [1 4 6 4 1] over row[x-2..x+2] (clamped), plus trustedBit where row[x] is
+// 1.
+func horizontalBinomial(out, row []uint8) {
+	w := len(row)
+	for x := range out {
+		var s uint8
+		if x >= 2 && x+2 < w {
+			s = row[x-2] + row[x+2] + 4*(row[x-1]+row[x+1]) + 6*row[x]
+		} else {
+			s = row[clampi(x-2, w)] + row[clampi(x+2, w)] + 4*(row[clampi(x-1, w)]+row[clampi(x+1, w)]) + 6*row[x]
 		}
-	})
-	return weights, occluded, boundary, nil
+		out[x] = s + trustedBit*row[x]
+	}
+}
+
+// consistencyRow sets flags[x] to the occludedBit and boundaryBit of pixel
+// (x, y) of row y: the forward–backward test and the motion-boundary test of
+// Consistency. Pixels whose tests need no clamping take a shorter path with
+// the same arithmetic.
+func consistencyRow(flags []uint8, fwd, bwd *Field, y int) {
+	w, h := fwd.Width, fwd.Height
+	fu, fv := fwd.U[y*w:][:w], fwd.V[y*w:][:w]
+	bu, bv := bwd.U[:w*h], bwd.V[:w*h]
+	// The rows above and below for the vertical differences (the row
+	// itself at the frame's border).
+	yu, yd := clampi(y-1, h), clampi(y+1, h)
+	uu, vu := fwd.U[yu*w:][:w], fwd.V[yu*w:][:w]
+	ud, vd := fwd.U[yd*w:][:w], fwd.V[yd*w:][:w]
+	fy := float32(y)
+	// x + w lands inside the frame in (-0.5, xo) x (-0.5, yo), and its
+	// bilinear neighbours need no clamping in [0, xi) x [0, yi).
+	xo, yo := float32(w)-0.5, float32(h)-0.5
+	xi, yi := float32(w-1), float32(h-1)
+	for x := range flags {
+		u, v := fu[x], fv[x]
+		if !known32(u, v) {
+			flags[x] = occludedBit // never a boundary
+			continue
+		}
+		// Forward–backward test.
+		f := uint8(occludedBit)
+		tx, ty := float32(x)+u, fy+v
+		if tx >= 0 && tx < xi && ty >= 0 && ty < yi {
+			// sampleClamp2 without clamping.
+			x0, y0 := int(tx), int(ty)
+			ax, ay := tx-float32(x0), ty-float32(y0)
+			i0 := y0*w + x0
+			i1 := i0 + w
+			p := bu[i0] + ax*(bu[i0+1]-bu[i0])
+			q := bu[i1] + ax*(bu[i1+1]-bu[i1])
+			r := bv[i0] + ax*(bv[i0+1]-bv[i0])
+			t := bv[i1] + ax*(bv[i1+1]-bv[i1])
+			if agree(u, v, p+ay*(q-p), r+ay*(t-r)) {
+				f = 0
+			}
+		} else if tx > -0.5 && tx < xo && ty > -0.5 && ty < yo {
+			if bx, by := sampleClamp2(&plane{w: w, h: h, p: bu}, &plane{w: w, h: h, p: bv}, tx, ty); agree(u, v, bx, by) {
+				f = 0
+			}
+		}
+		// Motion-boundary test with central differences (one-sided at the
+		// border: the differences are over 2 pixels inside the frame and 1
+		// at its border, so halving is exactly the division by 2), where
+		// both neighbours are known.
+		var ux, vx, uy, vy float32
+		if x > 0 && x+1 < w {
+			if known32(fu[x-1], fv[x-1]) && known32(fu[x+1], fv[x+1]) {
+				ux, vx = fu[x+1]-fu[x-1], fv[x+1]-fv[x-1]
+				ux, vx = 0.5*ux, 0.5*vx
+			}
+		} else if xl, xr := clampi(x-1, w), clampi(x+1, w); xl != xr && known32(fu[xl], fv[xl]) && known32(fu[xr], fv[xr]) {
+			ux, vx = fu[xr]-fu[xl], fv[xr]-fv[xl]
+			if xr-xl == 2 {
+				ux, vx = 0.5*ux, 0.5*vx
+			}
+		}
+		if yu != yd && known32(uu[x], vu[x]) && known32(ud[x], vd[x]) {
+			uy, vy = ud[x]-uu[x], vd[x]-vu[x]
+			if yd-yu == 2 {
+				uy, vy = 0.5*uy, 0.5*vy
+			}
+		}
+		if ux*ux+uy*uy+vx*vx+vy*vy > 0.01*(u*u+v*v)+0.002 {
+			f |= boundaryBit
+		}
+		flags[x] = f
+	}
+}
+
+// agree reports whether the forward flow (u, v) at a pixel and the backward
+// flow (bx, by) where it lands pass the forward–backward test of
+// Consistency: (bx, by) is known and |w + ŵ|² is within the tolerance.
+func agree(u, v, bx, by float32) bool {
+	if !known32(bx, by) {
+		return false
+	}
+	// min(tol, maxRelativeSlack), written out so that agree is inlined
+	// (tol cannot be NaN: the four values are known).
+	sx, sy := u+bx, v+by
+	tol := 0.01 * (u*u + v*v + bx*bx + by*by)
+	if tol > maxRelativeSlack {
+		tol = maxRelativeSlack
+	}
+	return !(sx*sx+sy*sy > tol+0.5)
 }
 
 // maxRelativeSlack caps the part of the forward–backward tolerance that
@@ -70,56 +237,6 @@ func Consistency(fwd, bwd *Field) (weights []float32, occluded, boundary []bool,
 // occluded over the whole set rose from 10.5% to 11.2%.
 const maxRelativeSlack = 2
 
-// occludedAt applies the forward–backward test at (x, y).
-func occludedAt(fwd *Field, bu, bv *plane, x, y int) bool {
-	w, h := fwd.Width, fwd.Height
-	i := y*w + x
-	if !fwd.Known(i) {
-		return true
-	}
-	u, v := fwd.U[i], fwd.V[i]
-	tx, ty := float32(x)+u, float32(y)+v
-	if !(tx > -0.5 && tx < float32(w)-0.5 && ty > -0.5 && ty < float32(h)-0.5) {
-		return true
-	}
-	bx, by := sampleClamp2(bu, bv, tx, ty)
-	if !known32(bx, by) {
-		return true
-	}
-	sx, sy := u+bx, v+by
-	return sx*sx+sy*sy > min(0.01*(u*u+v*v+bx*bx+by*by), maxRelativeSlack)+0.5
-}
-
-// boundaryAt applies the motion-boundary test to fwd at (x, y), with
-// central differences (one-sided at the frame border).
-func boundaryAt(f *Field, x, y int) bool {
-	w, h := f.Width, f.Height
-	i := y*w + x
-	fu, fv := f.U, f.V
-	u, v := fu[i], fv[i]
-	if !known32(u, v) {
-		return false
-	}
-	xl, xr := clampi(x-1, w), clampi(x+1, w)
-	yu, yd := clampi(y-1, h), clampi(y+1, h)
-	// The differences are over 2 pixels inside the frame and 1 at its
-	// border: halving is exactly the division by 2.
-	var ux, vx, uy, vy float32
-	if a, b := y*w+xl, y*w+xr; a != b && known32(fu[a], fv[a]) && known32(fu[b], fv[b]) {
-		ux, vx = fu[b]-fu[a], fv[b]-fv[a]
-		if xr-xl == 2 {
-			ux, vx = 0.5*ux, 0.5*vx
-		}
-	}
-	if a, b := yu*w+x, yd*w+x; a != b && known32(fu[a], fv[a]) && known32(fu[b], fv[b]) {
-		uy, vy = fu[b]-fu[a], fv[b]-fv[a]
-		if yd-yu == 2 {
-			uy, vy = 0.5*uy, 0.5*vy
-		}
-	}
-	return ux*ux+uy*uy+vx*vx+vy*vy > 0.01*(u*u+v*v)+0.002
-}
-
 // sampleClamp2 is (a.sampleClamp(x, y), b.sampleClamp(x, y)) for two planes
 // of the same size, with the coordinates worked out once.
 func sampleClamp2(a, b *plane, x, y float32) (float32, float32) {
@@ -132,41 +249,6 @@ func sampleClamp2(a, b *plane, x, y float32) (float32, float32) {
 	r := b0[x0] + fx*(b0[x1]-b0[x0])
 	t := b1[x0] + fx*(b1[x1]-b1[x0])
 	return p + fy*(q-p), r + fy*(t-r)
-}
-
-// blurBinomial smooths a plane with the separable 5-tap binomial kernel
-// [1 4 6 4 1]/16 and clamped borders.
-func blurBinomial(src *plane) *plane {
-	w, h := src.w, src.h
-	tmp := newPlane(w, h)
-	parallelRows(h, 16, func(lo, hi int) {
-		for y := lo; y < hi; y++ {
-			row := src.p[y*w : (y+1)*w]
-			out := tmp.p[y*w : (y+1)*w]
-			for x := range out {
-				if x >= 2 && x+2 < w {
-					out[x] = (row[x-2] + row[x+2] + 4*(row[x-1]+row[x+1]) + 6*row[x]) * (1.0 / 16)
-					continue
-				}
-				out[x] = (row[clampi(x-2, w)] + row[clampi(x+2, w)] + 4*(row[clampi(x-1, w)]+row[clampi(x+1, w)]) + 6*row[x]) * (1.0 / 16)
-			}
-		}
-	})
-	out := newPlane(w, h)
-	parallelRows(h, 16, func(lo, hi int) {
-		for y := lo; y < hi; y++ {
-			r0 := tmp.p[clampi(y-2, h)*w:][:w]
-			r1 := tmp.p[clampi(y-1, h)*w:][:w]
-			r2 := tmp.p[y*w:][:w]
-			r3 := tmp.p[clampi(y+1, h)*w:][:w]
-			r4 := tmp.p[clampi(y+2, h)*w:][:w]
-			o := out.p[y*w : (y+1)*w]
-			for x := range o {
-				o[x] = (r0[x] + r4[x] + 4*(r1[x]+r3[x]) + 6*r2[x]) * (1.0 / 16)
-			}
-		}
-	})
-	return out
 }
 
 // MeanWarpedDifference measures temporal instability between two

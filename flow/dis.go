@@ -148,97 +148,79 @@ func (o Options) levels(w, h int) (coarsest, finest int) {
 // Compute returns the context's error (wrapped) if ctx is cancelled while it
 // runs.
 func Compute(ctx context.Context, a, b *Image, opt Options) (*Field, error) {
-	p, err := prepare(ctx, a, b, &opt)
+	sc := &scratch{}
+	fa, fb, err := preparePair(ctx, sc, a, b, &opt, roleA, roleB)
 	if err != nil {
 		return nil, err
 	}
-	return p.estimate(ctx, 0, 1, opt)
+	return estimate(ctx, sc, fa, fb, opt)
 }
 
 // ComputeBidirectional returns the forward flow (a to b) and the backward
 // flow (b to a), as Consistency and MeanWarpedDifference need them. It
 // builds the image pyramids once, so it is a little cheaper than two calls
-// of Compute, and gives the same results.
+// of Compute, and gives the same results. For a sequence of frames, an
+// Estimator also reuses each frame's pyramid for the next pair, and its
+// working memory, with the same results.
 func ComputeBidirectional(ctx context.Context, a, b *Image, opt Options) (fwd, bwd *Field, err error) {
-	p, err := prepare(ctx, a, b, &opt)
+	sc := &scratch{}
+	fa, fb, err := preparePair(ctx, sc, a, b, &opt, roleA|roleB, roleA|roleB)
 	if err != nil {
 		return nil, nil, err
 	}
-	if fwd, err = p.estimate(ctx, 0, 1, opt); err != nil {
+	return bidirectional(ctx, sc, fa, fb, opt)
+}
+
+// preparePair validates the input and prepares a for the roles ra and b
+// for the roles rb, in memory from sc.
+func preparePair(ctx context.Context, sc *scratch, a, b *Image, opt *Options, ra, rb role) (fa, fb *Frame, err error) {
+	if err := opt.resolve(); err != nil {
 		return nil, nil, err
 	}
-	if bwd, err = p.estimate(ctx, 1, 0, opt); err != nil {
+	if err := a.validate("a"); err != nil {
+		return nil, nil, fmt.Errorf("flow: %w", err)
+	}
+	if err := b.validate("b"); err != nil {
+		return nil, nil, fmt.Errorf("flow: %w", err)
+	}
+	if a.Width != b.Width || a.Height != b.Height || a.Channels != b.Channels {
+		return nil, nil, fmt.Errorf("flow: frames differ: %dx%dx%d vs %dx%dx%d", a.Width, a.Height, a.Channels, b.Width, b.Height, b.Channels)
+	}
+	if fa, err = prepareFrame(ctx, sc, a, *opt, ra); err != nil {
+		return nil, nil, err
+	}
+	if fb, err = prepareFrame(ctx, sc, b, *opt, rb); err != nil {
+		return nil, nil, err
+	}
+	return fa, fb, nil
+}
+
+// resolve replaces the zero Options by Medium and validates them.
+func (o *Options) resolve() error {
+	if *o == (Options{}) {
+		*o = Medium()
+	}
+	if err := o.validate(); err != nil {
+		return fmt.Errorf("flow: invalid options: %w", err)
+	}
+	return nil
+}
+
+// bidirectional returns the flow from a to b and from b to a.
+func bidirectional(ctx context.Context, sc *scratch, a, b *Frame, opt Options) (fwd, bwd *Field, err error) {
+	if fwd, err = estimate(ctx, sc, a, b, opt); err != nil {
+		return nil, nil, err
+	}
+	if bwd, err = estimate(ctx, sc, b, a, opt); err != nil {
 		return nil, nil, err
 	}
 	return fwd, bwd, nil
 }
 
-// pyramids holds the image pyramids of two frames.
-type pyramids struct {
-	w, h             int
-	coarsest, finest int
-	gray             [2][]*plane   // luminance, level 0 = full resolution
-	color            [2][][]*plane // per level, the 3 colour channels (if used)
-	sc               *scratch      // buffers recycled between levels and directions
-}
-
-// prepare validates the input and builds the pyramids of both frames.
-func prepare(ctx context.Context, a, b *Image, opt *Options) (*pyramids, error) {
-	if *opt == (Options{}) {
-		*opt = Medium()
-	}
-	if err := opt.validate(); err != nil {
-		return nil, fmt.Errorf("flow: invalid options: %w", err)
-	}
-	if err := a.validate("a"); err != nil {
-		return nil, fmt.Errorf("flow: %w", err)
-	}
-	if err := b.validate("b"); err != nil {
-		return nil, fmt.Errorf("flow: %w", err)
-	}
-	if a.Width != b.Width || a.Height != b.Height || a.Channels != b.Channels {
-		return nil, fmt.Errorf("flow: frames differ: %dx%dx%d vs %dx%dx%d", a.Width, a.Height, a.Channels, b.Width, b.Height, b.Channels)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("flow: %w", err)
-	}
-	p := &pyramids{w: a.Width, h: a.Height, sc: &scratch{}}
-	p.coarsest, p.finest = opt.levels(a.Width, a.Height)
-	useColor := opt.Color && a.Channels == 3 && opt.RefineIterations > 0 && opt.Delta > 0
-	for f, m := range [2]*Image{a, b} {
-		g := []*plane{grayPlane(m)}
-		for k := 1; k <= p.coarsest; k++ {
-			g = append(g, downsample(p.sc, g[k-1]))
-		}
-		p.gray[f] = g
-		if useColor {
-			c := [][]*plane{channelPlanes(m)}
-			for k := 1; k <= p.coarsest; k++ {
-				var next []*plane
-				for _, pl := range c[k-1] {
-					next = append(next, downsample(p.sc, pl))
-				}
-				c = append(c, next)
-			}
-			p.color[f] = c
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("flow: %w", err)
-	}
-	return p, nil
-}
-
-// estimate computes the flow from frame i0 to frame i1 (0 or 1) of p.
-func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Field, error) {
-	g0, g1 := p.gray[i0], p.gray[i1]
-	c0, c1 := p.color[i0], p.color[i1]
-	coarsest, finest := p.coarsest, p.finest
-	sc := p.sc
-	refineDown := finest - opt.RefineBelow
-	if refineDown < 0 {
-		refineDown = 0
-	}
+// estimate computes the flow from frame a to frame b, prepared with opt, a
+// as frame A and b as frame B.
+func estimate(ctx context.Context, sc *scratch, a, b *Frame, opt Options) (*Field, error) {
+	coarsest, finest := a.coarsest, a.finest
 	vp := varParams{
 		alpha: opt.Alpha, delta: opt.Delta, gamma: opt.Gamma,
 		fixedIters: opt.RefineIterations, sorIters: opt.SORIterations, omega: 1.6,
@@ -247,7 +229,8 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 
 	var u, v *plane
 	for k := coarsest; k >= 0; k-- {
-		lw, lh := g0[k].w, g0[k].h
+		la, lb := &a.levels[k], &b.levels[k]
+		lw, lh := la.w, la.h
 		if u == nil {
 			u, v = &plane{w: lw, h: lh, p: sc.zeros(lw * lh)}, &plane{w: lw, h: lh, p: sc.zeros(lw * lh)}
 		} else {
@@ -255,15 +238,10 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 			u, v = upsampleFlow(sc, cu, cv, lw, lh)
 			sc.putPlanes(cu, cv)
 		}
-		refineHere := k >= refineDown && opt.RefineIterations > 0 && opt.SORIterations > 0
-		var gx, gy *plane
-		if k >= finest || refineHere {
-			gx, gy = gradients(sc, g0[k])
-		}
 		if k >= finest {
-			ps := min(opt.PatchSize, lw, lh)
+			ps := a.patchSize(k)
 			stride := min(opt.PatchStride, ps)
-			lv := &patchLevel{i0: g0[k], gx: gx, gy: gy, i1: newPadded(sc, g1[k], max(ps+2, 16))}
+			lv := &patchLevel{i0: la.gray, gx: la.gx, gy: la.gy, i1: lb.padded}
 			inverseSearch(ctx, sc, lv, u, v, ps, stride, opt.SearchIterations)
 			if k == coarsest {
 				// The search from rest gives the dominant motion (the
@@ -279,25 +257,19 @@ func (p *pyramids) estimate(ctx context.Context, i0, i1 int, opt Options) (*Fiel
 					inverseSearch(ctx, sc, lv, u, v, ps, stride, opt.SearchIterations)
 				}
 			}
-			sc.put(lv.i1.p)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
 			}
 		}
-		if refineHere {
-			col0, col1 := g0[k:k+1], g1[k:k+1]
-			if c0 != nil {
-				col0, col1 = c0[k], c1[k]
-			}
-			refine(ctx, sc, col0, col1, g0[k], g1[k], gx, gy, u, v, vp)
+		if a.refines(k) {
+			refine(ctx, sc, la, lb, u, v, vp)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("flow: %w", err)
 			}
 		}
-		sc.putPlanes(gx, gy)
 	}
-	n := p.w * p.h
-	return &Field{Width: p.w, Height: p.h, U: u.p[:n:n], V: v.p[:n:n]}, nil
+	n := a.w * a.h
+	return &Field{Width: a.w, Height: a.h, U: u.p[:n:n], V: v.p[:n:n]}, nil
 }
 
 // median returns the median of xs (the upper one for an even count),

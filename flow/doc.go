@@ -35,9 +35,13 @@
 //	Accurate  0.36 px     0.57 px   patches at full resolution, about 3x Medium's time
 //
 // For video, ComputeBidirectional gives the forward and backward flow of a
-// frame pair at once; Consistency turns them into occlusion and
-// motion-boundary masks and confidence weights; Warp carries an image (for
-// instance a hallucination layer) from the previous frame to the current one.
+// frame pair at once; an Estimator gives the same flows over a sequence,
+// preparing every frame once (Prepare) for the two pairs it belongs to and
+// keeping its working memory between pairs. Consistency turns the two flows
+// into occlusion and motion-boundary masks and confidence weights
+// (ConsistencyWeights only the weights, into the caller's buffer); Warp
+// carries an image (for instance a hallucination layer) from the previous
+// frame to the current one.
 //
 // Everything is Go, except for AVX2 kernels on amd64 of the refinement's
 // inner loops (data term, smoothness weights, edge weights, SOR sweeps) and

@@ -10,6 +10,7 @@ import (
 	"math/rand"
 	"runtime"
 	"testing"
+	"time"
 )
 
 func TestComputeTranslation(t *testing.T) {
@@ -616,6 +617,84 @@ func BenchmarkVideoPair720p(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// BenchmarkVideoSequence720p times the flow work the video pipeline does
+// per later frame of a 1280x720 RGB sequence (synthetic, moving 4.5 px
+// right and 2.25 px up per frame), with Medium:
+//
+//   - PerPair: ComputeBidirectional of the frame and the one before it,
+//     then Consistency (the pipeline's path before Estimator);
+//   - Estimator: Prepare of the new frame, Bidirectional with the previous
+//     frame's Frame, ConsistencyWeights into a reused buffer and Release of
+//     the previous Frame.
+//
+// Both give the same flows and weights; ms/frame is the mean wall time,
+// cpu-ms/frame the CPU time of the process (all threads, garbage collector
+// included; unix only) over the same span.
+func BenchmarkVideoSequence720p(b *testing.B) {
+	const w, h = 1280, 720
+	ctx := context.Background()
+	frames := func(b *testing.B) []*Image {
+		seq := make([]*Image, b.N+1)
+		for t := range seq {
+			seq[t] = translatedFrame(w, h, 4.5*float64(t), -2.25*float64(t))
+		}
+		return seq
+	}
+	report := func(b *testing.B, cpu0 time.Duration) {
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/frame")
+		if cpu0 > 0 {
+			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/frame")
+		}
+	}
+	b.Run("PerPair", func(b *testing.B) {
+		seq := frames(b)
+		b.ResetTimer()
+		cpu0 := processCPU()
+		for i := 0; i < b.N; i++ {
+			back, fwd, err := ComputeBidirectional(ctx, seq[i+1], seq[i], Medium())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, _, _, err := Consistency(back, fwd); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		report(b, cpu0)
+	})
+	b.Run("Estimator", func(b *testing.B) {
+		seq := frames(b)
+		est, err := NewEstimator(Medium())
+		if err != nil {
+			b.Fatal(err)
+		}
+		prev, err := est.Prepare(ctx, seq[0])
+		if err != nil {
+			b.Fatal(err)
+		}
+		weights := make([]float32, w*h)
+		b.ResetTimer()
+		cpu0 := processCPU()
+		for i := 0; i < b.N; i++ {
+			cur, err := est.Prepare(ctx, seq[i+1])
+			if err != nil {
+				b.Fatal(err)
+			}
+			back, fwd, err := est.Bidirectional(ctx, cur, prev)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := ConsistencyWeights(weights, back, fwd); err != nil {
+				b.Fatal(err)
+			}
+			est.Release(prev)
+			prev = cur
+		}
+		b.StopTimer()
+		report(b, cpu0)
 	})
 }
 

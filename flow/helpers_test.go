@@ -11,19 +11,22 @@ func texture(x, y float64) float64 {
 // translatedPair returns RGB frames a and b of size w x h where the content
 // of a moves by (dx, dy) in b.
 func translatedPair(w, h int, dx, dy float64) (*Image, *Image) {
-	pa := make([]float32, w*h*3)
-	pb := make([]float32, w*h*3)
+	return translatedFrame(w, h, 0, 0), translatedFrame(w, h, dx, dy)
+}
+
+// translatedFrame returns the RGB test pattern of size w x h moved by
+// (dx, dy).
+func translatedFrame(w, h int, dx, dy float64) *Image {
+	pix := make([]float32, w*h*3)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			i := 3 * (y*w + x)
 			for c := 0; c < 3; c++ {
 				o := float64(c) * 17
-				pa[i+c] = float32(texture(float64(x)+o, float64(y)-o))
-				pb[i+c] = float32(texture(float64(x)-dx+o, float64(y)-dy-o))
+				pix[i+c] = float32(texture(float64(x)-dx+o, float64(y)-dy-o))
 			}
 		}
 	}
-	a, _ := FromRGB(pa, w, h)
-	b, _ := FromRGB(pb, w, h)
-	return a, b
+	m, _ := FromRGB(pix, w, h)
+	return m
 }

@@ -8,12 +8,13 @@ type plane struct {
 
 func newPlane(w, h int) *plane { return &plane{w: w, h: h, p: make([]float32, w*h)} }
 
-// channelPlanes splits an interleaved image into one plane per channel.
-func channelPlanes(m *Image) []*plane {
+// channelPlanes splits an interleaved image into one plane per channel, in
+// planes from sc.
+func channelPlanes(sc *scratch, m *Image) []*plane {
 	c := m.Channels
 	out := make([]*plane, c)
 	for k := range out {
-		out[k] = newPlane(m.Width, m.Height)
+		out[k] = sc.plane(m.Width, m.Height)
 	}
 	parallelRows(m.Height, 32, func(lo, hi int) {
 		for k := 0; k < c; k++ {
@@ -26,9 +27,9 @@ func channelPlanes(m *Image) []*plane {
 	return out
 }
 
-// grayPlane returns the luminance of m as a plane.
-func grayPlane(m *Image) *plane {
-	g := newPlane(m.Width, m.Height)
+// grayPlane returns the luminance of m as a plane from sc.
+func grayPlane(sc *scratch, m *Image) *plane {
+	g := sc.plane(m.Width, m.Height)
 	switch m.Channels {
 	case 1:
 		copy(g.p, m.Pix)
@@ -48,7 +49,7 @@ func halfSize(n int) int { return (n + 1) / 2 }
 
 // downsample halves a plane with the 5-tap binomial filter [1 4 6 4 1]/16
 // centred on every even source pixel (coarse pixel x sits at fine x*2) and
-// replicated borders.
+// replicated borders. The result is in a plane from sc.
 func downsample(sc *scratch, src *plane) *plane {
 	w, h := src.w, src.h
 	w2, h2 := halfSize(w), halfSize(h)
@@ -68,7 +69,7 @@ func downsample(sc *scratch, src *plane) *plane {
 			}
 		}
 	})
-	dst := newPlane(w2, h2)
+	dst := sc.plane(w2, h2)
 	parallelRows(h2, 8, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
 			c := 2 * y
@@ -175,21 +176,35 @@ func upsampleFlow(sc *scratch, cu, cv *plane, w, h int) (u, v *plane) {
 				if k == 1 {
 					dst = v.p[y*w : (y+1)*w]
 				}
-				r0 := src.p[y0*cw : (y0+1)*cw]
-				r1 := src.p[y1*cw : (y1+1)*cw]
-				for x := range dst {
-					x0 := x >> 1
-					x1 := x0 + x&1
-					if x1 >= cw {
-						x1 = cw - 1
-					}
-					// 2 * mean of the (up to) four coarse neighbours.
-					dst[x] = 0.5 * (r0[x0] + r0[x1] + r1[x0] + r1[x1])
-				}
+				upsampleRow(dst, src.p[y0*cw:(y0+1)*cw], src.p[y1*cw:(y1+1)*cw])
 			}
 		}
 	})
 	return u, v
+}
+
+// upsampleRow writes row dst of a doubled flow plane from the two coarse
+// rows r0 and r1 around it: dst[x] = 2 * the mean of r0 and r1 at coarse
+// columns x0 = x/2 and x1 = (x+1)/2 (clamped), that is
+// 0.5 * (r0[x0] + r0[x1] + r1[x0] + r1[x1]), added in that order. It walks
+// the coarse columns, each giving an even pixel (x0 == x1) and an odd one.
+// len(r0) must be (len(dst)+1)/2.
+func upsampleRow(dst, r0, r1 []float32) {
+	cw := len(r0)
+	r1 = r1[:cw]
+	a, c := r0[0], r1[0] // coarse column j-1
+	for j := 1; j < cw; j++ {
+		b, d := r0[j], r1[j]
+		pair := dst[2*j-2 : 2*j : 2*j]
+		pair[0] = 0.5 * (a + a + c + c)
+		pair[1] = 0.5 * (a + b + c + d)
+		a, c = b, d
+	}
+	// The last coarse column: its even pixel, and the odd one (clamped
+	// to the same column) if the fine row has it.
+	for x := 2*cw - 2; x < len(dst); x++ {
+		dst[x] = 0.5 * (a + a + c + c)
+	}
 }
 
 // padded is a plane surrounded by a border of replicated pixels, so that

@@ -1,26 +1,31 @@
 package flow
 
-// scratch recycles the large buffers of one Compute or ComputeBidirectional
-// call: a buffer handed back with put serves a later get of the same or a
-// smaller size, so that the second direction of a bidirectional call, and
-// the later passes of a refinement, work in memory that is already mapped
-// instead of asking the runtime for fresh, zeroed (and page-faulted) memory
-// each time. It belongs to one call and is used by one goroutine at a time
-// (never inside the parallel workers); a nil *scratch simply allocates.
+// scratch recycles large buffers: a buffer handed back with put serves a
+// later get of the same or a somewhat smaller size, so that the second
+// direction of a bidirectional call, the later passes of a refinement and,
+// in an Estimator, the later frames of a sequence work in memory that is
+// already mapped instead of asking the runtime for fresh, zeroed (and
+// page-faulted) memory each time. It belongs to one call of Compute or
+// ComputeBidirectional, or to an Estimator, and is used by one goroutine at
+// a time (never inside the parallel workers); a nil *scratch simply
+// allocates.
 type scratch struct {
 	free  [][]float32 // float32 buffers, any size
 	flags []bool      // refine's inside mask
 }
 
 // get returns a buffer of n values with unspecified contents: the smallest
-// free one that is large enough, or a new one.
+// free one that is large enough but not more than twice as large, or a new
+// one. (Handing out a much larger buffer would tie it up in a small plane,
+// possibly for the life of a Frame, and leave the next large request to a
+// new allocation.)
 func (s *scratch) get(n int) []float32 {
 	if s == nil {
 		return make([]float32, n)
 	}
 	best := -1
 	for k, b := range s.free {
-		if cap(b) >= n && (best < 0 || cap(b) < cap(s.free[best])) {
+		if c := cap(b); c >= n && c <= 2*n && (best < 0 || c < cap(s.free[best])) {
 			best = k
 		}
 	}

@@ -29,12 +29,15 @@ const (
 // with Psi(s^2) = sqrt(s^2 + eps^2) (alpha optionally lowered at image
 // edges, see varParams.edge), linearised around the current flow,
 // solved by lagged-nonlinearity fixed-point iterations with red-black SOR.
-// col0/col1 are the channels for colour constancy, g0/g1 the grey images for
-// gradient constancy (all of the level's size), gx0/gy0 the gradients of g0.
+// a and b are the level of frames A and B: a holds frame A's grey image, its
+// gradients and their gradients (for gradient constancy), the colour
+// channels and their gradients (for colour constancy, when used) and the
+// smoothness weights; b holds the grey image and colour channels of B.
 //
 // If ctx is cancelled it stops early, leaving (u, v) unspecified; the caller
 // checks ctx.Err(). Its working buffers come from sc and go back to it.
-func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, gy0 *plane, u, v *plane, p varParams) {
+func refine(ctx context.Context, sc *scratch, a, b *frameLevel, u, v *plane, p varParams) {
+	g0, g1, gx0, gy0 := a.gray, b.gray, a.gx, a.gy
 	w, h := u.w, u.h
 	n := w * h
 	if p.fixedIters <= 0 || p.sorIters <= 0 {
@@ -65,27 +68,28 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 	var made []*plane
 	defer func() { sc.putPlanes(made...) }()
 	made = append(made, g1w, gx1, gy1)
-	withGrad := func(a0, a1w *plane, weight float32) chanSrc {
-		c := chanSrc{a0: a0, a1w: a1w, weight: weight}
-		c.gx0, c.gy0 = gradients(sc, a0)
+	// withGrad pairs a0 (with its gradients, prepared with frame A) with
+	// a1w and the gradients of a1w.
+	withGrad := func(a0, a1w *plane, a0Grad [2]*plane, weight float32) chanSrc {
+		c := chanSrc{a0: a0, a1w: a1w, weight: weight, gx0: a0Grad[0], gy0: a0Grad[1]}
 		c.gx1, c.gy1 = gradients(sc, a1w)
-		made = append(made, c.gx0, c.gy0, c.gx1, c.gy1)
+		made = append(made, c.gx1, c.gy1)
 		return c
 	}
 	var srcs []chanSrc
 	if p.delta > 0 {
-		if len(col0) == 1 && col0[0] == g0 {
+		if a.color == nil {
 			srcs = append(srcs, chanSrc{g0, g1w, gx0, gy0, gx1, gy1, p.delta})
 		} else {
-			for c := range col0 {
-				a1w := warpPlane(sc, col1[c], u, v)
+			for c := range a.color {
+				a1w := warpPlane(sc, b.color[c], u, v)
 				made = append(made, a1w)
-				srcs = append(srcs, withGrad(col0[c], a1w, p.delta/float32(len(col0))))
+				srcs = append(srcs, withGrad(a.color[c], a1w, a.colorGrad[c], p.delta/float32(len(a.color))))
 			}
 		}
 	}
 	if p.gamma > 0 {
-		srcs = append(srcs, withGrad(gx0, gx1, p.gamma), withGrad(gy0, gy1, p.gamma))
+		srcs = append(srcs, withGrad(gx0, gx1, a.gxGrad, p.gamma), withGrad(gy0, gy1, a.gyGrad, p.gamma))
 	}
 	// Brightness constancy compares A with B warped; a change of exposure
 	// between the frames adds an offset to that difference which, in a
@@ -184,21 +188,8 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 	row := func(a [2][]float32, Y int) [2][]float32 {
 		return [2][]float32{a[0][Y*hw:][:hw], a[1][Y*hw:][:hw]}
 	}
-	// Optional image-edge-aware smoothness: alpha * 1/(1 + |grad A|^2/edge^2).
-	alpha := sc.get(n)
-	defer sc.put(alpha)
-	{
-		ex, ey := gx0, gy0
-		inv := float32(0)
-		if p.edge > 0 {
-			inv = 1 / (p.edge * p.edge)
-		}
-		parallelRows(h, 16, func(lo, hi int) {
-			for i := lo * w; i < hi*w; i++ {
-				alpha[i] = p.alpha / (1 + (ex.p[i]*ex.p[i]+ey.p[i]*ey.p[i])*inv)
-			}
-		})
-	}
+	// Optional image-edge-aware smoothness, prepared with frame A.
+	alpha := a.alpha.p
 	// aux[c] holds u, v, the robust smoothness weights psi and alpha of
 	// the pixels of colour c in the same layout, one array after the
 	// other; its border entries are never read.
@@ -382,6 +373,25 @@ func refine(ctx context.Context, sc *scratch, col0, col1 []*plane, g0, g1, gx0, 
 			}
 		}
 	})
+}
+
+// smoothnessWeights returns, in a plane from sc, the smoothness weight of
+// every pixel of a level with gradients (gx, gy):
+// alpha / (1 + |∇A|²/edge²), or alpha where edge is 0 (see
+// Options.EdgeScale).
+func smoothnessWeights(sc *scratch, gx, gy *plane, alpha, edge float32) *plane {
+	w, h := gx.w, gx.h
+	out := sc.plane(w, h)
+	inv := float32(0)
+	if edge > 0 {
+		inv = 1 / (edge * edge)
+	}
+	parallelRows(h, 16, func(lo, hi int) {
+		for i := lo * w; i < hi*w; i++ {
+			out.p[i] = alpha / (1 + (gx.p[i]*gx.p[i]+gy.p[i]*gy.p[i])*inv)
+		}
+	})
+	return out
 }
 
 // dataRow computes the data term of the pixels of colour c on padded row

@@ -48,8 +48,13 @@ type StabilityMeter struct {
 	Strength         StrengthProbe
 	gains            []float64
 	prevSrc, prevOut *models.Image
-	sumSrc, sumOut   float64
-	pairs            int
+	// est computes the flow with estOpt (Flow when est was made);
+	// prevFlow is prevSrc prepared for it, or nil.
+	est            *flow.Estimator
+	estOpt         flow.Options
+	prevFlow       *flow.Frame
+	sumSrc, sumOut float64
+	pairs          int
 }
 
 // Add feeds the next source frame and the matching output frame.
@@ -64,16 +69,32 @@ func (m *StabilityMeter) Add(ctx context.Context, src, out *models.Image) error 
 		}
 		m.gains = append(m.gains, g)
 	}
+	var curFlow *flow.Frame
 	if m.prevSrc != nil {
-		a, err := flow.FromRGB(m.prevSrc.Pix, src.Width, src.Height)
-		if err != nil {
-			return err
+		if m.est == nil || m.estOpt != m.Flow {
+			est, err := flow.NewEstimator(m.Flow)
+			if err != nil {
+				return err
+			}
+			m.est, m.estOpt, m.prevFlow = est, m.Flow, nil
+		}
+		if m.prevFlow == nil {
+			a, err := flow.FromRGB(m.prevSrc.Pix, src.Width, src.Height)
+			if err != nil {
+				return err
+			}
+			if m.prevFlow, err = m.est.Prepare(ctx, a); err != nil {
+				return err
+			}
 		}
 		b, err := flow.FromRGB(src.Pix, src.Width, src.Height)
 		if err != nil {
 			return err
 		}
-		fwd, bwd, err := flow.ComputeBidirectional(ctx, a, b, m.Flow)
+		if curFlow, err = m.est.Prepare(ctx, b); err != nil {
+			return err
+		}
+		fwd, bwd, err := m.est.Bidirectional(ctx, m.prevFlow, curFlow)
 		if err != nil {
 			return err
 		}
@@ -96,8 +117,9 @@ func (m *StabilityMeter) Add(ctx context.Context, src, out *models.Image) error 
 		m.sumSrc += es
 		m.sumOut += eo
 		m.pairs++
+		m.est.Release(m.prevFlow)
 	}
-	m.prevSrc, m.prevOut = src, out
+	m.prevSrc, m.prevOut, m.prevFlow = src, out, curFlow
 	return nil
 }
 

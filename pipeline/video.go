@@ -476,9 +476,12 @@ func (r *videoProducer) decodeStage(ctx context.Context, frames chan<- *srcFrame
 }
 
 // flowStage skips the frames the checkpoint holds and computes, for every
-// later frame, the flow back to the frame before it.
+// later frame, the flow back to the frame before it. Every frame is
+// prepared for the flow once and carried to the next pair.
 func (r *videoProducer) flowStage(ctx context.Context, resumed int, frames <-chan *srcFrame, works chan<- *work) error {
+	var est *flow.Estimator
 	var prev *srcFrame
+	var prevFlow *flow.Frame // prev prepared for the flow, or nil
 	for f := range frames {
 		if f.index < resumed-1 {
 			continue
@@ -491,16 +494,25 @@ func (r *videoProducer) flowStage(ctx context.Context, resumed int, frames <-cha
 			prev = nil // a new shot: dream it as a first frame
 		}
 		wk := &work{cur: f, prev: prev}
+		var curFlow *flow.Frame
 		if prev != nil && r.opt.Coherence == CoherenceFlow {
 			t := time.Now()
 			var err error
-			wk.back, wk.weights, err = r.flows(ctx, f, prev)
+			if est == nil {
+				est, err = flow.NewEstimator(r.opt.Flow)
+			}
+			if err == nil {
+				wk.back, wk.weights, curFlow, err = r.flows(ctx, est, f, prev, prevFlow)
+			}
 			r.clock.add(&r.clock.st.Flow, t)
 			if err != nil {
 				return err
 			}
 		}
-		prev = f
+		if prevFlow != nil {
+			est.Release(prevFlow)
+		}
+		prev, prevFlow = f, curFlow
 		select {
 		case works <- wk:
 		case <-ctx.Done():
@@ -555,26 +567,42 @@ func writeStage(results <-chan *dreamed, emit func(int, []byte) error) error {
 	return nil
 }
 
-// flows computes the flow from cur to prev and how far to trust it.
-func (r *videoProducer) flows(ctx context.Context, cur, prev *srcFrame) (*flow.Field, []float32, error) {
-	curImg, err := flow.FromRGB(cur.img.Pix, r.w, r.h)
-	if err != nil {
-		return nil, nil, err
+// flows computes the flow from cur to prev and how far to trust it, and
+// returns cur prepared for the next pair. prevFlow is prev prepared, or nil
+// (after a cut or a resume), then prev is prepared here.
+func (r *videoProducer) flows(ctx context.Context, est *flow.Estimator, cur, prev *srcFrame, prevFlow *flow.Frame) (*flow.Field, []float32, *flow.Frame, error) {
+	prepare := func(f *srcFrame) (*flow.Frame, error) {
+		img, err := flow.FromRGB(f.img.Pix, r.w, r.h)
+		if err != nil {
+			return nil, err
+		}
+		ff, err := est.Prepare(ctx, img)
+		if err != nil {
+			return nil, fmt.Errorf("frame %d: %w", f.index, err)
+		}
+		return ff, nil
 	}
-	prevImg, err := flow.FromRGB(prev.img.Pix, r.w, r.h)
-	if err != nil {
-		return nil, nil, err
+	if prevFlow == nil {
+		var err error
+		if prevFlow, err = prepare(prev); err != nil {
+			return nil, nil, nil, err
+		}
+		defer est.Release(prevFlow)
 	}
-	// ComputeBidirectional(a, b) returns the flow from a to b, then from b to a.
-	curToPrev, prevToCur, err := flow.ComputeBidirectional(ctx, curImg, prevImg, r.opt.Flow)
+	curFlow, err := prepare(cur)
 	if err != nil {
-		return nil, nil, fmt.Errorf("frame %d: %w", cur.index, err)
+		return nil, nil, nil, err
 	}
-	weights, _, _, err := flow.Consistency(curToPrev, prevToCur)
+	// Bidirectional(a, b) returns the flow from a to b, then from b to a.
+	curToPrev, prevToCur, err := est.Bidirectional(ctx, curFlow, prevFlow)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, fmt.Errorf("frame %d: %w", cur.index, err)
 	}
-	return curToPrev, weights, nil
+	weights := make([]float32, r.w*r.h)
+	if err := flow.ConsistencyWeights(weights, curToPrev, prevToCur); err != nil {
+		return nil, nil, nil, err
+	}
+	return curToPrev, weights, curFlow, nil
 }
 
 // dreamFrame dreams one frame, starting from the carried hallucination of
