@@ -92,7 +92,9 @@ func DreamFrom(ctx context.Context, net Network, base, init *models.Image, p Par
 
 // DreamFrom is the package's DreamFrom working in ws's memory, so that a
 // loop dreaming pictures of one size (a video's frames) allocates no large
-// buffers after the first. The result is the caller's: ws does not keep it.
+// buffers after the first. The result is the caller's: ws does not keep it
+// (hand it back with Recycle when done with it, and the next dream reuses
+// its memory).
 func (ws *Workspace) DreamFrom(ctx context.Context, net Network, base, init *models.Image, p Params, progress func(Progress)) (*models.Image, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -167,11 +169,7 @@ func (ws *Workspace) DreamFrom(ctx context.Context, net Network, base, init *mod
 	for oi := 0; oi < n; oi++ {
 		k := n - 1 - oi
 		ob := resized(base, k)
-		if k == 0 {
-			img = models.NewImage(ob.Width, ob.Height) // the result: the caller's memory
-		} else {
-			img = ws.image(ob.Width, ob.Height)
-		}
+		img = ws.image(ob.Width, ob.Height) // at k = 0 the result, which ws lets go of
 		switch {
 		case detail == nil && withInit && k == 0:
 			copy(img.Pix, init.Pix)

@@ -663,9 +663,10 @@ func maxAbsDiff(a, b []float32) float64 {
 
 // TestWorkspaceReuseGivesIdenticalDreams dreams pictures of several sizes,
 // with and without a carried init, tiled and whole, one after another in
-// one Workspace (each reusing buffers the earlier ones left), and compares
-// every result with a dream in a fresh Workspace; it also checks that a
-// result does not change when the Workspace dreams again.
+// one Workspace (each reusing buffers the earlier ones left, and the
+// results handed back with Recycle), and compares every result with a dream
+// in a fresh Workspace; it also checks that a result that was not handed
+// back does not change when the Workspace dreams again.
 func TestWorkspaceReuseGivesIdenticalDreams(t *testing.T) {
 	net := newToyNet(3, 4, 8)
 	ctx := context.Background()
@@ -695,6 +696,8 @@ func TestWorkspaceReuseGivesIdenticalDreams(t *testing.T) {
 		}
 		if i == 0 {
 			first, firstCopy = got.Pix, slices.Clone(got.Pix)
+		} else {
+			ws.Recycle(got) // the next dream reuses its memory
 		}
 	}
 	if !slices.Equal(first, firstCopy) {

@@ -171,11 +171,18 @@ func resizePlaneInto(ws *Workspace, dst, src []float32, w, h, c, dw, dh int) []f
 		parallelRows(dh, func(y0, y1 int) {
 			for y := y0; y < y1; y++ {
 				orow := dst[y*rowLen : (y+1)*rowLen]
-				clear(orow)
 				ct := ch[y]
 				for t, j := range ct.idx {
 					wt := ct.w[t]
 					row := cur[int(j)*rowLen : (int(j)+1)*rowLen]
+					if t == 0 {
+						// 0 + wt*v, as in a sum started from zero (which
+						// also turns -0 into +0), without clearing orow first.
+						for i, v := range row {
+							orow[i] = 0 + wt*v
+						}
+						continue
+					}
 					for i, v := range row {
 						orow[i] += wt * v
 					}

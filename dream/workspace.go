@@ -54,6 +54,16 @@ func (ws *Workspace) image(w, h int) *models.Image {
 	return &models.Image{Width: w, Height: h, Pix: ws.get(w * h * 3)}
 }
 
+// Recycle hands back a picture that DreamFrom returned (or any picture
+// whose pixels the caller gives up) once the caller no longer uses it, so
+// that a later dream reuses its memory instead of asking for fresh memory.
+// The caller must not touch img afterwards.
+func (ws *Workspace) Recycle(img *models.Image) {
+	if img != nil {
+		ws.put(img.Pix)
+	}
+}
+
 // putImage hands img's pixels back.
 func (ws *Workspace) putImage(img *models.Image) { ws.put(img.Pix) }
 

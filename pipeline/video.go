@@ -539,12 +539,16 @@ func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image,
 				img.Pix[lo+i] = float32(v)
 			}
 		})
+		old := prevDream
 		prevDream = img
 		if r.meter != nil {
 			if err := r.meter.Add(ctx, wk.cur.img, prevDream); err != nil {
 				return err
 			}
 		}
+		// Nothing refers to the frame before any more (the meter has let go
+		// of it too): the next dream reuses its memory.
+		r.ws.Recycle(old)
 		// The writer takes every frame until it fails, even after a
 		// cancel, so a finished frame is never lost.
 		select {
