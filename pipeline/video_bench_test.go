@@ -20,7 +20,15 @@ import (
 // concurrently: decode, flow, dream and encode/checkpoint are separate
 // goroutines (ffmpeg separate processes), so the shares need not add up to
 // 100%; a stage's share is the time it was busy or waiting, not the CPU it
-// took from the network. Run it alone:
+// took from the network. cpu-s/later-frame is this process's CPU time (all
+// threads; ffmpeg's processes not included) per later frame, which shows
+// the work done apart from waiting. For each stage's CPU, profile the run:
+// the stages run under pprof labels,
+//
+//	go test -run '^$' -bench Video720p -benchtime 1x -cpuprofile cpu.prof ./pipeline/
+//	go tool pprof -tags pipeline.test cpu.prof
+//
+// (the shares there include the first frame). Run it alone:
 //
 //	go test -run '^$' -bench Video720p -benchtime 1x ./pipeline/
 func BenchmarkVideo720p(b *testing.B) {
@@ -32,7 +40,7 @@ func BenchmarkVideo720p(b *testing.B) {
 	net := inceptionNet(b)
 	defer net.Close()
 	dir := b.TempDir()
-	var later, first, finish time.Duration
+	var later, first, finish, laterCPU time.Duration
 	var shares [5]float64 // decode, flow, dream, encode, checkpoint
 	for i := 0; i < b.N; i++ {
 		opt := DefaultVideoOptions()
@@ -40,15 +48,15 @@ func BenchmarkVideo720p(b *testing.B) {
 		opt.Dream.Objective = models.MeanSquareOf("mixed3")
 		opt.ModelID = "inception-v3"
 		opt.Decode.MaxFrames = frames
-		var firstDone, lastDone time.Duration
+		var firstDone, lastDone, firstCPU, lastCPU time.Duration
 		var firstStages, lastStages StageTimes
 		start := time.Now()
 		opt.Progress = func(p JobProgress) {
 			switch p.Done {
 			case 1:
-				firstDone, firstStages = time.Since(start), p.Stages
+				firstDone, firstStages, firstCPU = time.Since(start), p.Stages, processCPU()
 			case frames:
-				lastDone, lastStages = time.Since(start), p.Stages
+				lastDone, lastStages, lastCPU = time.Since(start), p.Stages, processCPU()
 			}
 		}
 		res, err := RunVideo(context.Background(), net, opt)
@@ -61,6 +69,7 @@ func BenchmarkVideo720p(b *testing.B) {
 		}
 		first += firstDone
 		later += (lastDone - firstDone) / (frames - 1)
+		laterCPU += (lastCPU - firstCPU) / (frames - 1)
 		finish += wall - lastDone
 		a, z := firstStages, lastStages
 		span := (lastDone - firstDone).Seconds()
@@ -71,6 +80,7 @@ func BenchmarkVideo720p(b *testing.B) {
 	}
 	n := float64(b.N)
 	b.ReportMetric(later.Seconds()/n, "s/later-frame")
+	b.ReportMetric(laterCPU.Seconds()/n, "cpu-s/later-frame")
 	b.ReportMetric(first.Seconds()/n, "s/first-frame")
 	b.ReportMetric(finish.Seconds()/n, "s/finish")
 	for k, name := range []string{"decode", "flow", "dream", "encode", "checkpoint"} {
