@@ -296,7 +296,12 @@ func (d *dreamer) step(ctx context.Context, img *models.Image) (float64, error) 
 	}
 	n := len(img.Pix)
 	src := img
-	if sx%w != 0 || sy%h != 0 {
+	// Tiles are cut from the rolled picture and their gradients put back
+	// unrolled in one copy each (same values as rolling the whole picture
+	// there and back); mirroring and whole-picture gradients roll first.
+	fused := tiled && !mirrorX && !mirrorY
+	rolled := !fused && (sx%w != 0 || sy%h != 0)
+	if rolled {
 		pix := grown(&d.ws.step[0], n)
 		rollPlane(pix, img.Pix, w, h, 3, sx, sy)
 		src = &models.Image{Width: w, Height: h, Pix: pix}
@@ -311,7 +316,13 @@ func (d *dreamer) step(ctx context.Context, img *models.Image) (float64, error) 
 	if tiled {
 		tile = d.p.Tile
 	}
-	v, err := tiledGradient(ctx, d.net, src, d.p.Objective, tile, g, &d.ws.tile)
+	var v float64
+	var err error
+	if fused {
+		v, err = tiledGradientRolled(ctx, d.net, src, d.p.Objective, tile, sx, sy, g, &d.ws.tile)
+	} else {
+		v, err = tiledGradient(ctx, d.net, src, d.p.Objective, tile, g, &d.ws.tile)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -319,7 +330,7 @@ func (d *dreamer) step(ctx context.Context, img *models.Image) (float64, error) 
 		mirrorPlane(spare, g, w, h, 3, mirrorX, mirrorY)
 		g, spare = spare, g
 	}
-	if sx%w != 0 || sy%h != 0 {
+	if rolled {
 		rollPlane(spare, g, w, h, 3, -sx, -sy)
 		g = spare
 	}
@@ -401,13 +412,25 @@ type tileScratch struct{ pix, grad []float32 }
 // tileSpans). It returns the area-weighted objective value.
 // scratch (nil: none) keeps the tile buffers for the next call.
 func tiledGradient(ctx context.Context, net Network, img *models.Image, obj models.Objective, tile int, g []float32, scratch *tileScratch) (float64, error) {
+	return tiledGradientRolled(ctx, net, img, obj, tile, 0, 0, g, scratch)
+}
+
+// tiledGradientRolled is tiledGradient of img rolled by (dx, dy) (see
+// rollPlane), with the gradient rolled back into g: tiles are cut from the
+// rolled picture and their gradients written to where their pixels came
+// from, without a rolled copy of the whole picture.
+func tiledGradientRolled(ctx context.Context, net Network, img *models.Image, obj models.Objective, tile, dx, dy int, g []float32, scratch *tileScratch) (float64, error) {
 	w, h := img.Width, img.Height
 	if tile <= 0 || (tile >= w && tile >= h) {
+		if dx%w != 0 || dy%h != 0 {
+			return 0, errors.New("dream: a whole-picture gradient cannot be rolled")
+		}
 		return net.Gradient(ctx, img, obj, g)
 	}
 	if scratch == nil {
 		scratch = new(tileScratch)
 	}
+	dx, dy = ((dx%w)+w)%w, ((dy%h)+h)%h
 	minW, minH := net.MinSize()
 	xs, ys := tileSpans(w, tile, minW), tileSpans(h, tile, minH)
 	var value float64
@@ -417,9 +440,16 @@ func tiledGradient(ctx context.Context, net Network, img *models.Image, obj mode
 				return 0, err
 			}
 			cw, ch := tx[1]-tx[0], ty[1]-ty[0]
+			// Rolled pixel (x, y) is img's ((x-dx) mod w, (y-dy) mod h):
+			// a tile row comes from one row of img, in at most two runs.
+			x0 := (tx[0] - dx + w) % w
+			split := min(cw, w-x0) // pixels before the row wraps
 			sub := &models.Image{Width: cw, Height: ch, Pix: grown(&scratch.pix, cw*ch*3)}
 			for y := 0; y < ch; y++ {
-				copy(sub.Pix[y*cw*3:(y+1)*cw*3], img.Pix[((ty[0]+y)*w+tx[0])*3:((ty[0]+y)*w+tx[1])*3])
+				row := img.Pix[((ty[0]+y-dy+h)%h)*w*3:][:w*3]
+				dst := sub.Pix[y*cw*3 : (y+1)*cw*3]
+				copy(dst, row[x0*3:(x0+split)*3])
+				copy(dst[split*3:], row[:(cw-split)*3])
 			}
 			tg := grown(&scratch.grad, len(sub.Pix))
 			v, err := net.Gradient(ctx, sub, obj, tg)
@@ -430,12 +460,19 @@ func tiledGradient(ctx context.Context, net Network, img *models.Image, obj mode
 			value += share * v
 			fs := float32(share)
 			for y := 0; y < ch; y++ {
-				dst := g[((ty[0]+y)*w+tx[0])*3 : ((ty[0]+y)*w+tx[1])*3]
-				for i, x := range tg[y*cw*3 : (y+1)*cw*3] {
-					dst[i] = x * fs
-				}
+				row := g[((ty[0]+y-dy+h)%h)*w*3:][:w*3]
+				src := tg[y*cw*3 : (y+1)*cw*3]
+				scaleInto(row[x0*3:(x0+split)*3], src[:split*3], fs)
+				scaleInto(row[:(cw-split)*3], src[split*3:], fs)
 			}
 		}
 	}
 	return value, nil
+}
+
+// scaleInto writes src[i]*f into dst[i].
+func scaleInto(dst, src []float32, f float32) {
+	for i, x := range src[:len(dst)] {
+		dst[i] = x * f
+	}
 }

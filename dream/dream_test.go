@@ -704,3 +704,34 @@ func TestWorkspaceReuseGivesIdenticalDreams(t *testing.T) {
 		t.Fatal("a result changed when the Workspace dreamed again: it shares the Workspace's memory")
 	}
 }
+
+// TestTiledGradientRolledMatchesRollingThePicture checks that cutting the
+// tiles from the rolled picture and writing their gradients back unrolled
+// gives exactly what rolling the whole picture, taking its tiled gradient
+// and rolling the gradient back gives, for shifts that wrap tiles around
+// either edge, negative ones and none.
+func TestTiledGradientRolledMatchesRollingThePicture(t *testing.T) {
+	net := newToyNet(9, 5, 8)
+	img := noiseImage(70, 45, 8)
+	obj := models.MeanSquareOf("pool")
+	ctx := context.Background()
+	for _, s := range [][2]int{{0, 0}, {13, 0}, {0, 29}, {69, 44}, {-5, 7}, {35, -40}, {141, 91}} {
+		rolled := make([]float32, len(img.Pix))
+		rollPlane(rolled, img.Pix, img.Width, img.Height, 3, s[0], s[1])
+		gr := make([]float32, len(img.Pix))
+		want := make([]float32, len(img.Pix))
+		vWant, err := tiledGradient(ctx, net, &models.Image{Width: 70, Height: 45, Pix: rolled}, obj, 24, gr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rollPlane(want, gr, img.Width, img.Height, 3, -s[0], -s[1])
+		got := make([]float32, len(img.Pix))
+		vGot, err := tiledGradientRolled(ctx, net, img, obj, 24, s[0], s[1], got, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vGot != vWant || !slices.Equal(got, want) {
+			t.Fatalf("shift %v: rolled tiles give %v, rolling the picture %v (or the gradients differ)", s, vGot, vWant)
+		}
+	}
+}
