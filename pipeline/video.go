@@ -397,7 +397,7 @@ func (r *videoProducer) produce(ctx context.Context, j *job, emit func(int, []by
 	// Each stage runs under a profiler label (stage=decode, flow, dream,
 	// write; goroutines a stage starts inherit it), so a CPU profile tells
 	// what each stage costs: go tool pprof -tags cpu.prof. The network's
-	// worker pool predates the job and is unlabelled.
+	// workers are started by the dream stage, so they count as dream.
 	stage := func(name string, fn func(ctx context.Context) error) {
 		g.Go(func() (err error) {
 			pprof.Do(gctx, pprof.Labels("stage", name), func(ctx context.Context) { err = fn(ctx) })
