@@ -195,3 +195,33 @@ func TestVideoKeepsDreamThroughMotion(t *testing.T) {
 		})
 	}
 }
+
+// TestVideoStabilityReusesTheFlow: a video job's stability meter takes the
+// flows the flow stage computed instead of computing the pair again (and
+// computes its own across the cut of tos_sar.webm, where the flow stage
+// has none). Its figures must be exactly those of a separate meter fed the
+// source frames and the written frames.
+func TestVideoStabilityReusesTheFlow(t *testing.T) {
+	in := clip(t, "tos_sar.webm")
+	out := filepath.Join(t.TempDir(), "dream")
+	opt := toyOptions(in, out+string(filepath.Separator))
+	opt.Decode = media.DecodeOptions{Width: 160, Start: 2 * time.Second, MaxFrames: 6}
+	opt.MeasureStability = true
+	res, err := RunVideo(context.Background(), toyNet(t), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Cuts, []int{4}) || res.Stability == nil || res.Stability.Pairs != 5 {
+		t.Fatalf("cuts %v, stability %+v: want the cut at 4 and 5 measured pairs", res.Cuts, res.Stability)
+	}
+	src := decodeFrames(t, in, opt.Decode)
+	meter := StabilityMeter{Flow: opt.Flow}
+	for i, s := range src {
+		if err := meter.Add(context.Background(), s, readFrame(t, out, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := *res.Stability, meter.Result(); got.Source != want.Source || got.Output != want.Output || got.Ratio != want.Ratio {
+		t.Fatalf("the job measured %+v, a separate meter %+v", got, want)
+	}
+}

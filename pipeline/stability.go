@@ -59,6 +59,17 @@ type StabilityMeter struct {
 
 // Add feeds the next source frame and the matching output frame.
 func (m *StabilityMeter) Add(ctx context.Context, src, out *models.Image) error {
+	return m.add(ctx, src, out, nil, nil)
+}
+
+// addWithFlow is Add for a caller that has already computed, with m.Flow,
+// the flows between the previous source frame and src: fwd from the
+// previous frame to src and bwd back. Both nil: Add.
+func (m *StabilityMeter) addWithFlow(ctx context.Context, src, out *models.Image, fwd, bwd *flow.Field) error {
+	return m.add(ctx, src, out, fwd, bwd)
+}
+
+func (m *StabilityMeter) add(ctx context.Context, src, out *models.Image, fwd, bwd *flow.Field) error {
 	if src.Width != out.Width || src.Height != out.Height {
 		return fmt.Errorf("stability: source frame %dx%d, output frame %dx%d", src.Width, src.Height, out.Width, out.Height)
 	}
@@ -70,7 +81,15 @@ func (m *StabilityMeter) Add(ctx context.Context, src, out *models.Image) error 
 		m.gains = append(m.gains, g)
 	}
 	var curFlow *flow.Frame
-	if m.prevSrc != nil {
+	if m.prevSrc != nil && fwd != nil && bwd != nil {
+		// The caller's flows: the prepared previous frame is not needed.
+		if m.prevFlow != nil {
+			m.est.Release(m.prevFlow)
+		}
+		if err := m.addPair(src, out, fwd, bwd); err != nil {
+			return err
+		}
+	} else if m.prevSrc != nil {
 		if m.est == nil || m.estOpt != m.Flow {
 			est, err := flow.NewEstimator(m.Flow)
 			if err != nil {
@@ -98,28 +117,37 @@ func (m *StabilityMeter) Add(ctx context.Context, src, out *models.Image) error 
 		if err != nil {
 			return err
 		}
-		_, occ, _, err := flow.Consistency(fwd, bwd)
-		if err != nil {
+		if err := m.addPair(src, out, fwd, bwd); err != nil {
 			return err
 		}
-		valid := make([]bool, len(occ))
-		for i, o := range occ {
-			valid[i] = !o
-		}
-		es, err := flow.MeanWarpedDifferenceMasked(m.prevSrc.Pix, src.Pix, src.Width, src.Height, 3, fwd, valid)
-		if err != nil {
-			return err
-		}
-		eo, err := flow.MeanWarpedDifferenceMasked(m.prevOut.Pix, out.Pix, src.Width, src.Height, 3, fwd, valid)
-		if err != nil {
-			return err
-		}
-		m.sumSrc += es
-		m.sumOut += eo
-		m.pairs++
 		m.est.Release(m.prevFlow)
 	}
 	m.prevSrc, m.prevOut, m.prevFlow = src, out, curFlow
+	return nil
+}
+
+// addPair adds the E_warp of the pair (previous frames, src/out) given
+// the flows between the source frames.
+func (m *StabilityMeter) addPair(src, out *models.Image, fwd, bwd *flow.Field) error {
+	_, occ, _, err := flow.Consistency(fwd, bwd)
+	if err != nil {
+		return err
+	}
+	valid := make([]bool, len(occ))
+	for i, o := range occ {
+		valid[i] = !o
+	}
+	es, err := flow.MeanWarpedDifferenceMasked(m.prevSrc.Pix, src.Pix, src.Width, src.Height, 3, fwd, valid)
+	if err != nil {
+		return err
+	}
+	eo, err := flow.MeanWarpedDifferenceMasked(m.prevOut.Pix, out.Pix, src.Width, src.Height, 3, fwd, valid)
+	if err != nil {
+		return err
+	}
+	m.sumSrc += es
+	m.sumOut += eo
+	m.pairs++
 	return nil
 }
 

@@ -209,6 +209,9 @@ type work struct {
 	cur, prev *srcFrame
 	back      *flow.Field // flow from cur to prev (to pull prev's layer onto cur)
 	weights   []float32   // trust in back per pixel (0 where occluded)
+	// forward is the flow from prev to cur, kept (only) for the stability
+	// meter, which then need not compute the pair again.
+	forward *flow.Field
 }
 
 // dreamed is a finished frame on its way to disk.
@@ -502,7 +505,7 @@ func (r *videoProducer) flowStage(ctx context.Context, resumed int, frames <-cha
 				est, err = flow.NewEstimator(r.opt.Flow)
 			}
 			if err == nil {
-				wk.back, wk.weights, curFlow, err = r.flows(ctx, est, f, prev, prevFlow)
+				curFlow, err = r.flows(ctx, est, wk, prevFlow)
 			}
 			r.clock.add(&r.clock.st.Flow, t)
 			if err != nil {
@@ -542,7 +545,9 @@ func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image,
 		old := prevDream
 		prevDream = img
 		if r.meter != nil {
-			if err := r.meter.Add(ctx, wk.cur.img, prevDream); err != nil {
+			// The meter measures the pair the flow stage computed (the
+			// same frames and options), so it reuses those flows.
+			if err := r.meter.addWithFlow(ctx, wk.cur.img, prevDream, wk.forward, wk.back); err != nil {
 				return err
 			}
 		}
@@ -571,10 +576,12 @@ func writeStage(results <-chan *dreamed, emit func(int, []byte) error) error {
 	return nil
 }
 
-// flows computes the flow from cur to prev and how far to trust it, and
-// returns cur prepared for the next pair. prevFlow is prev prepared, or nil
-// (after a cut or a resume), then prev is prepared here.
-func (r *videoProducer) flows(ctx context.Context, est *flow.Estimator, cur, prev *srcFrame, prevFlow *flow.Frame) (*flow.Field, []float32, *flow.Frame, error) {
+// flows sets wk's flows from cur to prev (and back, for a stability meter)
+// and how far to trust them, and returns cur prepared for the next pair.
+// prevFlow is prev prepared, or nil (after a cut or a resume), then prev is
+// prepared here.
+func (r *videoProducer) flows(ctx context.Context, est *flow.Estimator, wk *work, prevFlow *flow.Frame) (*flow.Frame, error) {
+	cur, prev := wk.cur, wk.prev
 	prepare := func(f *srcFrame) (*flow.Frame, error) {
 		img, err := flow.FromRGB(f.img.Pix, r.w, r.h)
 		if err != nil {
@@ -589,24 +596,28 @@ func (r *videoProducer) flows(ctx context.Context, est *flow.Estimator, cur, pre
 	if prevFlow == nil {
 		var err error
 		if prevFlow, err = prepare(prev); err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		defer est.Release(prevFlow)
 	}
 	curFlow, err := prepare(cur)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	// Bidirectional(a, b) returns the flow from a to b, then from b to a.
 	curToPrev, prevToCur, err := est.Bidirectional(ctx, curFlow, prevFlow)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("frame %d: %w", cur.index, err)
+		return nil, fmt.Errorf("frame %d: %w", cur.index, err)
 	}
 	weights := make([]float32, r.w*r.h)
 	if err := flow.ConsistencyWeights(weights, curToPrev, prevToCur); err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	return curToPrev, weights, curFlow, nil
+	wk.back, wk.weights = curToPrev, weights
+	if r.meter != nil {
+		wk.forward = prevToCur
+	}
+	return curFlow, nil
 }
 
 // dreamFrame dreams one frame, starting from the carried hallucination of
