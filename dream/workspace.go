@@ -5,10 +5,12 @@ import "github.com/deepdream-go/deepdream/models"
 // Workspace is the working memory of a dream, kept for the next one: the
 // octave pictures, their resampling buffers and the step's planes. A loop
 // that dreams many pictures of one size with one Workspace (a video's
-// frames) allocates no large buffers after the first picture, where each
-// 1280×720 dream would otherwise ask for and zero a few hundred MB. The
-// zero value is ready to use. A Workspace serves one dream at a time; it
-// never holds a result it returned.
+// frames) and hands each result back with Recycle when done with it
+// allocates no large buffers after the first picture, where each 1280×720
+// dream would otherwise ask for and zero a few hundred MB. It holds on to
+// that memory (about the largest set one dream needed) until it is dropped.
+// The zero value is ready to use. A Workspace serves one dream at a time;
+// it never holds a result it returned.
 type Workspace struct {
 	// free holds planes handed back, any size.
 	free [][]float32
