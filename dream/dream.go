@@ -316,13 +316,11 @@ func (d *dreamer) step(ctx context.Context, img *models.Image) (float64, error) 
 	if tiled {
 		tile = d.p.Tile
 	}
-	var v float64
-	var err error
+	var dx, dy int // the roll left for the tiles to do
 	if fused {
-		v, err = tiledGradientRolled(ctx, d.net, src, d.p.Objective, tile, sx, sy, g, &d.ws.tile)
-	} else {
-		v, err = tiledGradient(ctx, d.net, src, d.p.Objective, tile, g, &d.ws.tile)
+		dx, dy = sx, sy
 	}
+	v, err := tiledGradient(ctx, d.net, src, d.p.Objective, tile, dx, dy, g, &d.ws.tile)
 	if err != nil {
 		return 0, err
 	}
@@ -403,23 +401,19 @@ func tileSpans(n, tile, minLen int) [][2]int {
 // tileScratch holds tiledGradient's buffers between calls.
 type tileScratch struct{ pix, grad []float32 }
 
-// tiledGradient writes into g the gradient of obj over img computed tile by
-// tile (tile 0: whole image). Each tile's gradient is weighted by the tile's
-// share of the image area, so that for objectives that are means over
-// positions the tiles add up to the whole-image gradient away from tile
-// borders. Tiles are at least the network's minimum size and at most tile
-// pixels wide and high when tile is at least twice that minimum (see
-// tileSpans). It returns the area-weighted objective value.
-// scratch (nil: none) keeps the tile buffers for the next call.
-func tiledGradient(ctx context.Context, net Network, img *models.Image, obj models.Objective, tile int, g []float32, scratch *tileScratch) (float64, error) {
-	return tiledGradientRolled(ctx, net, img, obj, tile, 0, 0, g, scratch)
-}
-
-// tiledGradientRolled is tiledGradient of img rolled by (dx, dy) (see
-// rollPlane), with the gradient rolled back into g: tiles are cut from the
-// rolled picture and their gradients written to where their pixels came
-// from, without a rolled copy of the whole picture.
-func tiledGradientRolled(ctx context.Context, net Network, img *models.Image, obj models.Objective, tile, dx, dy int, g []float32, scratch *tileScratch) (float64, error) {
+// tiledGradient writes into g the gradient of obj over img rolled by
+// (dx, dy) (see rollPlane; 0, 0 for img itself), rolled back, computed tile
+// by tile (tile 0: whole image, which cannot be rolled here). Tiles are cut
+// from the rolled picture and their gradients written to where their
+// pixels came from, without a rolled copy of the whole picture. Each
+// tile's gradient is weighted by the tile's share of the image area, so
+// that for objectives that are means over positions the tiles add up to
+// the whole-image gradient away from tile borders. Tiles are at least the
+// network's minimum size and at most tile pixels wide and high when tile is
+// at least twice that minimum (see tileSpans). It returns the
+// area-weighted objective value. scratch (nil: none) keeps the tile
+// buffers for the next call.
+func tiledGradient(ctx context.Context, net Network, img *models.Image, obj models.Objective, tile, dx, dy int, g []float32, scratch *tileScratch) (float64, error) {
 	w, h := img.Width, img.Height
 	if tile <= 0 || (tile >= w && tile >= h) {
 		if dx%w != 0 || dy%h != 0 {

@@ -218,7 +218,7 @@ func TestTilesAreMergedNotSkipped(t *testing.T) {
 	net := newToyNet(2, 4, 20)
 	img := noiseImage(70, 50, 7)
 	g := make([]float32, len(img.Pix))
-	if _, err := tiledGradient(context.Background(), net, img, models.MeanSquareOf("conv"), 16, g, nil); err != nil {
+	if _, err := tiledGradient(context.Background(), net, img, models.MeanSquareOf("conv"), 16, 0, 0, g, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range net.sizes {
@@ -247,11 +247,11 @@ func TestTiledGradientMatchesWholeImageAwayFromBorders(t *testing.T) {
 	whole := make([]float32, len(img.Pix))
 	tiled := make([]float32, len(img.Pix))
 	ctx := context.Background()
-	vw, err := tiledGradient(ctx, net, img, obj, 0, whole, nil)
+	vw, err := tiledGradient(ctx, net, img, obj, 0, 0, 0, whole, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	vt, err := tiledGradient(ctx, net, img, obj, 16, tiled, nil)
+	vt, err := tiledGradient(ctx, net, img, obj, 16, 0, 0, tiled, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -705,12 +705,12 @@ func TestWorkspaceReuseGivesIdenticalDreams(t *testing.T) {
 	}
 }
 
-// TestTiledGradientRolledMatchesRollingThePicture checks that cutting the
+// TestTiledGradientRollMatchesRollingThePicture checks that cutting the
 // tiles from the rolled picture and writing their gradients back unrolled
 // gives exactly what rolling the whole picture, taking its tiled gradient
 // and rolling the gradient back gives, for shifts that wrap tiles around
 // either edge, negative ones and none.
-func TestTiledGradientRolledMatchesRollingThePicture(t *testing.T) {
+func TestTiledGradientRollMatchesRollingThePicture(t *testing.T) {
 	net := newToyNet(9, 5, 8)
 	img := noiseImage(70, 45, 8)
 	obj := models.MeanSquareOf("pool")
@@ -720,13 +720,13 @@ func TestTiledGradientRolledMatchesRollingThePicture(t *testing.T) {
 		rollPlane(rolled, img.Pix, img.Width, img.Height, 3, s[0], s[1])
 		gr := make([]float32, len(img.Pix))
 		want := make([]float32, len(img.Pix))
-		vWant, err := tiledGradient(ctx, net, &models.Image{Width: 70, Height: 45, Pix: rolled}, obj, 24, gr, nil)
+		vWant, err := tiledGradient(ctx, net, &models.Image{Width: 70, Height: 45, Pix: rolled}, obj, 24, 0, 0, gr, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rollPlane(want, gr, img.Width, img.Height, 3, -s[0], -s[1])
 		got := make([]float32, len(img.Pix))
-		vGot, err := tiledGradientRolled(ctx, net, img, obj, 24, s[0], s[1], got, nil)
+		vGot, err := tiledGradient(ctx, net, img, obj, 24, s[0], s[1], got, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -59,17 +59,13 @@ type StabilityMeter struct {
 
 // Add feeds the next source frame and the matching output frame.
 func (m *StabilityMeter) Add(ctx context.Context, src, out *models.Image) error {
-	return m.add(ctx, src, out, nil, nil)
+	return m.addWithFlow(ctx, src, out, nil, nil)
 }
 
 // addWithFlow is Add for a caller that has already computed, with m.Flow,
 // the flows between the previous source frame and src: fwd from the
 // previous frame to src and bwd back. Both nil: Add.
 func (m *StabilityMeter) addWithFlow(ctx context.Context, src, out *models.Image, fwd, bwd *flow.Field) error {
-	return m.add(ctx, src, out, fwd, bwd)
-}
-
-func (m *StabilityMeter) add(ctx context.Context, src, out *models.Image, fwd, bwd *flow.Field) error {
 	if src.Width != out.Width || src.Height != out.Height {
 		return fmt.Errorf("stability: source frame %dx%d, output frame %dx%d", src.Width, src.Height, out.Width, out.Height)
 	}
