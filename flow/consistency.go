@@ -61,7 +61,7 @@ func checkPair(fwd, bwd *Field) error {
 // consistency writes the weights and, where the slices are not nil, the
 // occlusion and boundary masks of Consistency.
 //
-// The weights are min(trusted, blur(trusted)) with trusted 1 or 0 and the
+// The weights (computed by trustWeights) are min(trusted, blur(trusted)) with trusted 1 or 0 and the
 // blur the separable binomial [1 4 6 4 1]/16 with clamped borders. On such a
 // 0/1 image every float32 sum of the blur is exact (multiples of 1/16 up to
 // 16, then of 1/256 up to 1), so the blurred value is exactly K/256, with K
@@ -69,12 +69,21 @@ func checkPair(fwd, bwd *Field) error {
 // in any order. First every row stores, per pixel, its horizontal binomial
 // sum (0..16) plus trustedBit in sums; then the vertical sums of those make K.
 func consistency(weights []float32, occluded, boundary []bool, fwd, bwd *Field) {
-	w, h := fwd.Width, fwd.Height
+	trustWeights(weights, occluded, boundary, fwd.Width, fwd.Height, func(flags []uint8, y int) {
+		consistencyRow(flags, fwd, bwd, y)
+	})
+}
+
+// trustWeights writes the weights of a w x h frame, and the masks where the
+// slices are not nil, from rowFlags, which sets the occludedBit and
+// boundaryBit of every pixel of row y (it is called once per row, from
+// several goroutines for different rows).
+func trustWeights(weights []float32, occluded, boundary []bool, w, h int, rowFlags func(flags []uint8, y int)) {
 	sums := make([]uint8, w*h)
 	parallelRows(h, 8, func(lo, hi int) {
 		trusted := make([]uint8, w)
 		for y := lo; y < hi; y++ {
-			consistencyRow(trusted, fwd, bwd, y)
+			rowFlags(trusted, y)
 			i0 := y * w
 			for x, t := range trusted {
 				if occluded != nil {
@@ -137,17 +146,12 @@ func horizontalBinomial(out, row []uint8) {
 
 // consistencyRow sets flags[x] to the occludedBit and boundaryBit of pixel
 // (x, y) of row y: the forward–backward test and the motion-boundary test of
-// Consistency. Pixels whose tests need no clamping take a shorter path with
+// Consistency. Pixels whose test needs no clamping take a shorter path with
 // the same arithmetic.
 func consistencyRow(flags []uint8, fwd, bwd *Field, y int) {
 	w, h := fwd.Width, fwd.Height
 	fu, fv := fwd.U[y*w:][:w], fwd.V[y*w:][:w]
 	bu, bv := bwd.U[:w*h], bwd.V[:w*h]
-	// The rows above and below for the vertical differences (the row
-	// itself at the frame's border).
-	yu, yd := clampi(y-1, h), clampi(y+1, h)
-	uu, vu := fwd.U[yu*w:][:w], fwd.V[yu*w:][:w]
-	ud, vd := fwd.U[yd*w:][:w], fwd.V[yd*w:][:w]
 	fy := float32(y)
 	// x + w lands inside the frame in (-0.5, xo) x (-0.5, yo), and its
 	// bilinear neighbours need no clamping in [0, xi) x [0, yi).
@@ -155,12 +159,11 @@ func consistencyRow(flags []uint8, fwd, bwd *Field, y int) {
 	xi, yi := float32(w-1), float32(h-1)
 	for x := range flags {
 		u, v := fu[x], fv[x]
+		f := uint8(occludedBit)
 		if !known32(u, v) {
-			flags[x] = occludedBit // never a boundary
+			flags[x] = f
 			continue
 		}
-		// Forward–backward test.
-		f := uint8(occludedBit)
 		tx, ty := float32(x)+u, fy+v
 		if tx >= 0 && tx < xi && ty >= 0 && ty < yi {
 			// sampleClamp2 without clamping.
@@ -180,10 +183,31 @@ func consistencyRow(flags []uint8, fwd, bwd *Field, y int) {
 				f = 0
 			}
 		}
-		// Motion-boundary test with central differences (one-sided at the
-		// border: the differences are over 2 pixels inside the frame and 1
-		// at its border, so halving is exactly the division by 2), where
-		// both neighbours are known.
+		flags[x] = f
+	}
+	boundaryRow(flags, fwd, y)
+}
+
+// boundaryRow adds the boundaryBit of Consistency's motion-boundary test to
+// flags[x] for every pixel (x, y) of row y where f is known (a pixel with an
+// unknown flow is never a boundary).
+func boundaryRow(flags []uint8, f *Field, y int) {
+	w, h := f.Width, f.Height
+	fu, fv := f.U[y*w:][:w], f.V[y*w:][:w]
+	// The rows above and below for the vertical differences (the row
+	// itself at the frame's border).
+	yu, yd := clampi(y-1, h), clampi(y+1, h)
+	uu, vu := f.U[yu*w:][:w], f.V[yu*w:][:w]
+	ud, vd := f.U[yd*w:][:w], f.V[yd*w:][:w]
+	for x := range flags {
+		u, v := fu[x], fv[x]
+		if !known32(u, v) {
+			continue
+		}
+		// Central differences (one-sided at the border: the differences
+		// are over 2 pixels inside the frame and 1 at its border, so
+		// halving is exactly the division by 2), where both neighbours
+		// are known.
 		var ux, vx, uy, vy float32
 		if x > 0 && x+1 < w {
 			if known32(fu[x-1], fv[x-1]) && known32(fu[x+1], fv[x+1]) {
@@ -203,9 +227,8 @@ func consistencyRow(flags []uint8, fwd, bwd *Field, y int) {
 			}
 		}
 		if ux*ux+uy*uy+vx*vx+vy*vy > 0.01*(u*u+v*v)+0.002 {
-			f |= boundaryBit
+			flags[x] |= boundaryBit
 		}
-		flags[x] = f
 	}
 }
 

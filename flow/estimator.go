@@ -10,8 +10,9 @@ import (
 // frame takes part in two pairs, (i-1, i) and (i, i+1); Prepare builds a
 // frame's image pyramid and what the estimation derives from the frame alone
 // (gradients, smoothness weights, a padded copy for the patch search) into
-// a Frame, and Bidirectional uses two prepared frames, so the second pair
-// reuses the frame instead of building it again. The Estimator also keeps
+// a Frame, and Bidirectional (both flows of a pair) or Flow (one) uses two
+// prepared frames, so the second pair reuses the frame instead of building
+// it again. The Estimator also keeps
 // its working memory between calls, where ComputeBidirectional asks the
 // runtime for fresh, zeroed memory each time: with Medium about 50 bytes
 // per frame pixel (45 MB at 1280x720), plus the memory of the Frames handed
@@ -19,12 +20,12 @@ import (
 // third of that, Accurate, which works at full resolution, four times as
 // much.
 //
-// The results are bit-identical to ComputeBidirectional's on the same images
-// and Options.
+// The results are bit-identical to ComputeBidirectional's (and Compute's)
+// on the same images and Options.
 //
 // An Estimator is used by one goroutine at a time. A Frame does not refer
 // to the Image it was prepared from (the Image may change or be reused
-// afterwards) and is not changed by Bidirectional.
+// afterwards) and is not changed by Bidirectional or Flow.
 type Estimator struct {
 	opt Options
 	sc  scratch
@@ -89,7 +90,7 @@ func (f *Frame) patchSize(k int) int {
 	return min(f.opt.PatchSize, f.levels[k].w, f.levels[k].h)
 }
 
-// Prepare builds what Bidirectional needs of img (1 or 3 channels, the
+// Prepare builds what Bidirectional and Flow need of img (1 or 3 channels, the
 // size of the other frames). It returns the context's error (wrapped) if ctx
 // is cancelled.
 func (e *Estimator) Prepare(ctx context.Context, img *Image) (*Frame, error) {
@@ -105,21 +106,8 @@ func (e *Estimator) Prepare(ctx context.Context, img *Image) (*Frame, error) {
 // have the same size and channel count. It returns the context's error
 // (wrapped) if ctx is cancelled.
 func (e *Estimator) Bidirectional(ctx context.Context, a, b *Frame) (fwd, bwd *Field, err error) {
-	for _, f := range [2]struct {
-		name string
-		f    *Frame
-	}{{"a", a}, {"b", b}} {
-		switch {
-		case f.f == nil:
-			return nil, nil, fmt.Errorf("flow: Bidirectional: frame %s is nil", f.name)
-		case f.f.levels == nil:
-			return nil, nil, fmt.Errorf("flow: Bidirectional: frame %s was released", f.name)
-		case f.f.opt != e.opt || f.f.roles != roleA|roleB:
-			return nil, nil, fmt.Errorf("flow: Bidirectional: frame %s was prepared with other options", f.name)
-		}
-	}
-	if a.w != b.w || a.h != b.h || a.channels != b.channels {
-		return nil, nil, fmt.Errorf("flow: frames differ: %dx%dx%d vs %dx%dx%d", a.w, a.h, a.channels, b.w, b.h, b.channels)
+	if err := e.checkPair("Bidirectional", a, b); err != nil {
+		return nil, nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("flow: %w", err)
@@ -127,8 +115,43 @@ func (e *Estimator) Bidirectional(ctx context.Context, a, b *Frame) (fwd, bwd *F
 	return bidirectional(ctx, &e.sc, a, b, e.opt)
 }
 
+// Flow returns the flow from a to b, as Compute does for the images a and b
+// were prepared from (and as the first result of Bidirectional), for half
+// the work of Bidirectional. The frames must be as for Bidirectional. It
+// returns the context's error (wrapped) if ctx is cancelled.
+func (e *Estimator) Flow(ctx context.Context, a, b *Frame) (*Field, error) {
+	if err := e.checkPair("Flow", a, b); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("flow: %w", err)
+	}
+	return estimate(ctx, &e.sc, a, b, e.opt)
+}
+
+// checkPair reports why the Estimator's method op cannot take a and b.
+func (e *Estimator) checkPair(op string, a, b *Frame) error {
+	for _, f := range [2]struct {
+		name string
+		f    *Frame
+	}{{"a", a}, {"b", b}} {
+		switch {
+		case f.f == nil:
+			return fmt.Errorf("flow: %s: frame %s is nil", op, f.name)
+		case f.f.levels == nil:
+			return fmt.Errorf("flow: %s: frame %s was released", op, f.name)
+		case f.f.opt != e.opt || f.f.roles != roleA|roleB:
+			return fmt.Errorf("flow: %s: frame %s was prepared with other options", op, f.name)
+		}
+	}
+	if a.w != b.w || a.h != b.h || a.channels != b.channels {
+		return fmt.Errorf("flow: frames differ: %dx%dx%d vs %dx%dx%d", a.w, a.h, a.channels, b.w, b.h, b.channels)
+	}
+	return nil
+}
+
 // Release hands the memory of f to the Estimator for later frames and
-// calls; f must not be used afterwards (Bidirectional refuses it). Releasing
+// calls; f must not be used afterwards (Bidirectional and Flow refuse it). Releasing
 // frames is optional: a frame that is simply dropped is collected as usual.
 func (e *Estimator) Release(f *Frame) {
 	if f == nil {

@@ -71,6 +71,12 @@ func TestEstimatorMiddlebury(t *testing.T) {
 				}
 				sameField(t, p.name+" forward, frames swapped", gotF, fwd)
 				sameField(t, p.name+" backward, frames swapped", gotB, bwd)
+				// One direction alone is the same flow.
+				one, err := est.Flow(ctx, fa, fb)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameField(t, p.name+" Flow", one, fwd)
 				est.Release(fa)
 				est.Release(fb)
 			}
@@ -197,6 +203,9 @@ func TestEstimatorErrors(t *testing.T) {
 		if _, _, err := est.Bidirectional(ctx, fs[0], fs[1]); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+		if _, err := est.Flow(ctx, fs[0], fs[1]); err == nil {
+			t.Errorf("%s: no error from Flow", name)
+		}
 	}
 	if _, err := est.Prepare(ctx, &Image{Width: 4, Height: 4, Channels: 2, Pix: make([]float32, 32)}); err == nil {
 		t.Error("Prepare accepted a 2-channel image")
@@ -208,6 +217,9 @@ func TestEstimatorErrors(t *testing.T) {
 	}
 	if _, _, err := est.Bidirectional(cancelled, fa, fb); !errors.Is(err, context.Canceled) {
 		t.Errorf("Bidirectional with a cancelled context: %v", err)
+	}
+	if _, err := est.Flow(cancelled, fa, fb); !errors.Is(err, context.Canceled) {
+		t.Errorf("Flow with a cancelled context: %v", err)
 	}
 	// The estimator still works after the errors, and the zero Options
 	// are Medium's.
