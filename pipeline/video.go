@@ -33,6 +33,18 @@ const (
 	CoherenceNone = "none"
 )
 
+// How CoherenceFlow decides where the flow can be trusted.
+const (
+	// MotionCheckMatch trusts the flow where the previous source frame,
+	// followed along it, matches the current one (flow.MatchWeights): one
+	// flow per frame.
+	MotionCheckMatch = "match"
+	// MotionCheckBackward trusts the flow where it agrees with a second
+	// flow computed backwards (flow.Consistency, after Ruder et al.): twice
+	// the flow work, but blind to changes of light.
+	MotionCheckBackward = "backward"
+)
+
 // VideoOptions configure RunVideo.
 type VideoOptions struct {
 	Input, Output string
@@ -576,42 +588,50 @@ func writeStage(results <-chan *dreamed, emit func(int, []byte) error) error {
 	return nil
 }
 
-// flows sets wk's flows from cur to prev (and back, for a stability meter)
-// and how far to trust them, and returns cur prepared for the next pair.
-// prevFlow is prev prepared, or nil (after a cut or a resume), then prev is
-// prepared here.
+// flows sets wk's flow from cur to prev (and back, for a stability meter
+// or the backward check) and how far to trust it, and returns cur prepared
+// for the next pair. prevFlow is prev prepared, or nil (after a cut or a
+// resume), then prev is prepared here.
 func (r *videoProducer) flows(ctx context.Context, est *flow.Estimator, wk *work, prevFlow *flow.Frame) (*flow.Frame, error) {
 	cur, prev := wk.cur, wk.prev
-	prepare := func(f *srcFrame) (*flow.Frame, error) {
-		img, err := flow.FromRGB(f.img.Pix, r.w, r.h)
-		if err != nil {
-			return nil, err
-		}
-		ff, err := est.Prepare(ctx, img)
-		if err != nil {
-			return nil, fmt.Errorf("frame %d: %w", f.index, err)
-		}
-		return ff, nil
-	}
-	if prevFlow == nil {
-		var err error
-		if prevFlow, err = prepare(prev); err != nil {
-			return nil, err
-		}
-		defer est.Release(prevFlow)
-	}
-	curFlow, err := prepare(cur)
+	curImg, err := flow.FromRGB(cur.img.Pix, r.w, r.h)
 	if err != nil {
 		return nil, err
 	}
-	// Bidirectional(a, b) returns the flow from a to b, then from b to a.
-	curToPrev, prevToCur, err := est.Bidirectional(ctx, curFlow, prevFlow)
+	prevImg, err := flow.FromRGB(prev.img.Pix, r.w, r.h)
+	if err != nil {
+		return nil, err
+	}
+	if prevFlow == nil {
+		if prevFlow, err = est.Prepare(ctx, prevImg); err != nil {
+			return nil, fmt.Errorf("frame %d: %w", prev.index, err)
+		}
+		defer est.Release(prevFlow)
+	}
+	curFlow, err := est.Prepare(ctx, curImg)
+	if err != nil {
+		return nil, fmt.Errorf("frame %d: %w", cur.index, err)
+	}
+	// The flow back (prev to cur) is needed only by the backward check and
+	// by a stability meter, which measures with both; the weights do not
+	// depend on whether a meter runs.
+	var curToPrev, prevToCur *flow.Field
+	if r.meter != nil || r.opt.MotionCheck == MotionCheckBackward {
+		curToPrev, prevToCur, err = est.Bidirectional(ctx, curFlow, prevFlow)
+	} else {
+		curToPrev, err = est.Flow(ctx, curFlow, prevFlow)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("frame %d: %w", cur.index, err)
 	}
 	weights := make([]float32, r.w*r.h)
-	if err := flow.ConsistencyWeights(weights, curToPrev, prevToCur); err != nil {
-		return nil, err
+	if r.opt.MotionCheck == MotionCheckBackward {
+		err = flow.ConsistencyWeights(weights, curToPrev, prevToCur)
+	} else {
+		err = flow.MatchWeights(weights, curImg, prevImg, curToPrev, float32(r.opt.MatchTolerance))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("frame %d: %w", cur.index, err)
 	}
 	wk.back, wk.weights = curToPrev, weights
 	if r.meter != nil {

@@ -247,6 +247,49 @@ func TestDeterministicOutput(t *testing.T) {
 	}
 }
 
+// TestMotionChecks dreams chaplin with each way of trusting the flow. The
+// match check (the default) must give the same frames whether or not a
+// stability meter runs (the meter makes the flow stage compute the flow
+// back too, which the match check does not use); the backward check must
+// change the later frames and not the first.
+func TestMotionChecks(t *testing.T) {
+	in := clip(t, "chaplin.mp4")
+	net := toyNet(t)
+	dir := t.TempDir()
+	run := func(name string, set func(o *VideoOptions)) [][]byte {
+		out := filepath.Join(dir, name)
+		opt := toyOptions(in, out)
+		opt.Decode.MaxFrames = 4
+		set(&opt)
+		if _, err := RunVideo(context.Background(), net, opt); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return readFrames(t, out)
+	}
+	match := run("match", func(*VideoOptions) {})
+	metered := run("metered", func(o *VideoOptions) { o.MeasureStability = true })
+	backward := run("backward", func(o *VideoOptions) { o.MotionCheck = MotionCheckBackward })
+	if len(match) != 4 || len(metered) != 4 || len(backward) != 4 {
+		t.Fatalf("%d, %d and %d frames, want 4 each", len(match), len(metered), len(backward))
+	}
+	for i := range match {
+		if !bytes.Equal(match[i], metered[i]) {
+			t.Errorf("frame %d changed when the stability was measured", i)
+		}
+	}
+	if !bytes.Equal(match[0], backward[0]) {
+		t.Error("the first frame, which carries nothing, depends on the motion check")
+	}
+	if bytes.Equal(match[3], backward[3]) {
+		t.Error("the backward check gave the same last frame as the match check: is it used?")
+	}
+	opt := toyOptions(in, filepath.Join(dir, "bad"))
+	opt.MotionCheck = "sideways"
+	if _, err := RunVideo(context.Background(), net, opt); err == nil || !strings.Contains(err.Error(), "motion check") {
+		t.Errorf("motion check %q: %v, want an error naming it", opt.MotionCheck, err)
+	}
+}
+
 func TestBadInputsAndOutputs(t *testing.T) {
 	net := toyNet(t)
 	dir := t.TempDir()

@@ -205,6 +205,8 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	frameJitter := fs.Int("frame-jitter", def.FrameJitter, "with --coherence flow: largest random shift in pixels for frames after the first (0: none, which keeps the dream at full strength)")
 	cuts := fs.String("cuts", "auto", "scene cuts: auto (restart the dream at each new shot), off, or a detection threshold (default "+strconv.Itoa(scenecut.DefaultThreshold)+"; lower finds softer cuts)")
 	flowPreset := fs.String("flow", "medium", "optical flow quality: fast, medium or accurate")
+	motionCheck := fs.String("motion-check", def.MotionCheck, "with --coherence flow: where to trust the motion: match (where the previous frame, moved along it, matches this one; one flow per frame) or backward (where a second flow computed backwards agrees; twice the flow time, not fooled by changes of light)")
+	matchTolerance := floatFlagP(fs, "match-tolerance", def.MatchTolerance, 0, 255, "with --motion-check match: how many grey levels (0..255) a pixel may differ and still be trusted; raise it for grainy footage")
 	preview := fs.String("preview", "", "dream only the frames at these times (3.5s or 3.5s,7s,12s) as first frames and write OUT.preview.png (or -o x.png) instead of the clip")
 	stability := fs.Bool("stability", false, "also measure flicker (E_warp of the dream / E_warp of the source; see deepdream stability)")
 	rf := addReactFlags(fs, false)
@@ -270,6 +272,14 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 			return usageErrorf("--%s %v is outside 0..1", name, v)
 		}
 	}
+	switch *motionCheck {
+	case pipeline.MotionCheckMatch, pipeline.MotionCheckBackward:
+	default:
+		return usageErrorf("--motion-check %q is not one of match, backward", *motionCheck)
+	}
+	if !(*matchTolerance > 0 && *matchTolerance <= 255) {
+		return usageErrorf("--match-tolerance %v is outside 0..255 (more than 0)", *matchTolerance)
+	}
 	var cutOpt scenecut.Options
 	noCuts := false
 	switch *cuts {
@@ -312,6 +322,7 @@ func cmdVideo(args []string, stdout, stderr io.Writer) error {
 	}
 	opt.CoherenceOptions = pipeline.CoherenceOptions{
 		Coherence: *coherence, Blend: *blend, Refresh: *refresh, Keep: *keep,
+		MotionCheck: *motionCheck, MatchTolerance: *matchTolerance,
 		Flow: fopt, Cuts: cutOpt, NoCuts: noCuts,
 	}
 	opt.ModelID, opt.MeasureStability = modelID(mf), *stability
