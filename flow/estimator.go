@@ -173,6 +173,19 @@ func (e *Estimator) Release(f *Frame) {
 	f.levels = nil
 }
 
+// Recycle hands the memory of f, a result of Flow or Bidirectional, to the
+// Estimator for later results, so that a sequence's flows need not be
+// allocated (and zeroed) afresh for every pair; f's slices are set to nil
+// and must not be used afterwards (a copy of them neither). Recycling is
+// optional: a Field that is simply dropped is collected as usual.
+func (e *Estimator) Recycle(f *Field) {
+	if f == nil {
+		return
+	}
+	e.sc.put(f.U, f.V)
+	f.U, f.V = nil, nil
+}
+
 // prepareFrame builds the pyramid of m, which has been validated, and the
 // data of every level that the roles r need, in memory from sc.
 func prepareFrame(ctx context.Context, sc *scratch, m *Image, opt Options, r role) (*Frame, error) {

@@ -112,8 +112,9 @@ func loadSequence(t testing.TB) []*Image {
 // pipeline does, each frame prepared once and carried to the next pair
 // (flow from the current frame back to the previous one), and checks every
 // pair's flows and consistency weights against ComputeBidirectional and
-// Consistency on the images. The frames' pixels are overwritten after
-// Prepare, as a decoder reusing its buffer would.
+// Consistency on the images, then the flow back alone from Flow. The
+// frames' pixels are overwritten after Prepare, as a decoder reusing its
+// buffer would, and every result is recycled once checked.
 func TestEstimatorSequence(t *testing.T) {
 	seq := loadSequence(t)
 	ctx := context.Background()
@@ -163,6 +164,19 @@ func TestEstimatorSequence(t *testing.T) {
 						t.Fatalf("pair %d: weight %d is %v, want %v", i, k, weights[k], wantW[k])
 					}
 				}
+				// The results' memory serves the next pair's results
+				// (which must not depend on it), and Flow's too.
+				est.Recycle(back)
+				est.Recycle(fwd)
+				if back.U != nil || fwd.V != nil {
+					t.Fatal("Recycle left the field's slices in place")
+				}
+				one, err := est.Flow(ctx, cur, prev)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameField(t, "pair back, Flow", one, wantBack)
+				est.Recycle(one)
 				est.Release(prev)
 				prev = cur
 			}

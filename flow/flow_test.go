@@ -628,9 +628,12 @@ func BenchmarkVideoPair720p(b *testing.B) {
 //     then Consistency (the pipeline's path before Estimator);
 //   - Estimator: Prepare of the new frame, Bidirectional with the previous
 //     frame's Frame, ConsistencyWeights into a reused buffer and Release of
-//     the previous Frame.
+//     the previous Frame;
+//   - Match: the same with Flow (the flow back only) and MatchWeights
+//     instead of Bidirectional and ConsistencyWeights, and the flow
+//     recycled (the pipeline's default since the match check).
 //
-// Both give the same flows and weights; ms/frame is the mean wall time,
+// PerPair and Estimator give the same flows and weights; ms/frame is the mean wall time,
 // cpu-ms/frame the CPU time of the process (all threads, garbage collector
 // included; unix only) over the same span.
 func BenchmarkVideoSequence720p(b *testing.B) {
@@ -690,6 +693,38 @@ func BenchmarkVideoSequence720p(b *testing.B) {
 			if err := ConsistencyWeights(weights, back, fwd); err != nil {
 				b.Fatal(err)
 			}
+			est.Release(prev)
+			prev = cur
+		}
+		b.StopTimer()
+		report(b, cpu0)
+	})
+	b.Run("Match", func(b *testing.B) {
+		seq := frames(b)
+		est, err := NewEstimator(Medium())
+		if err != nil {
+			b.Fatal(err)
+		}
+		prev, err := est.Prepare(ctx, seq[0])
+		if err != nil {
+			b.Fatal(err)
+		}
+		weights := make([]float32, w*h)
+		b.ResetTimer()
+		cpu0 := processCPU()
+		for i := 0; i < b.N; i++ {
+			cur, err := est.Prepare(ctx, seq[i+1])
+			if err != nil {
+				b.Fatal(err)
+			}
+			back, err := est.Flow(ctx, cur, prev)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := MatchWeights(weights, seq[i+1], seq[i], back, 6); err != nil {
+				b.Fatal(err)
+			}
+			est.Recycle(back)
 			est.Release(prev)
 			prev = cur
 		}

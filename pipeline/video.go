@@ -406,6 +406,10 @@ func (r *videoProducer) produce(ctx context.Context, j *job, emit func(int, []by
 	}
 	frames := make(chan *srcFrame, 2)
 	works := make(chan *work, 1)
+	// The dream stage hands the works it is done with back to the flow
+	// stage, which reuses their flows' and weights' memory for later pairs
+	// (fresh memory costs page faults; a full channel drops the work).
+	spent := make(chan *work, 4)
 	results := make(chan *dreamed, 2)
 	writerDone := make(chan struct{})
 	g, gctx := errgroup.WithContext(ctx)
@@ -425,11 +429,11 @@ func (r *videoProducer) produce(ctx context.Context, j *job, emit func(int, []by
 	})
 	stage("flow", func(ctx context.Context) error {
 		defer close(works)
-		return r.flowStage(ctx, resumed, frames, works)
+		return r.flowStage(ctx, resumed, frames, works, spent)
 	})
 	stage("dream", func(ctx context.Context) error {
 		defer close(results)
-		return r.dreamStage(ctx, prevDream, works, results, writerDone)
+		return r.dreamStage(ctx, prevDream, works, results, writerDone, spent)
 	})
 	stage("write", func(context.Context) error {
 		defer close(writerDone)
@@ -450,8 +454,10 @@ func (r *videoProducer) decodeStage(ctx context.Context, frames chan<- *srcFrame
 	}
 	// A part decodes from the job's first frame (i < 0 before the part),
 	// so it sees the frames, and the cuts, of a whole run.
+	// One buffer for the raw frames: the detector and the float picture
+	// copy what they need of it.
+	raw := make([]byte, frameBytes)
 	for i := -r.skip; ; i++ {
-		raw := make([]byte, frameBytes)
 		t := time.Now()
 		err := r.dec.Next(raw)
 		cut := false
@@ -493,11 +499,27 @@ func (r *videoProducer) decodeStage(ctx context.Context, frames chan<- *srcFrame
 // flowStage skips the frames the checkpoint holds and computes, for every
 // later frame, the flow back to the frame before it. Every frame is
 // prepared for the flow once and carried to the next pair.
-func (r *videoProducer) flowStage(ctx context.Context, resumed int, frames <-chan *srcFrame, works chan<- *work) error {
+func (r *videoProducer) flowStage(ctx context.Context, resumed int, frames <-chan *srcFrame, works chan<- *work, spent <-chan *work) error {
 	var est *flow.Estimator
 	var prev *srcFrame
 	var prevFlow *flow.Frame // prev prepared for the flow, or nil
+	var weights [][]float32  // spent weights, for later pairs
 	for f := range frames {
+		// Take back what the dream stage is done with.
+		for drained := false; !drained; {
+			select {
+			case old := <-spent:
+				if est != nil {
+					est.Recycle(old.back)
+					est.Recycle(old.forward)
+				}
+				if old.weights != nil {
+					weights = append(weights, old.weights)
+				}
+			default:
+				drained = true
+			}
+		}
 		if f.index < resumed-1 {
 			continue
 		}
@@ -517,7 +539,11 @@ func (r *videoProducer) flowStage(ctx context.Context, resumed int, frames <-cha
 				est, err = flow.NewEstimator(r.opt.Flow)
 			}
 			if err == nil {
-				curFlow, err = r.flows(ctx, est, wk, prevFlow)
+				var buf []float32
+				if n := len(weights); n > 0 {
+					buf, weights = weights[n-1], weights[:n-1]
+				}
+				curFlow, err = r.flows(ctx, est, wk, prevFlow, buf)
 			}
 			r.clock.add(&r.clock.st.Flow, t)
 			if err != nil {
@@ -538,7 +564,7 @@ func (r *videoProducer) flowStage(ctx context.Context, resumed int, frames <-cha
 }
 
 // dreamStage dreams the frames in order, each from the one before.
-func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image, works <-chan *work, results chan<- *dreamed, writerDone <-chan struct{}) error {
+func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image, works <-chan *work, results chan<- *dreamed, writerDone <-chan struct{}, spent chan<- *work) error {
 	for wk := range works {
 		t := time.Now()
 		img, err := r.dreamFrame(ctx, wk, prevDream)
@@ -564,7 +590,8 @@ func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image,
 			}
 		}
 		// Nothing refers to the frame before any more (the meter has let go
-		// of it too): the next dream reuses its memory.
+		// of it too): the next dream reuses its memory, and the flow stage
+		// that of the work's flows and weights.
 		r.ws.Recycle(old)
 		// The writer takes every frame until it fails, even after a
 		// cancel, so a finished frame is never lost.
@@ -572,6 +599,12 @@ func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image,
 		case results <- &dreamed{index: wk.cur.index, rgb: rgb}:
 		case <-writerDone:
 			return nil
+		}
+		if wk.back != nil {
+			select {
+			case spent <- wk:
+			default:
+			}
 		}
 	}
 	return nil
@@ -591,8 +624,9 @@ func writeStage(results <-chan *dreamed, emit func(int, []byte) error) error {
 // flows sets wk's flow from cur to prev (and back, for a stability meter
 // or the backward check) and how far to trust it, and returns cur prepared
 // for the next pair. prevFlow is prev prepared, or nil (after a cut or a
-// resume), then prev is prepared here.
-func (r *videoProducer) flows(ctx context.Context, est *flow.Estimator, wk *work, prevFlow *flow.Frame) (*flow.Frame, error) {
+// resume), then prev is prepared here. The weights are written into
+// weights if it has the frame's size.
+func (r *videoProducer) flows(ctx context.Context, est *flow.Estimator, wk *work, prevFlow *flow.Frame, weights []float32) (*flow.Frame, error) {
 	cur, prev := wk.cur, wk.prev
 	curImg, err := flow.FromRGB(cur.img.Pix, r.w, r.h)
 	if err != nil {
@@ -624,7 +658,9 @@ func (r *videoProducer) flows(ctx context.Context, est *flow.Estimator, wk *work
 	if err != nil {
 		return nil, fmt.Errorf("frame %d: %w", cur.index, err)
 	}
-	weights := make([]float32, r.w*r.h)
+	if len(weights) != r.w*r.h {
+		weights = make([]float32, r.w*r.h)
+	}
 	if r.opt.MotionCheck == MotionCheckBackward {
 		err = flow.ConsistencyWeights(weights, curToPrev, prevToCur)
 	} else {

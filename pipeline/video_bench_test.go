@@ -22,7 +22,10 @@ import (
 // 100%; a stage's share is the time it was busy or waiting, not the CPU it
 // took from the network. cpu-s/later-frame is this process's CPU time (all
 // threads; ffmpeg's processes not included) per later frame, which shows
-// the work done apart from waiting. For each stage's CPU, profile the run:
+// the work done apart from waiting; sys-s/later-frame the part of it spent
+// in the kernel, much of it on page faults (faults/later-frame: on this
+// project's VM a fault costs 10-20 µs, so fresh memory for a 720p frame's
+// buffers is not free). For each stage's CPU, profile the run:
 // the stages run under pprof labels,
 //
 //	go test -run '^$' -bench Video720p -benchtime 1x -cpuprofile cpu.prof ./pipeline/
@@ -49,14 +52,18 @@ func BenchmarkVideo720p(b *testing.B) {
 		opt.ModelID = "inception-v3"
 		opt.Decode.MaxFrames = frames
 		var firstDone, lastDone, firstCPU, lastCPU time.Duration
+		var f0, f1 int64
+		var s0, s1 time.Duration
 		var firstStages, lastStages StageTimes
 		start := time.Now()
 		opt.Progress = func(p JobProgress) {
 			switch p.Done {
 			case 1:
 				firstDone, firstStages, firstCPU = time.Since(start), p.Stages, processCPU()
+				f0, s0 = processFaults()
 			case frames:
 				lastDone, lastStages, lastCPU = time.Since(start), p.Stages, processCPU()
+				f1, s1 = processFaults()
 			}
 		}
 		res, err := RunVideo(context.Background(), net, opt)
@@ -67,6 +74,8 @@ func BenchmarkVideo720p(b *testing.B) {
 		if res.Frames != frames || res.Width != 1280 || res.Height != 720 {
 			b.Fatalf("%d frames of %dx%d, want %d of 1280x720", res.Frames, res.Width, res.Height, frames)
 		}
+		b.ReportMetric(float64(f1-f0)/(frames-1), "faults/later-frame")
+		b.ReportMetric((s1-s0).Seconds()/(frames-1), "sys-s/later-frame")
 		first += firstDone
 		later += (lastDone - firstDone) / (frames - 1)
 		laterCPU += (lastCPU - firstCPU) / (frames - 1)
