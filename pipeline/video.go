@@ -410,6 +410,9 @@ func (r *videoProducer) produce(ctx context.Context, j *job, emit func(int, []by
 	// stage, which reuses their flows' and weights' memory for later pairs
 	// (fresh memory costs page faults; a full channel drops the work).
 	spent := make(chan *work, 4)
+	// Likewise the decoder reuses the source pictures the dream stage is
+	// done with.
+	pictures := make(chan *models.Image, 4)
 	results := make(chan *dreamed, 2)
 	writerDone := make(chan struct{})
 	g, gctx := errgroup.WithContext(ctx)
@@ -425,7 +428,7 @@ func (r *videoProducer) produce(ctx context.Context, j *job, emit func(int, []by
 	}
 	stage("decode", func(ctx context.Context) error {
 		defer close(frames)
-		return r.decodeStage(ctx, frames)
+		return r.decodeStage(ctx, frames, pictures)
 	})
 	stage("flow", func(ctx context.Context) error {
 		defer close(works)
@@ -433,7 +436,7 @@ func (r *videoProducer) produce(ctx context.Context, j *job, emit func(int, []by
 	})
 	stage("dream", func(ctx context.Context) error {
 		defer close(results)
-		return r.dreamStage(ctx, prevDream, works, results, writerDone, spent)
+		return r.dreamStage(ctx, prevDream, works, results, writerDone, spent, pictures)
 	})
 	stage("write", func(context.Context) error {
 		defer close(writerDone)
@@ -446,7 +449,7 @@ func (r *videoProducer) produce(ctx context.Context, j *job, emit func(int, []by
 }
 
 // decodeStage reads the source frames in order.
-func (r *videoProducer) decodeStage(ctx context.Context, frames chan<- *srcFrame) error {
+func (r *videoProducer) decodeStage(ctx context.Context, frames chan<- *srcFrame, pictures <-chan *models.Image) error {
 	frameBytes := r.w * r.h * 3
 	var cuts *scenecut.Detector
 	if !r.opt.NoCuts {
@@ -484,7 +487,13 @@ func (r *videoProducer) decodeStage(ctx context.Context, frames chan<- *srcFrame
 		if i < 0 { // before a part's first frame
 			continue
 		}
-		img, err := imageio.FromRGB24(raw, r.w, r.h)
+		var img *models.Image
+		select {
+		case img = <-pictures:
+			err = imageio.FromRGB24Into(img, raw)
+		default:
+			img, err = imageio.FromRGB24(raw, r.w, r.h)
+		}
 		if err != nil {
 			return err
 		}
@@ -564,7 +573,7 @@ func (r *videoProducer) flowStage(ctx context.Context, resumed int, frames <-cha
 }
 
 // dreamStage dreams the frames in order, each from the one before.
-func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image, works <-chan *work, results chan<- *dreamed, writerDone <-chan struct{}, spent chan<- *work) error {
+func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image, works <-chan *work, results chan<- *dreamed, writerDone <-chan struct{}, spent chan<- *work, pictures chan<- *models.Image) error {
 	for wk := range works {
 		t := time.Now()
 		img, err := r.dreamFrame(ctx, wk, prevDream)
@@ -603,6 +612,15 @@ func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image,
 		if wk.back != nil {
 			select {
 			case spent <- wk:
+			default:
+			}
+		}
+		// The source frame before this one was last used by this frame's
+		// dream (the flow stage moved on from it when it sent this work,
+		// and the meter when it took this frame).
+		if wk.prev != nil {
+			select {
+			case pictures <- wk.prev.img:
 			default:
 			}
 		}

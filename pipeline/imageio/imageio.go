@@ -252,6 +252,18 @@ func FromRGB24(b []byte, width, height int) (*models.Image, error) {
 	return img, nil
 }
 
+// FromRGB24Into is FromRGB24 into an existing picture of the frame's size,
+// whose pixels it overwrites.
+func FromRGB24Into(img *models.Image, b []byte) error {
+	if len(b) != img.Width*img.Height*3 || len(img.Pix) != len(b) {
+		return fmt.Errorf("rgb24 frame of %d bytes does not match %dx%d", len(b), img.Width, img.Height)
+	}
+	for i, v := range b {
+		img.Pix[i] = float32(v)
+	}
+	return nil
+}
+
 // ToRGB24 writes img as a packed rgb24 frame into dst (grown if needed) and
 // returns it; values are rounded and clipped to 0..255.
 func ToRGB24(img *models.Image, dst []byte) []byte {
