@@ -60,6 +60,10 @@ func MatchWeights(dst []float32, a, b *Image, f *Field, tol float32) error {
 // mismatched in the sense of MatchWeights, to 0 elsewhere. Pixels whose
 // sample needs no clamping take a shorter path with the same arithmetic.
 func matchRow(flags []uint8, a, b *Image, f *Field, tol float32, y int) {
+	if a.Channels == 3 {
+		matchRowRGB(flags, a, b, f, tol, y)
+		return
+	}
 	w, h, c := f.Width, f.Height, a.Channels
 	fu, fv := f.U[y*w:][:w], f.V[y*w:][:w]
 	pa := a.Pix[y*w*c:][:w*c]
@@ -99,6 +103,58 @@ func matchRow(flags []uint8, a, b *Image, f *Field, tol float32, y int) {
 		default:
 			continue
 		}
+		if diff <= limit {
+			flags[x] = 0
+		}
+	}
+}
+
+// matchRowRGB is matchRow for 3-channel frames, with the same arithmetic
+// written out per channel (this is the video pipeline's case, at every
+// pixel of every frame).
+func matchRowRGB(flags []uint8, a, b *Image, f *Field, tol float32, y int) {
+	w, h := f.Width, f.Height
+	fu, fv := f.U[y*w:][:w], f.V[y*w:][:w]
+	pa := a.Pix[y*w*3:][:w*3]
+	pb := b.Pix[:w*h*3]
+	limit := tol * 3
+	fy := float32(y)
+	xo, yo := float32(w)-0.5, float32(h)-0.5
+	xi, yi := float32(w-1), float32(h-1)
+	var sample [3]float32
+	for x := range flags {
+		flags[x] = occludedBit
+		u, v := fu[x], fv[x]
+		if !known32(u, v) {
+			continue
+		}
+		tx, ty := float32(x)+u, fy+v
+		ax := pa[3*x : 3*x+3 : 3*x+3]
+		switch {
+		case tx >= 0 && tx < xi && ty >= 0 && ty < yi:
+			x0, y0 := int(tx), int(ty)
+			fx, gy := tx-float32(x0), ty-float32(y0)
+			i0 := 3 * (y0*w + x0)
+			i1 := i0 + 3*w
+			p := pb[i0 : i0+6 : i0+6]
+			q := pb[i1 : i1+6 : i1+6]
+			top := p[0] + fx*(p[3]-p[0])
+			bot := q[0] + fx*(q[3]-q[0])
+			sample[0] = top + gy*(bot-top)
+			top = p[1] + fx*(p[4]-p[1])
+			bot = q[1] + fx*(q[4]-q[1])
+			sample[1] = top + gy*(bot-top)
+			top = p[2] + fx*(p[5]-p[2])
+			bot = q[2] + fx*(q[5]-q[2])
+			sample[2] = top + gy*(bot-top)
+		case tx > -0.5 && tx < xo && ty > -0.5 && ty < yo:
+			sampleBilinear(sample[:], pb, w, h, 3, tx, ty)
+		default:
+			continue
+		}
+		diff := abs32(ax[0] - sample[0])
+		diff += abs32(ax[1] - sample[1])
+		diff += abs32(ax[2] - sample[2])
 		if diff <= limit {
 			flags[x] = 0
 		}
