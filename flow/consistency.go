@@ -69,7 +69,7 @@ func checkPair(fwd, bwd *Field) error {
 // in any order. First every row stores, per pixel, its horizontal binomial
 // sum (0..16) plus trustedBit in sums; then the vertical sums of those make K.
 func consistency(weights []float32, occluded, boundary []bool, fwd, bwd *Field) {
-	trustWeights(weights, occluded, boundary, fwd.Width, fwd.Height, func(flags []uint8, y int) {
+	trustWeights(nil, weights, occluded, boundary, fwd.Width, fwd.Height, func(flags []uint8, y int) {
 		consistencyRow(flags, fwd, bwd, y)
 	})
 }
@@ -77,9 +77,10 @@ func consistency(weights []float32, occluded, boundary []bool, fwd, bwd *Field) 
 // trustWeights writes the weights of a w x h frame, and the masks where the
 // slices are not nil, from rowFlags, which sets the occludedBit and
 // boundaryBit of every pixel of row y (it is called once per row, from
-// several goroutines for different rows).
-func trustWeights(weights []float32, occluded, boundary []bool, w, h int, rowFlags func(flags []uint8, y int)) {
-	sums := make([]uint8, w*h)
+// several goroutines for different rows). Its row sums live in sc's memory
+// (sc may be nil).
+func trustWeights(sc *scratch, weights []float32, occluded, boundary []bool, w, h int, rowFlags func(flags []uint8, y int)) {
+	sums := sc.sumBuf(w * h)
 	parallelRows(h, 8, func(lo, hi int) {
 		trusted := make([]uint8, w)
 		for y := lo; y < hi; y++ {
@@ -133,14 +134,20 @@ const (
 // 1.
 func horizontalBinomial(out, row []uint8) {
 	w := len(row)
-	for x := range out {
-		var s uint8
-		if x >= 2 && x+2 < w {
-			s = row[x-2] + row[x+2] + 4*(row[x-1]+row[x+1]) + 6*row[x]
-		} else {
-			s = row[clampi(x-2, w)] + row[clampi(x+2, w)] + 4*(row[clampi(x-1, w)]+row[clampi(x+1, w)]) + 6*row[x]
-		}
+	out = out[:w]
+	edge := func(x int) {
+		s := row[clampi(x-2, w)] + row[clampi(x+2, w)] + 4*(row[clampi(x-1, w)]+row[clampi(x+1, w)]) + 6*row[x]
 		out[x] = s + trustedBit*row[x]
+	}
+	for x := 0; x < min(2, w); x++ {
+		edge(x)
+	}
+	for x := 2; x+2 < w; x++ {
+		r := row[x-2 : x+3 : x+3]
+		out[x] = r[0] + r[4] + 4*(r[1]+r[3]) + 6*r[2] + trustedBit*r[2]
+	}
+	for x := max(w-2, 2); x < w; x++ {
+		edge(x)
 	}
 }
 

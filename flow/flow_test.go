@@ -721,7 +721,7 @@ func BenchmarkVideoSequence720p(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := MatchWeights(weights, seq[i+1], seq[i], back, 6); err != nil {
+			if err := est.MatchWeights(weights, seq[i+1], seq[i], back, 6); err != nil {
 				b.Fatal(err)
 			}
 			est.Recycle(back)

@@ -29,6 +29,18 @@ import (
 // a and b must have the size of f and the same number of channels; tol
 // must not be negative.
 func MatchWeights(dst []float32, a, b *Image, f *Field, tol float32) error {
+	return matchWeights(nil, dst, a, b, f, tol)
+}
+
+// MatchWeights is flow.MatchWeights in the Estimator's working memory, for
+// a caller that judges every pair of a sequence.
+func (e *Estimator) MatchWeights(dst []float32, a, b *Image, f *Field, tol float32) error {
+	return matchWeights(&e.sc, dst, a, b, f, tol)
+}
+
+// matchWeights is MatchWeights with its working memory from sc (nil:
+// allocated).
+func matchWeights(sc *scratch, dst []float32, a, b *Image, f *Field, tol float32) error {
 	if err := f.Validate(); err != nil {
 		return fmt.Errorf("flow: MatchWeights: %w", err)
 	}
@@ -52,7 +64,7 @@ func MatchWeights(dst []float32, a, b *Image, f *Field, tol float32) error {
 	if !(tol >= 0) {
 		return fmt.Errorf("flow: MatchWeights: tolerance %v, want 0 or more", tol)
 	}
-	trustWeights(dst, nil, nil, f.Width, f.Height, func(flags []uint8, y int) {
+	trustWeights(sc, dst, nil, nil, f.Width, f.Height, func(flags []uint8, y int) {
 		matchRow(flags, a, b, f, tol, y)
 		boundaryRow(flags, f, y)
 	})
@@ -158,9 +170,13 @@ func matchRowRGB(flags []uint8, a, b *Image, f *Field, tol float32, y int) {
 		diff := abs32(ax[0] - sample[0])
 		diff += abs32(ax[1] - sample[1])
 		diff += abs32(ax[2] - sample[2])
+		// A conditional move rather than a branch: which pixels match is
+		// as unpredictable as the frames.
+		f := uint8(occludedBit)
 		if diff <= limit {
-			flags[x] = 0
+			f = 0
 		}
+		flags[x] = f
 	}
 }
 

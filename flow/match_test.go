@@ -132,8 +132,8 @@ func matchWeightsRef(a, b *Image, f *Field, tol float32) []float32 {
 	return out
 }
 
-// TestMatchWeightsMatchesReference compares MatchWeights with
-// matchWeightsRef bit for bit: on a computed flow between real frames
+// TestMatchWeightsMatchesReference compares MatchWeights and
+// Estimator.MatchWeights with matchWeightsRef bit for bit: on a computed flow between real frames
 // (Middlebury, when ../shared is there) and on random fields with unknown
 // and NaN vectors and vectors that leave the frame, for 1 and 3 channels
 // and sizes down to 1x1.
@@ -175,12 +175,27 @@ func TestMatchWeightsMatchesReference(t *testing.T) {
 			inputs = append(inputs, input{fmt.Sprintf("random %dx%dx%d", sz[0], sz[1], c), a, b, f})
 		}
 	}
+	// An Estimator's MatchWeights reuses its memory from input to input
+	// (of every size): the results must not depend on it.
+	est, err := NewEstimator(Medium())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, in := range inputs {
 		for _, tol := range []float32{0, 6, 20} {
 			want := matchWeightsRef(in.a, in.b, in.f, tol)
 			got := make([]float32, len(want))
 			if err := MatchWeights(got, in.a, in.b, in.f, tol); err != nil {
 				t.Fatal(err)
+			}
+			reused := make([]float32, len(want))
+			if err := est.MatchWeights(reused, in.a, in.b, in.f, tol); err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if math.Float32bits(reused[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s, tolerance %v, pixel %d: Estimator.MatchWeights %v, want %v", in.name, tol, i, reused[i], want[i])
+				}
 			}
 			trusted := 0
 			for i := range want {
@@ -246,4 +261,35 @@ func ExampleMatchWeights() {
 	}
 	fmt.Println("middle:", weights[10*w+10], "right edge, which leaves the frame:", weights[10*w+31])
 	// Output: middle: 1 right edge, which leaves the frame: 0
+}
+
+// BenchmarkMatchWeights720p judges a flow between two 1280x720 RGB frames:
+// Fresh with MatchWeights (its working memory allocated every call),
+// Estimator with Estimator.MatchWeights (kept between calls, as in a video).
+func BenchmarkMatchWeights720p(b *testing.B) {
+	const w, h = 1280, 720
+	a, c := translatedPair(w, h, 4.5, -2.25)
+	f, err := Compute(context.Background(), a, c, Medium())
+	if err != nil {
+		b.Fatal(err)
+	}
+	dst := make([]float32, w*h)
+	b.Run("Fresh", func(b *testing.B) {
+		for b.Loop() {
+			if err := MatchWeights(dst, a, c, f, 6); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Estimator", func(b *testing.B) {
+		est, err := NewEstimator(Medium())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if err := est.MatchWeights(dst, a, c, f, 6); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -12,6 +12,7 @@ package flow
 type scratch struct {
 	free  [][]float32 // float32 buffers, any size
 	flags []bool      // refine's inside mask
+	sums  []uint8     // the trust weights' row sums
 }
 
 // get returns a buffer of n values with unspecified contents: the smallest
@@ -85,4 +86,18 @@ func (s *scratch) flagBuf(n int) []bool {
 	}
 	s.flags = s.flags[:n]
 	return s.flags
+}
+
+// sumBuf returns n bytes with unspecified contents for the row sums of
+// trustWeights; the buffer stays owned by s and is handed out again by the
+// next call.
+func (s *scratch) sumBuf(n int) []uint8 {
+	if s == nil {
+		return make([]uint8, n)
+	}
+	if cap(s.sums) < n {
+		s.sums = make([]uint8, n)
+	}
+	s.sums = s.sums[:n]
+	return s.sums
 }

@@ -682,7 +682,7 @@ func (r *videoProducer) flows(ctx context.Context, est *flow.Estimator, wk *work
 	if r.opt.MotionCheck == MotionCheckBackward {
 		err = flow.ConsistencyWeights(weights, curToPrev, prevToCur)
 	} else {
-		err = flow.MatchWeights(weights, curImg, prevImg, curToPrev, float32(r.opt.MatchTolerance))
+		err = est.MatchWeights(weights, curImg, prevImg, curToPrev, float32(r.opt.MatchTolerance))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("frame %d: %w", cur.index, err)
