@@ -54,7 +54,8 @@ type producer interface {
 	// checkpoint hash and the encoder settings.
 	prepare(ctx context.Context) (jobFrames, error)
 	// produce makes frames from the first one the checkpoint lacks, and
-	// hands each, in order, to emit. It may read the checkpoint (for
+	// hands each, in order, to emit, which is done with rgb when it
+	// returns (the producer may reuse it). It may read the checkpoint (for
 	// example the last finished frame, which coherence needs).
 	produce(ctx context.Context, j *job, emit func(i int, rgb []byte) error) error
 	// encodeAll writes the output at path from the checkpointed frames;
@@ -172,7 +173,7 @@ func (j *job) replay() error {
 
 // emit checkpoints finished frame i and passes it to the sink. A frame is
 // checkpointed even after a cancel, so no dreaming is lost; it is not
-// encoded then.
+// encoded then. Nothing keeps rgb after emit returns.
 func (j *job) emit(ctx context.Context, i int, rgb []byte) error {
 	t := time.Now()
 	if err := j.cp.saveFrame(i, rgb); err != nil {

@@ -413,6 +413,8 @@ func (r *videoProducer) produce(ctx context.Context, j *job, emit func(int, []by
 	// Likewise the decoder reuses the source pictures the dream stage is
 	// done with.
 	pictures := make(chan *models.Image, 4)
+	// And the dream stage reuses the rgb24 frames the writer has written.
+	written := make(chan []byte, 2)
 	results := make(chan *dreamed, 2)
 	writerDone := make(chan struct{})
 	g, gctx := errgroup.WithContext(ctx)
@@ -436,11 +438,11 @@ func (r *videoProducer) produce(ctx context.Context, j *job, emit func(int, []by
 	})
 	stage("dream", func(ctx context.Context) error {
 		defer close(results)
-		return r.dreamStage(ctx, prevDream, works, results, writerDone, spent, pictures)
+		return r.dreamStage(ctx, prevDream, works, results, writerDone, recycling{spent, pictures, written})
 	})
 	stage("write", func(context.Context) error {
 		defer close(writerDone)
-		return writeStage(results, emit)
+		return writeStage(results, emit, written)
 	})
 	if err := g.Wait(); err != nil {
 		return err
@@ -572,8 +574,18 @@ func (r *videoProducer) flowStage(ctx context.Context, resumed int, frames <-cha
 	return nil
 }
 
+// recycling are the channels on which the dream stage hands memory back
+// to the stages that fill it: works to the flow stage, source pictures to
+// the decoder; it takes written rgb24 frames from the writer. A full (or
+// empty) channel is passed by: the memory is then dropped (or allocated).
+type recycling struct {
+	spent    chan<- *work
+	pictures chan<- *models.Image
+	written  <-chan []byte
+}
+
 // dreamStage dreams the frames in order, each from the one before.
-func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image, works <-chan *work, results chan<- *dreamed, writerDone <-chan struct{}, spent chan<- *work, pictures chan<- *models.Image) error {
+func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image, works <-chan *work, results chan<- *dreamed, writerDone <-chan struct{}, rc recycling) error {
 	for wk := range works {
 		t := time.Now()
 		img, err := r.dreamFrame(ctx, wk, prevDream)
@@ -581,7 +593,12 @@ func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image,
 		if err != nil {
 			return err
 		}
-		rgb := imageio.ToRGB24(img, nil)
+		var buf []byte
+		select {
+		case buf = <-rc.written:
+		default:
+		}
+		rgb := imageio.ToRGB24(img, buf)
 		// Carry the frame exactly as it was written, so a resumed run
 		// (which reads it back from the checkpoint) continues identically.
 		r.forPixels(func(lo, hi int) {
@@ -611,7 +628,7 @@ func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image,
 		}
 		if wk.back != nil {
 			select {
-			case spent <- wk:
+			case rc.spent <- wk:
 			default:
 			}
 		}
@@ -620,7 +637,7 @@ func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image,
 		// and the meter when it took this frame).
 		if wk.prev != nil {
 			select {
-			case pictures <- wk.prev.img:
+			case rc.pictures <- wk.prev.img:
 			default:
 			}
 		}
@@ -629,11 +646,15 @@ func (r *videoProducer) dreamStage(ctx context.Context, prevDream *models.Image,
 }
 
 // writeStage hands the dreamed frames to the runner until they end or one
-// cannot be kept.
-func writeStage(results <-chan *dreamed, emit func(int, []byte) error) error {
+// cannot be kept, and each written frame's memory back on written.
+func writeStage(results <-chan *dreamed, emit func(int, []byte) error, written chan<- []byte) error {
 	for d := range results {
 		if err := emit(d.index, d.rgb); err != nil {
 			return err
+		}
+		select {
+		case written <- d.rgb:
+		default:
 		}
 	}
 	return nil
