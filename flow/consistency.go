@@ -3,6 +3,7 @@ package flow
 import (
 	"fmt"
 	"math"
+	"sync/atomic"
 )
 
 // Consistency checks a forward flow fwd (frame A to B) against the backward
@@ -69,8 +70,9 @@ func checkPair(fwd, bwd *Field) error {
 // in any order. First every row stores, per pixel, its horizontal binomial
 // sum (0..16) plus trustedBit in sums; then the vertical sums of those make K.
 func consistency(weights []float32, occluded, boundary []bool, fwd, bwd *Field) {
+	fwdKnown := knownEverywhere(fwd)
 	trustWeights(nil, weights, occluded, boundary, fwd.Width, fwd.Height, func(flags []uint8, y int) {
-		consistencyRow(flags, fwd, bwd, y)
+		consistencyRow(flags, fwd, bwd, y, fwdKnown)
 	})
 }
 
@@ -154,8 +156,8 @@ func horizontalBinomial(out, row []uint8) {
 // consistencyRow sets flags[x] to the occludedBit and boundaryBit of pixel
 // (x, y) of row y: the forward–backward test and the motion-boundary test of
 // Consistency. Pixels whose test needs no clamping take a shorter path with
-// the same arithmetic.
-func consistencyRow(flags []uint8, fwd, bwd *Field, y int) {
+// the same arithmetic. fwdKnown says that fwd is known everywhere.
+func consistencyRow(flags []uint8, fwd, bwd *Field, y int, fwdKnown bool) {
 	w, h := fwd.Width, fwd.Height
 	fu, fv := fwd.U[y*w:][:w], fwd.V[y*w:][:w]
 	bu, bv := bwd.U[:w*h], bwd.V[:w*h]
@@ -192,13 +194,14 @@ func consistencyRow(flags []uint8, fwd, bwd *Field, y int) {
 		}
 		flags[x] = f
 	}
-	boundaryRow(flags, fwd, y)
+	boundaryRow(flags, fwd, y, fwdKnown)
 }
 
 // boundaryRow adds the boundaryBit of Consistency's motion-boundary test to
 // flags[x] for every pixel (x, y) of row y where f is known (a pixel with an
-// unknown flow is never a boundary).
-func boundaryRow(flags []uint8, f *Field, y int) {
+// unknown flow is never a boundary). allKnown says that f is known
+// everywhere (as computed flows are), which spares the tests.
+func boundaryRow(flags []uint8, f *Field, y int, allKnown bool) {
 	w, h := f.Width, f.Height
 	fu, fv := f.U[y*w:][:w], f.V[y*w:][:w]
 	// The rows above and below for the vertical differences (the row
@@ -208,7 +211,7 @@ func boundaryRow(flags []uint8, f *Field, y int) {
 	ud, vd := f.U[yd*w:][:w], f.V[yd*w:][:w]
 	for x := range flags {
 		u, v := fu[x], fv[x]
-		if !known32(u, v) {
+		if !allKnown && !known32(u, v) {
 			continue
 		}
 		// Central differences (one-sided at the border: the differences
@@ -217,17 +220,17 @@ func boundaryRow(flags []uint8, f *Field, y int) {
 		// are known.
 		var ux, vx, uy, vy float32
 		if x > 0 && x+1 < w {
-			if known32(fu[x-1], fv[x-1]) && known32(fu[x+1], fv[x+1]) {
+			if allKnown || known32(fu[x-1], fv[x-1]) && known32(fu[x+1], fv[x+1]) {
 				ux, vx = fu[x+1]-fu[x-1], fv[x+1]-fv[x-1]
 				ux, vx = 0.5*ux, 0.5*vx
 			}
-		} else if xl, xr := clampi(x-1, w), clampi(x+1, w); xl != xr && known32(fu[xl], fv[xl]) && known32(fu[xr], fv[xr]) {
+		} else if xl, xr := clampi(x-1, w), clampi(x+1, w); xl != xr && (allKnown || known32(fu[xl], fv[xl]) && known32(fu[xr], fv[xr])) {
 			ux, vx = fu[xr]-fu[xl], fv[xr]-fv[xl]
 			if xr-xl == 2 {
 				ux, vx = 0.5*ux, 0.5*vx
 			}
 		}
-		if yu != yd && known32(uu[x], vu[x]) && known32(ud[x], vd[x]) {
+		if yu != yd && (allKnown || known32(uu[x], vu[x]) && known32(ud[x], vd[x])) {
 			uy, vy = ud[x]-uu[x], vd[x]-vu[x]
 			if yd-yu == 2 {
 				uy, vy = 0.5*uy, 0.5*vy
@@ -334,4 +337,20 @@ func MeanWarpedDifferenceMasked(a, b []float32, w, h, channels int, fwd *Field, 
 		return 0, fmt.Errorf("flow: MeanWarpedDifference: no valid pixels")
 	}
 	return sum / float64(cnt), nil
+}
+
+// knownEverywhere reports whether every vector of f is known.
+func knownEverywhere(f *Field) bool {
+	var unknown atomic.Bool
+	w := f.Width
+	parallelRows(f.Height, 32, func(lo, hi int) {
+		u, v := f.U[lo*w:hi*w], f.V[lo*w:hi*w]
+		for i := range u {
+			if !known32(u[i], v[i]) {
+				unknown.Store(true)
+				return
+			}
+		}
+	})
+	return !unknown.Load()
 }

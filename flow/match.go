@@ -64,9 +64,10 @@ func matchWeights(sc *scratch, dst []float32, a, b *Image, f *Field, tol float32
 	if !(tol >= 0) {
 		return fmt.Errorf("flow: MatchWeights: tolerance %v, want 0 or more", tol)
 	}
+	allKnown := knownEverywhere(f)
 	trustWeights(sc, dst, nil, nil, f.Width, f.Height, func(flags []uint8, y int) {
-		matchRow(flags, a, b, f, tol, y)
-		boundaryRow(flags, f, y)
+		matchRow(flags, a, b, f, tol, y, allKnown)
+		boundaryRow(flags, f, y, allKnown)
 	})
 	return nil
 }
@@ -74,9 +75,10 @@ func matchWeights(sc *scratch, dst []float32, a, b *Image, f *Field, tol float32
 // matchRow sets flags[x] to occludedBit where pixel (x, y) of a is
 // mismatched in the sense of MatchWeights, to 0 elsewhere. Pixels whose
 // sample needs no clamping take a shorter path with the same arithmetic.
-func matchRow(flags []uint8, a, b *Image, f *Field, tol float32, y int) {
+// allKnown says that f is known everywhere.
+func matchRow(flags []uint8, a, b *Image, f *Field, tol float32, y int, allKnown bool) {
 	if a.Channels == 3 {
-		matchRowRGB(flags, a, b, f, tol, y)
+		matchRowRGB(flags, a, b, f, tol, y, allKnown)
 		return
 	}
 	w, h, c := f.Width, f.Height, a.Channels
@@ -90,7 +92,7 @@ func matchRow(flags []uint8, a, b *Image, f *Field, tol float32, y int) {
 	for x := range flags {
 		flags[x] = occludedBit
 		u, v := fu[x], fv[x]
-		if !known32(u, v) {
+		if !allKnown && !known32(u, v) {
 			continue
 		}
 		tx, ty := float32(x)+u, fy+v
@@ -127,7 +129,7 @@ func matchRow(flags []uint8, a, b *Image, f *Field, tol float32, y int) {
 // matchRowRGB is matchRow for 3-channel frames, with the same arithmetic
 // written out per channel (this is the video pipeline's case, at every
 // pixel of every frame).
-func matchRowRGB(flags []uint8, a, b *Image, f *Field, tol float32, y int) {
+func matchRowRGB(flags []uint8, a, b *Image, f *Field, tol float32, y int, allKnown bool) {
 	w, h := f.Width, f.Height
 	fu, fv := f.U[y*w:][:w], f.V[y*w:][:w]
 	pa := a.Pix[y*w*3:][:w*3]
@@ -140,7 +142,7 @@ func matchRowRGB(flags []uint8, a, b *Image, f *Field, tol float32, y int) {
 	for x := range flags {
 		flags[x] = occludedBit
 		u, v := fu[x], fv[x]
-		if !known32(u, v) {
+		if !allKnown && !known32(u, v) {
 			continue
 		}
 		tx, ty := float32(x)+u, fy+v
