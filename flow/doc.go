@@ -1,7 +1,8 @@
 // Package flow computes dense optical flow between two video frames and the
 // tools a temporally coherent video pipeline needs around it: backward
-// warping of images by a flow field, forward–backward consistency
-// (occlusion and motion-boundary masks with smooth confidence weights), a
+// warping of images by a flow field, forward–backward and photometric
+// consistency (occlusion and motion-boundary masks with smooth confidence
+// weights), a
 // temporal-stability metric, Middlebury .flo encoding and decoding, and the
 // standard flow colour wheel.
 //
@@ -37,11 +38,14 @@
 // For video, ComputeBidirectional gives the forward and backward flow of a
 // frame pair at once; an Estimator gives the same flows over a sequence,
 // preparing every frame once (Prepare) for the two pairs it belongs to and
-// keeping its working memory between pairs. Consistency turns the two flows
-// into occlusion and motion-boundary masks and confidence weights
-// (ConsistencyWeights only the weights, into the caller's buffer); Warp
-// carries an image (for instance a hallucination layer) from the previous
-// frame to the current one.
+// keeping its working memory between pairs (Flow gives one direction for
+// half the work, and Recycle takes a result's memory back). Consistency
+// turns the two flows into occlusion and motion-boundary masks and
+// confidence weights (ConsistencyWeights only the weights, into the
+// caller's buffer); MatchWeights gives such weights from one flow and the
+// two frames, trusting a pixel where the frames match along the flow;
+// Warp carries an image (for instance a hallucination layer) from the
+// previous frame to the current one.
 //
 // Everything is Go, except for AVX2 kernels on amd64 of the refinement's
 // inner loops (data term, smoothness weights, edge weights, SOR sweeps) and
