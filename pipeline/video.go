@@ -702,6 +702,9 @@ func (r *videoProducer) flows(ctx context.Context, est *flow.Estimator, wk *work
 	}
 	if r.opt.MotionCheck == MotionCheckBackward {
 		err = flow.ConsistencyWeights(weights, curToPrev, prevToCur)
+		if r.meter == nil { // nothing else needs the flow back
+			est.Recycle(prevToCur)
+		}
 	} else {
 		err = est.MatchWeights(weights, curImg, prevImg, curToPrev, float32(r.opt.MatchTolerance))
 	}
