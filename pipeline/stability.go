@@ -217,7 +217,7 @@ func MeasureStability(ctx context.Context, source, output string, srcOpt media.D
 			return Stability{}, fmt.Errorf("stability: %s was dreamed from %s starting at %v (its metadata says so), not at --start %v", output, source, tagged.Round(time.Millisecond), given)
 		}
 	}
-	dw, dh, ok := dreamSize(info, srcOpt.Width, srcOpt.Height, w, h)
+	req, dw, dh, ok := dreamSize(info, srcOpt.Width, srcOpt.Height, w, h)
 	if !ok {
 		asked := "the output's width or height"
 		if srcOpt.Width > 0 || srcOpt.Height > 0 {
@@ -226,12 +226,18 @@ func MeasureStability(ctx context.Context, source, output string, srcOpt media.D
 		return Stability{}, fmt.Errorf("stability: %s is %dx%d, but %s decodes at %dx%d at %s; is it a dream of this source? give the same --width/--height as deepdream video",
 			output, w, h, source, dw, dh, asked)
 	}
-	srcOpt.Width, srcOpt.Height = dw, dh
+	// Decode with the request that gives dw×dh, not with dw×dh itself:
+	// with non-square pixels a frame fitted into both sides can come out
+	// a column narrower.
+	srcOpt.Width, srcOpt.Height = req[0], req[1]
 	srcDec, err := media.NewDecoder(ctx, source, srcOpt)
 	if err != nil {
 		return Stability{}, err
 	}
 	defer srcDec.Close()
+	if srcDec.Width() != dw || srcDec.Height() != dh {
+		return Stability{}, fmt.Errorf("stability: %s decodes at %dx%d, expected %dx%d", source, srcDec.Width(), srcDec.Height(), dw, dh)
+	}
 	m := &StabilityMeter{Flow: meter.Flow, Strength: meter.Strength}
 	a, b := make([]byte, dw*dh*3), make([]byte, w*h*3)
 	var structure float64
@@ -272,9 +278,10 @@ func MeasureStability(ctx context.Context, source, output string, srcOpt media.D
 
 // dreamSize returns the size deepdream video dreams the source at for the
 // requested width and height, when its frames come out as w×h (equal, or
-// one row or column more that the encoder cropped). With no request it
-// tries the output's width, then its height, then the display size.
-func dreamSize(info *media.Info, reqW, reqH, w, h int) (int, int, bool) {
+// one row or column more that the encoder cropped), and the request
+// (width, height) that decodes at that size. With no request it tries the
+// output's width, then its height, then the display size.
+func dreamSize(info *media.Info, reqW, reqH, w, h int) (req [2]int, dw, dh int, ok bool) {
 	matches := func(dw, dh int) bool {
 		return (dw == w || dw&^1 == w) && (dh == h || dh&^1 == h)
 	}
@@ -282,14 +289,13 @@ func dreamSize(info *media.Info, reqW, reqH, w, h int) (int, int, bool) {
 	if reqW == 0 && reqH == 0 {
 		tries = [][2]int{{w, 0}, {0, h}, {0, 0}}
 	}
-	var dw, dh int
 	for _, t := range tries {
 		dw, dh = media.DecodeSize(info, t[0], t[1])
 		if matches(dw, dh) {
-			return dw, dh, true
+			return t, dw, dh, true
 		}
 	}
-	return dw, dh, false
+	return [2]int{}, dw, dh, false
 }
 
 // cropRGB24 keeps the top-left w×h of a packed sw×sh frame (as the
