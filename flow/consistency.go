@@ -169,7 +169,7 @@ func consistencyRow(flags []uint8, fwd, bwd *Field, y int, fwdKnown bool) {
 	for x := range flags {
 		u, v := fu[x], fv[x]
 		f := uint8(occludedBit)
-		if !known32(u, v) {
+		if !fwdKnown && !known32(u, v) {
 			flags[x] = f
 			continue
 		}

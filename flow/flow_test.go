@@ -668,7 +668,11 @@ func BenchmarkVideoSequence720p(b *testing.B) {
 		b.StopTimer()
 		report(b, cpu0)
 	})
-	b.Run("Estimator", func(b *testing.B) {
+	// sequence runs an Estimator over the frames as the pipeline does:
+	// each frame prepared once, pair makes the flow and weights of the
+	// frame cur (image a) and the one before (image b) into weights, and
+	// the frame before is released.
+	sequence := func(b *testing.B, pair func(est *Estimator, a, bImg *Image, cur, prev *Frame, weights []float32) error) {
 		seq := frames(b)
 		est, err := NewEstimator(Medium())
 		if err != nil {
@@ -686,50 +690,34 @@ func BenchmarkVideoSequence720p(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			if err := pair(est, seq[i+1], seq[i], cur, prev, weights); err != nil {
+				b.Fatal(err)
+			}
+			est.Release(prev)
+			prev = cur
+		}
+		b.StopTimer()
+		report(b, cpu0)
+	}
+	b.Run("Estimator", func(b *testing.B) {
+		sequence(b, func(est *Estimator, _, _ *Image, cur, prev *Frame, weights []float32) error {
 			back, fwd, err := est.Bidirectional(ctx, cur, prev)
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
-			if err := ConsistencyWeights(weights, back, fwd); err != nil {
-				b.Fatal(err)
-			}
-			est.Release(prev)
-			prev = cur
-		}
-		b.StopTimer()
-		report(b, cpu0)
+			return ConsistencyWeights(weights, back, fwd)
+		})
 	})
 	b.Run("Match", func(b *testing.B) {
-		seq := frames(b)
-		est, err := NewEstimator(Medium())
-		if err != nil {
-			b.Fatal(err)
-		}
-		prev, err := est.Prepare(ctx, seq[0])
-		if err != nil {
-			b.Fatal(err)
-		}
-		weights := make([]float32, w*h)
-		b.ResetTimer()
-		cpu0 := processCPU()
-		for i := 0; i < b.N; i++ {
-			cur, err := est.Prepare(ctx, seq[i+1])
-			if err != nil {
-				b.Fatal(err)
-			}
+		sequence(b, func(est *Estimator, a, bImg *Image, cur, prev *Frame, weights []float32) error {
 			back, err := est.Flow(ctx, cur, prev)
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
-			if err := est.MatchWeights(weights, seq[i+1], seq[i], back, 6); err != nil {
-				b.Fatal(err)
-			}
+			err = est.MatchWeights(weights, a, bImg, back, 6)
 			est.Recycle(back)
-			est.Release(prev)
-			prev = cur
-		}
-		b.StopTimer()
-		report(b, cpu0)
+			return err
+		})
 	})
 }
 

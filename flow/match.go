@@ -73,22 +73,20 @@ func matchWeights(sc *scratch, dst []float32, a, b *Image, f *Field, tol float32
 }
 
 // matchRow sets flags[x] to occludedBit where pixel (x, y) of a is
-// mismatched in the sense of MatchWeights, to 0 elsewhere. Pixels whose
-// sample needs no clamping take a shorter path with the same arithmetic.
-// allKnown says that f is known everywhere.
+// mismatched in the sense of MatchWeights, to 0 elsewhere. allKnown says
+// that f is known everywhere. Pixels whose sample needs no clamping take a
+// shorter path with the same arithmetic as sampleBilinear, written out per
+// channel: this runs at every pixel of every video frame.
 func matchRow(flags []uint8, a, b *Image, f *Field, tol float32, y int, allKnown bool) {
-	if a.Channels == 3 {
-		matchRowRGB(flags, a, b, f, tol, y, allKnown)
-		return
-	}
-	w, h, c := f.Width, f.Height, a.Channels
+	w, h, c := f.Width, f.Height, a.Channels // c is 1 or 3
 	fu, fv := f.U[y*w:][:w], f.V[y*w:][:w]
 	pa := a.Pix[y*w*c:][:w*c]
+	pb := b.Pix[:w*h*c]
 	limit := tol * float32(c)
 	fy := float32(y)
 	xo, yo := float32(w)-0.5, float32(h)-0.5
 	xi, yi := float32(w-1), float32(h-1)
-	var sample [3]float32 // b at x + w (Images have 1 or 3 channels)
+	var sample [3]float32 // b at x + f(x)
 	for x := range flags {
 		flags[x] = occludedBit
 		u, v := fu[x], fv[x]
@@ -96,89 +94,52 @@ func matchRow(flags []uint8, a, b *Image, f *Field, tol float32, y int, allKnown
 			continue
 		}
 		tx, ty := float32(x)+u, fy+v
-		ax := pa[x*c:][:c]
+		switch {
+		case tx >= 0 && tx < xi && ty >= 0 && ty < yi:
+			x0, y0 := int(tx), int(ty)
+			fx, gy := tx-float32(x0), ty-float32(y0)
+			i0 := c * (y0*w + x0)
+			i1 := i0 + c*w
+			if c == 3 {
+				p := pb[i0 : i0+6 : i0+6]
+				q := pb[i1 : i1+6 : i1+6]
+				top := p[0] + fx*(p[3]-p[0])
+				bot := q[0] + fx*(q[3]-q[0])
+				sample[0] = top + gy*(bot-top)
+				top = p[1] + fx*(p[4]-p[1])
+				bot = q[1] + fx*(q[4]-q[1])
+				sample[1] = top + gy*(bot-top)
+				top = p[2] + fx*(p[5]-p[2])
+				bot = q[2] + fx*(q[5]-q[2])
+				sample[2] = top + gy*(bot-top)
+			} else {
+				p := pb[i0 : i0+2 : i0+2]
+				q := pb[i1 : i1+2 : i1+2]
+				top := p[0] + fx*(p[1]-p[0])
+				bot := q[0] + fx*(q[1]-q[0])
+				sample[0] = top + gy*(bot-top)
+			}
+		case tx > -0.5 && tx < xo && ty > -0.5 && ty < yo:
+			sampleBilinear(sample[:c], pb, w, h, c, tx, ty)
+		default:
+			continue
+		}
 		var diff float32
-		switch {
-		case tx >= 0 && tx < xi && ty >= 0 && ty < yi:
-			x0, y0 := int(tx), int(ty)
-			fx, gy := tx-float32(x0), ty-float32(y0)
-			p00 := b.Pix[(y0*w+x0)*c:][:2*c]
-			p10 := b.Pix[((y0+1)*w+x0)*c:][:2*c]
-			for k := range c {
-				top := p00[k] + fx*(p00[c+k]-p00[k])
-				bot := p10[k] + fx*(p10[c+k]-p10[k])
-				sample[k] = top + gy*(bot-top)
-			}
-			for k, s := range sample[:c] {
-				diff += abs32(ax[k] - s)
-			}
-		case tx > -0.5 && tx < xo && ty > -0.5 && ty < yo:
-			sampleBilinear(sample[:c], b.Pix, w, h, c, tx, ty)
-			for k, s := range sample[:c] {
-				diff += abs32(ax[k] - s)
-			}
-		default:
-			continue
+		if c == 3 {
+			ax := pa[3*x : 3*x+3 : 3*x+3]
+			diff = abs32(ax[0] - sample[0])
+			diff += abs32(ax[1] - sample[1])
+			diff += abs32(ax[2] - sample[2])
+		} else {
+			diff = abs32(pa[x] - sample[0])
 		}
-		if diff <= limit {
-			flags[x] = 0
-		}
-	}
-}
-
-// matchRowRGB is matchRow for 3-channel frames, with the same arithmetic
-// written out per channel (this is the video pipeline's case, at every
-// pixel of every frame).
-func matchRowRGB(flags []uint8, a, b *Image, f *Field, tol float32, y int, allKnown bool) {
-	w, h := f.Width, f.Height
-	fu, fv := f.U[y*w:][:w], f.V[y*w:][:w]
-	pa := a.Pix[y*w*3:][:w*3]
-	pb := b.Pix[:w*h*3]
-	limit := tol * 3
-	fy := float32(y)
-	xo, yo := float32(w)-0.5, float32(h)-0.5
-	xi, yi := float32(w-1), float32(h-1)
-	var sample [3]float32
-	for x := range flags {
-		flags[x] = occludedBit
-		u, v := fu[x], fv[x]
-		if !allKnown && !known32(u, v) {
-			continue
-		}
-		tx, ty := float32(x)+u, fy+v
-		ax := pa[3*x : 3*x+3 : 3*x+3]
-		switch {
-		case tx >= 0 && tx < xi && ty >= 0 && ty < yi:
-			x0, y0 := int(tx), int(ty)
-			fx, gy := tx-float32(x0), ty-float32(y0)
-			i0 := 3 * (y0*w + x0)
-			i1 := i0 + 3*w
-			p := pb[i0 : i0+6 : i0+6]
-			q := pb[i1 : i1+6 : i1+6]
-			top := p[0] + fx*(p[3]-p[0])
-			bot := q[0] + fx*(q[3]-q[0])
-			sample[0] = top + gy*(bot-top)
-			top = p[1] + fx*(p[4]-p[1])
-			bot = q[1] + fx*(q[4]-q[1])
-			sample[1] = top + gy*(bot-top)
-			top = p[2] + fx*(p[5]-p[2])
-			bot = q[2] + fx*(q[5]-q[2])
-			sample[2] = top + gy*(bot-top)
-		case tx > -0.5 && tx < xo && ty > -0.5 && ty < yo:
-			sampleBilinear(sample[:], pb, w, h, 3, tx, ty)
-		default:
-			continue
-		}
-		diff := abs32(ax[0] - sample[0])
-		diff += abs32(ax[1] - sample[1])
-		diff += abs32(ax[2] - sample[2])
 		// A conditional move rather than a branch: which pixels match is
 		// as unpredictable as the frames.
-		f := uint8(occludedBit)
+		fl := uint8(occludedBit)
 		if diff <= limit {
-			f = 0
+			fl = 0
 		}
-		flags[x] = f
+		flags[x] = fl
 	}
 }
 

@@ -81,11 +81,7 @@ func (s *scratch) flagBuf(n int) []bool {
 	if s == nil {
 		return make([]bool, n)
 	}
-	if cap(s.flags) < n {
-		s.flags = make([]bool, n)
-	}
-	s.flags = s.flags[:n]
-	return s.flags
+	return regrown(&s.flags, n)
 }
 
 // sumBuf returns n bytes with unspecified contents for the row sums of
@@ -95,9 +91,15 @@ func (s *scratch) sumBuf(n int) []uint8 {
 	if s == nil {
 		return make([]uint8, n)
 	}
-	if cap(s.sums) < n {
-		s.sums = make([]uint8, n)
+	return regrown(&s.sums, n)
+}
+
+// regrown returns *b resliced to n values, reallocated only when too
+// small; its contents are unspecified.
+func regrown[T any](b *[]T, n int) []T {
+	if cap(*b) < n {
+		*b = make([]T, n)
 	}
-	s.sums = s.sums[:n]
-	return s.sums
+	*b = (*b)[:n]
+	return *b
 }

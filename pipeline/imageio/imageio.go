@@ -246,10 +246,7 @@ func FromRGB24(b []byte, width, height int) (*models.Image, error) {
 		return nil, fmt.Errorf("rgb24 frame of %d bytes does not match %dx%d", len(b), width, height)
 	}
 	img := models.NewImage(width, height)
-	for i, v := range b {
-		img.Pix[i] = float32(v)
-	}
-	return img, nil
+	return img, FromRGB24Into(img, b)
 }
 
 // FromRGB24Into is FromRGB24 into an existing picture of the frame's size,
