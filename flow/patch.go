@@ -87,20 +87,8 @@ func inverseSearch(ctx context.Context, sc *scratch, lv *patchLevel, u, v *plane
 			}
 			for i, px := range xs {
 				k := j*nx + i
-				du, dv := pu[k], pv[k]
-				blk := wts[k*n : (k+1)*n]
-				for y := r0; y < r1; y++ {
-					o := (y-lo)*w + px
-					wr := blk[(y-py)*ps : (y-py+1)*ps]
-					au := su[o : o+len(wr)]
-					av := sv[o : o+len(wr)]
-					aw := sw[o : o+len(wr)]
-					for c, wt := range wr {
-						au[c] += wt * du
-						av[c] += wt * dv
-						aw[c] += wt
-					}
-				}
+				o := (r0-lo)*w + px
+				densify(su[o:], sv[o:], sw[o:], wts[k*n+(r0-py)*ps:(k+1)*n], ps, w, r1-r0, pu[k], pv[k])
 			}
 		}
 		for y := lo; y < hi; y++ {
@@ -114,6 +102,28 @@ func inverseSearch(ctx context.Context, sc *scratch, lv *patchLevel, u, v *plane
 		}
 	})
 	sc.put(pu, pv, wts, sums)
+}
+
+// densify adds the votes of rows rows of a patch ps pixels wide, with
+// weights wts (ps per row) and displacement (du, dv), to the sums su, sv
+// and sw of the pixels it covers: row r's votes go to entries r*w on of
+// the sums (w: the image width). Where the CPU has a SIMD kernel for
+// 8-pixel rows it does them, with the same results.
+func densify(su, sv, sw, wts []float32, ps, w, rows int, du, dv float32) {
+	if ps == 8 && densify8SIMD(su, sv, sw, wts, w, rows, du, dv) {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		wr := wts[r*ps : (r+1)*ps]
+		au := su[r*w:][:len(wr)]
+		av := sv[r*w:][:len(wr)]
+		aw := sw[r*w:][:len(wr)]
+		for c, wt := range wr {
+			au[c] += wt * du
+			av[c] += wt * dv
+			aw[c] += wt
+		}
+	}
 }
 
 // patchWeights fills out with the densification weights of the patch at
@@ -353,15 +363,29 @@ func load8(lv *patchLevel, px, py int, tpl, gxs, gys []float32) (st, sgx, sgy fl
 }
 
 // residuals8 is the inner loop of searchPatch for 8x8 patches (the common
-// case), written with fixed-size arrays so that the compiler drops the
-// bounds checks. It stores the residuals of the patch warped with the
-// bilinear weights w00..w11 at offset base of img (row stride s) into res
-// and returns the gradient-weighted sums and the first two moments.
+// case). It stores the residuals of the patch warped with the bilinear
+// weights w00..w11 at offset base of img (row stride s) into res and
+// returns the gradient-weighted sums and the first two moments. The sums
+// are taken per column, down the rows, and the eight column sums are then
+// added as reduce8 does: the order of a SIMD kernel with one column per
+// lane, which residuals8SIMD runs where the CPU has one, with the same
+// results as the Go loop.
 func residuals8(img []float32, base, s int, w00, w01, w10, w11 float32, tpl, gxs, gys, res []float32) (bx, by, sr, sr2 float32) {
+	var out [4]float32
+	if residuals8SIMD(img, base, s, w00, w01, w10, w11, tpl, gxs, gys, res, &out) {
+		return out[0], out[1], out[2], out[3]
+	}
+	return residuals8Go(img, base, s, w00, w01, w10, w11, tpl, gxs, gys, res)
+}
+
+// residuals8Go is residuals8 in Go, written with fixed-size arrays so that
+// the compiler drops the bounds checks.
+func residuals8Go(img []float32, base, s int, w00, w01, w10, w11 float32, tpl, gxs, gys, res []float32) (bx, by, sr, sr2 float32) {
 	t := (*[64]float32)(tpl)
 	gx := (*[64]float32)(gxs)
 	gy := (*[64]float32)(gys)
 	rs := (*[64]float32)(res)
+	var cbx, cby, csr, csr2 [8]float32 // the column sums
 	for r := 0; r < 8; r++ {
 		row0 := (*[9]float32)(img[base+r*s:])
 		row1 := (*[9]float32)(img[base+(r+1)*s:])
@@ -370,11 +394,19 @@ func residuals8(img []float32, base, s int, w00, w01, w10, w11 float32, tpl, gxs
 			val := w00*row0[c] + w01*row0[c+1] + w10*row1[c] + w11*row1[c+1]
 			d := val - t[k&63]
 			rs[k&63] = d
-			bx += gx[k&63] * d
-			by += gy[k&63] * d
-			sr += d
-			sr2 += d * d
+			cbx[c] += gx[k&63] * d
+			cby[c] += gy[k&63] * d
+			csr[c] += d
+			csr2[c] += d * d
 		}
 	}
-	return bx, by, sr, sr2
+	return reduce8(&cbx), reduce8(&cby), reduce8(&csr), reduce8(&csr2)
+}
+
+// reduce8 adds eight column sums in the order of a SIMD horizontal sum:
+// the upper half onto the lower, then the upper quarter onto the lower,
+// then the last two.
+func reduce8(v *[8]float32) float32 {
+	s0, s1, s2, s3 := v[0]+v[4], v[1]+v[5], v[2]+v[6], v[3]+v[7]
+	return (s0 + s2) + (s1 + s3)
 }

@@ -1,0 +1,52 @@
+//go:build amd64 && !purego
+
+package flow
+
+// residuals8SIMD runs residuals8 with AVX2, if the CPU has it, writing
+// bx, by, sr and sr2 to out, and reports whether it did. A lane holds a
+// column of the patch and the lanes are added at the end as reduce8 adds
+// them; every lane does residuals8Go's float32 operations in the same
+// order (no fused multiply-add), so the results are identical.
+func residuals8SIMD(img []float32, base, s int, w00, w01, w10, w11 float32, tpl, gxs, gys, res []float32, out *[4]float32) bool {
+	if !hasAVX2 {
+		return false
+	}
+	// Check every range the kernel touches: rows base+r*s, r = 0..8, 9
+	// values each.
+	_ = img[base]
+	_ = img[base+8*s+8]
+	_ = tpl[63]
+	_ = gxs[63]
+	_ = gys[63]
+	_ = res[63]
+	residuals8AVX2(&img[base], s, w00, w01, w10, w11, &tpl[0], &gxs[0], &gys[0], &res[0], out)
+	return true
+}
+
+// residuals8AVX2 is residuals8SIMD's computation, with img pointing at the
+// patch's top-left sample.
+//
+//go:noescape
+func residuals8AVX2(img *float32, s int, w00, w01, w10, w11 float32, tpl, gxs, gys, res *float32, out *[4]float32)
+
+// densify8SIMD runs densify for a patch 8 pixels wide with AVX2, if the
+// CPU has it, and reports whether it did. Each lane does the Go loop's
+// float32 operations, so the results are identical.
+func densify8SIMD(su, sv, sw, wts []float32, w, rows int, du, dv float32) bool {
+	if !hasAVX2 || rows <= 0 {
+		return false
+	}
+	// Check every range the kernel touches.
+	last := (rows-1)*w + 7
+	_ = su[last]
+	_ = sv[last]
+	_ = sw[last]
+	_ = wts[8*rows-1]
+	densify8AVX2(&su[0], &sv[0], &sw[0], &wts[0], rows, w, du, dv)
+	return true
+}
+
+// densify8AVX2 is densify8SIMD's computation for rows > 0 rows.
+//
+//go:noescape
+func densify8AVX2(su, sv, sw, wts *float32, rows, w int, du, dv float32)

@@ -1,0 +1,129 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func residuals8AVX2(img *float32, s int, w00, w01, w10, w11 float32, tpl, gxs, gys, res *float32, out *[4]float32)
+//
+// One row of the 8x8 patch per step, one column per lane: with a and b
+// rows r and r+1 of img (stride s floats),
+//
+//	val = ((w00*a[c] + w01*a[c+1]) + w10*b[c]) + w11*b[c+1]
+//	d = val - tpl; res = d
+//	bx += gx*d; by += gy*d; sr += d; sr2 += d*d
+//
+// then each accumulator's lanes are added as reduce8 does: upper half onto
+// lower, upper quarter onto lower, the last two.
+TEXT ·residuals8AVX2(SB), NOSPLIT, $0-72
+	MOVQ img+0(FP), SI
+	MOVQ s+8(FP), DX
+	SHLQ $2, DX                 // row stride in bytes
+	VBROADCASTSS w00+16(FP), Y12
+	VBROADCASTSS w01+20(FP), Y13
+	VBROADCASTSS w10+24(FP), Y14
+	VBROADCASTSS w11+28(FP), Y15
+	MOVQ tpl+32(FP), R8
+	MOVQ gxs+40(FP), R9
+	MOVQ gys+48(FP), R10
+	MOVQ res+56(FP), R11
+	VXORPS Y8, Y8, Y8           // bx
+	VXORPS Y9, Y9, Y9           // by
+	VXORPS Y10, Y10, Y10        // sr
+	VXORPS Y11, Y11, Y11        // sr2
+	MOVQ $8, CX
+
+rloop:
+	VMULPS (SI), Y12, Y0        // w00*a[c]
+	VMULPS 4(SI), Y13, Y1       // w01*a[c+1]
+	VADDPS Y1, Y0, Y0
+	VMULPS (SI)(DX*1), Y14, Y1  // w10*b[c]
+	VADDPS Y1, Y0, Y0
+	VMULPS 4(SI)(DX*1), Y15, Y1 // w11*b[c+1]
+	VADDPS Y1, Y0, Y0           // val
+	VSUBPS (R8), Y0, Y0         // d = val - tpl
+	VMOVUPS Y0, (R11)
+	VMULPS (R9), Y0, Y1
+	VADDPS Y1, Y8, Y8
+	VMULPS (R10), Y0, Y2
+	VADDPS Y2, Y9, Y9
+	VADDPS Y0, Y10, Y10
+	VMULPS Y0, Y0, Y3
+	VADDPS Y3, Y11, Y11
+	ADDQ DX, SI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R10
+	ADDQ $32, R11
+	DECQ CX
+	JNZ  rloop
+
+	MOVQ out+64(FP), DI
+
+	VEXTRACTF128 $1, Y8, X1
+	VADDPS X1, X8, X8           // s[i] = l[i] + l[i+4]
+	VMOVHLPS X8, X8, X1
+	VADDPS X1, X8, X8           // t0 = s0+s2, t1 = s1+s3
+	VMOVSHDUP X8, X1
+	VADDSS X1, X8, X8           // t0 + t1
+	VMOVSS X8, 0(DI)
+
+	VEXTRACTF128 $1, Y9, X1
+	VADDPS X1, X9, X9
+	VMOVHLPS X9, X9, X1
+	VADDPS X1, X9, X9
+	VMOVSHDUP X9, X1
+	VADDSS X1, X9, X9
+	VMOVSS X9, 4(DI)
+
+	VEXTRACTF128 $1, Y10, X1
+	VADDPS X1, X10, X10
+	VMOVHLPS X10, X10, X1
+	VADDPS X1, X10, X10
+	VMOVSHDUP X10, X1
+	VADDSS X1, X10, X10
+	VMOVSS X10, 8(DI)
+
+	VEXTRACTF128 $1, Y11, X1
+	VADDPS X1, X11, X11
+	VMOVHLPS X11, X11, X1
+	VADDPS X1, X11, X11
+	VMOVSHDUP X11, X1
+	VADDSS X1, X11, X11
+	VMOVSS X11, 12(DI)
+
+	VZEROUPPER
+	RET
+
+// func densify8AVX2(su, sv, sw, wts *float32, rows, w int, du, dv float32)
+//
+// For each of rows rows r (sums w floats apart, weights 8 apart):
+//
+//	su[c] += wts[c]*du; sv[c] += wts[c]*dv; sw[c] += wts[c]
+TEXT ·densify8AVX2(SB), NOSPLIT, $0-56
+	MOVQ su+0(FP), DI
+	MOVQ sv+8(FP), SI
+	MOVQ sw+16(FP), DX
+	MOVQ wts+24(FP), R8
+	MOVQ rows+32(FP), CX
+	MOVQ w+40(FP), R9
+	SHLQ $2, R9                 // row stride in bytes
+	VBROADCASTSS du+48(FP), Y14
+	VBROADCASTSS dv+52(FP), Y15
+
+dloop:
+	VMOVUPS (R8), Y0            // weights
+	VMULPS Y14, Y0, Y1
+	VADDPS (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	VMULPS Y15, Y0, Y2
+	VADDPS (SI), Y2, Y2
+	VMOVUPS Y2, (SI)
+	VADDPS (DX), Y0, Y3
+	VMOVUPS Y3, (DX)
+	ADDQ $32, R8
+	ADDQ R9, DI
+	ADDQ R9, SI
+	ADDQ R9, DX
+	DECQ CX
+	JNZ  dloop
+	VZEROUPPER
+	RET

@@ -1,0 +1,13 @@
+//go:build !amd64 || purego
+
+package flow
+
+// residuals8SIMD does nothing without SIMD kernels; see search_amd64.go.
+func residuals8SIMD(img []float32, base, s int, w00, w01, w10, w11 float32, tpl, gxs, gys, res []float32, out *[4]float32) bool {
+	return false
+}
+
+// densify8SIMD does nothing without SIMD kernels; see search_amd64.go.
+func densify8SIMD(su, sv, sw, wts []float32, w, rows int, du, dv float32) bool {
+	return false
+}
