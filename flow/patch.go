@@ -217,10 +217,12 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 	cur, bestRes := sc.cur, sc.best
 	w := lv.i0.w
 	n := ps * ps
-	var mt, mgx, mgy float32
+	inv := 1 / float32(n)
+	var hxx, hxy, hyy float32
 	if ps == 8 {
-		mt, mgx, mgy = load8(lv, px, py, tpl, gxs, gys)
+		hxx, hxy, hyy = center8(lv, px, py, tpl, gxs, gys)
 	} else {
+		var mt, mgx, mgy float32
 		for r := 0; r < ps; r++ {
 			o := (py+r)*w + px
 			copy(tpl[r*ps:(r+1)*ps], lv.i0.p[o:o+ps])
@@ -232,20 +234,18 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 			mgx += gxs[k]
 			mgy += gys[k]
 		}
-	}
-	inv := 1 / float32(n)
-	mt *= inv
-	mgx *= inv
-	mgy *= inv
-	var hxx, hxy, hyy float32
-	for k := 0; k < n; k++ {
-		gx := gxs[k] - mgx
-		gy := gys[k] - mgy
-		gxs[k], gys[k] = gx, gy
-		tpl[k] -= mt
-		hxx += gx * gx
-		hxy += gx * gy
-		hyy += gy * gy
+		mt *= inv
+		mgx *= inv
+		mgy *= inv
+		for k := 0; k < n; k++ {
+			gx := gxs[k] - mgx
+			gy := gys[k] - mgy
+			gxs[k], gys[k] = gx, gy
+			tpl[k] -= mt
+			hxx += gx * gx
+			hxy += gx * gy
+			hyy += gy * gy
+		}
 	}
 	conf := textureConfidence(hxx, hxy, hyy, n)
 	// A tiny ridge keeps weakly textured patches from producing huge steps.
@@ -337,29 +337,54 @@ func searchPatch(lv *patchLevel, px, py, ps int, u0, v0 float32, iters int, maxM
 	return bestU, bestV
 }
 
-// load8 copies the 8x8 patch at (px, py) of the template image and its
-// gradients into tpl, gxs and gys and returns their sums, added in the
-// same order as the general loop of searchPatch. Short copies in loops
-// over fixed-size arrays beat calls of copy here.
-func load8(lv *patchLevel, px, py int, tpl, gxs, gys []float32) (st, sgx, sgy float32) {
-	w := lv.i0.w
+// center8 copies the 8x8 patch at (px, py) of the template image and its
+// gradients into tpl, gxs and gys with their means taken out, and returns
+// the structure tensor (hxx, hxy, hyy) of the centred gradients. Sums are
+// taken per column and the column sums added as reduce8 does, the order of
+// the SIMD kernel that center8SIMD runs where the CPU has one, with the
+// same results as center8Go.
+func center8(lv *patchLevel, px, py int, tpl, gxs, gys []float32) (hxx, hxy, hyy float32) {
+	var out [3]float32
+	if center8SIMD(lv.i0.p, lv.gx.p, lv.gy.p, py*lv.i0.w+px, lv.i0.w, tpl, gxs, gys, &out) {
+		return out[0], out[1], out[2]
+	}
+	return center8Go(lv.i0.p, lv.gx.p, lv.gy.p, py*lv.i0.w+px, lv.i0.w, tpl, gxs, gys)
+}
+
+// center8Go is center8 in Go for the patch at offset o of the planes img,
+// gx and gy (w values per row), written with fixed-size arrays so that the
+// compiler drops the bounds checks.
+func center8Go(img, gx, gy []float32, o, w int, tpl, gxs, gys []float32) (hxx, hxy, hyy float32) {
 	t := (*[64]float32)(tpl)
-	gx := (*[64]float32)(gxs)
-	gy := (*[64]float32)(gys)
+	tx := (*[64]float32)(gxs)
+	ty := (*[64]float32)(gys)
+	var st, sx, sy [8]float32 // column sums
 	for r := 0; r < 8; r++ {
-		o := (py+r)*w + px
-		a := (*[8]float32)(lv.i0.p[o:])
-		b := (*[8]float32)(lv.gx.p[o:])
-		c := (*[8]float32)(lv.gy.p[o:])
+		a := (*[8]float32)(img[o+r*w:])
+		b := (*[8]float32)(gx[o+r*w:])
+		c := (*[8]float32)(gy[o+r*w:])
 		for x := 0; x < 8; x++ {
 			k := (r*8 + x) & 63
-			t[k], gx[k], gy[k] = a[x], b[x], c[x]
-			st += a[x]
-			sgx += b[x]
-			sgy += c[x]
+			t[k], tx[k], ty[k] = a[x], b[x], c[x]
+			st[x] += a[x]
+			sx[x] += b[x]
+			sy[x] += c[x]
 		}
 	}
-	return st, sgx, sgy
+	const inv = 1.0 / 64
+	mt, mgx, mgy := reduce8(&st)*inv, reduce8(&sx)*inv, reduce8(&sy)*inv
+	var cxx, cxy, cyy [8]float32
+	for k := 0; k < 64; k++ {
+		x := k & 7
+		gx := tx[k] - mgx
+		gy := ty[k] - mgy
+		tx[k], ty[k] = gx, gy
+		t[k] -= mt
+		cxx[x] += gx * gx
+		cxy[x] += gx * gy
+		cyy[x] += gy * gy
+	}
+	return reduce8(&cxx), reduce8(&cxy), reduce8(&cyy)
 }
 
 // residuals8 is the inner loop of searchPatch for 8x8 patches (the common

@@ -50,3 +50,34 @@ func densify8SIMD(su, sv, sw, wts []float32, w, rows int, du, dv float32) bool {
 //
 //go:noescape
 func densify8AVX2(su, sv, sw, wts *float32, rows, w int, du, dv float32)
+
+// center8SIMD runs center8Go with AVX2, if the CPU has it, writing hxx,
+// hxy and hyy to out, and reports whether it did. A lane holds a column of
+// the patch; the lanes are added as reduce8 adds them and every lane does
+// center8Go's float32 operations in the same order, so the results are
+// identical.
+func center8SIMD(img, gx, gy []float32, o, w int, tpl, gxs, gys []float32, out *[3]float32) bool {
+	if !hasAVX2 {
+		return false
+	}
+	// Check every range the kernel touches: rows o+r*w, r = 0..7, 8
+	// values each.
+	last := o + 7*w + 7
+	_ = img[o]
+	_ = img[last]
+	_ = gx[o]
+	_ = gx[last]
+	_ = gy[o]
+	_ = gy[last]
+	_ = tpl[63]
+	_ = gxs[63]
+	_ = gys[63]
+	center8AVX2(&img[o], &gx[o], &gy[o], w, &tpl[0], &gxs[0], &gys[0], out)
+	return true
+}
+
+// center8AVX2 is center8SIMD's computation with img, gx and gy pointing at
+// the patch's top-left value.
+//
+//go:noescape
+func center8AVX2(img, gx, gy *float32, w int, tpl, gxs, gys *float32, out *[3]float32)

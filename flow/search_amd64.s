@@ -127,3 +127,102 @@ dloop:
 	JNZ  dloop
 	VZEROUPPER
 	RET
+
+// REDUCE8(YR, XR, XT): the sum of YR's lanes in reduce8's order into the
+// low lane of XR (YR's lower half), with XT as scratch.
+#define REDUCE8(YR, XR, XT) \
+	VEXTRACTF128 $1, YR, XT; \
+	VADDPS XT, XR, XR; \
+	VMOVHLPS XR, XR, XT; \
+	VADDPS XT, XR, XR; \
+	VMOVSHDUP XR, XT; \
+	VADDSS XT, XR, XR
+
+DATA inv64<>+0(SB)/4, $0x3c800000 // 1/64
+GLOBL inv64<>(SB), RODATA|NOPTR, $4
+
+// func center8AVX2(img, gx, gy *float32, w int, tpl, gxs, gys *float32, out *[3]float32)
+//
+// First pass, one row of the patch per step, one column per lane: copy
+// the rows of img, gx and gy into tpl, gxs and gys and sum them per
+// column; the means are the column sums added (REDUCE8) times 1/64. Second
+// pass: take the means out of the copies and sum gx*gx, gx*gy and gy*gy
+// per column, then add each as REDUCE8 does.
+TEXT ·center8AVX2(SB), NOSPLIT, $0-64
+	MOVQ img+0(FP), SI
+	MOVQ gx+8(FP), R12
+	MOVQ gy+16(FP), R13
+	MOVQ w+24(FP), DX
+	SHLQ $2, DX                 // row stride in bytes
+	MOVQ tpl+32(FP), R8
+	MOVQ gxs+40(FP), R9
+	MOVQ gys+48(FP), R10
+	VXORPS Y8, Y8, Y8           // column sums of img
+	VXORPS Y9, Y9, Y9           // of gx
+	VXORPS Y10, Y10, Y10        // of gy
+	XORQ AX, AX                 // offset in the copies
+	MOVQ $8, CX
+
+cload:
+	VMOVUPS (SI), Y0
+	VMOVUPS (R12), Y1
+	VMOVUPS (R13), Y2
+	VMOVUPS Y0, (R8)(AX*1)
+	VMOVUPS Y1, (R9)(AX*1)
+	VMOVUPS Y2, (R10)(AX*1)
+	VADDPS Y0, Y8, Y8
+	VADDPS Y1, Y9, Y9
+	VADDPS Y2, Y10, Y10
+	ADDQ DX, SI
+	ADDQ DX, R12
+	ADDQ DX, R13
+	ADDQ $32, AX
+	DECQ CX
+	JNZ  cload
+
+	VMOVSS inv64<>(SB), X7
+	REDUCE8(Y8, X8, X1)
+	VMULSS X7, X8, X8
+	VBROADCASTSS X8, Y8         // mean of img
+	REDUCE8(Y9, X9, X1)
+	VMULSS X7, X9, X9
+	VBROADCASTSS X9, Y9         // mean of gx
+	REDUCE8(Y10, X10, X1)
+	VMULSS X7, X10, X10
+	VBROADCASTSS X10, Y10       // mean of gy
+
+	VXORPS Y11, Y11, Y11        // column sums of gx*gx
+	VXORPS Y12, Y12, Y12        // gx*gy
+	VXORPS Y13, Y13, Y13        // gy*gy
+	XORQ AX, AX
+	MOVQ $8, CX
+
+ccentre:
+	VMOVUPS (R8)(AX*1), Y0
+	VSUBPS Y8, Y0, Y0
+	VMOVUPS Y0, (R8)(AX*1)
+	VMOVUPS (R9)(AX*1), Y1
+	VSUBPS Y9, Y1, Y1
+	VMOVUPS Y1, (R9)(AX*1)
+	VMOVUPS (R10)(AX*1), Y2
+	VSUBPS Y10, Y2, Y2
+	VMOVUPS Y2, (R10)(AX*1)
+	VMULPS Y1, Y1, Y3
+	VADDPS Y3, Y11, Y11
+	VMULPS Y2, Y1, Y4
+	VADDPS Y4, Y12, Y12
+	VMULPS Y2, Y2, Y5
+	VADDPS Y5, Y13, Y13
+	ADDQ $32, AX
+	DECQ CX
+	JNZ  ccentre
+
+	MOVQ out+56(FP), DI
+	REDUCE8(Y11, X11, X1)
+	VMOVSS X11, 0(DI)
+	REDUCE8(Y12, X12, X1)
+	VMOVSS X12, 4(DI)
+	REDUCE8(Y13, X13, X1)
+	VMOVSS X13, 8(DI)
+	VZEROUPPER
+	RET

@@ -11,3 +11,8 @@ func residuals8SIMD(img []float32, base, s int, w00, w01, w10, w11 float32, tpl,
 func densify8SIMD(su, sv, sw, wts []float32, w, rows int, du, dv float32) bool {
 	return false
 }
+
+// center8SIMD does nothing without SIMD kernels; see search_amd64.go.
+func center8SIMD(img, gx, gy []float32, o, w int, tpl, gxs, gys []float32, out *[3]float32) bool {
+	return false
+}

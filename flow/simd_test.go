@@ -180,7 +180,8 @@ func TestDensityWeightsMatchGo(t *testing.T) {
 
 // TestSearchKernelsMatchGo checks that the patch search's SIMD kernels,
 // where the CPU has them, give bit-identical results to the Go loops:
-// residuals8 (residuals and sums of an 8x8 patch) and densify (the votes
+// residuals8 (residuals and sums of an 8x8 patch), center8 (the patch
+// with its means taken out, and its structure tensor) and densify (the votes
 // of an 8-pixel-wide patch), on random values with zeros, -0 and a wide
 // range of magnitudes.
 func TestSearchKernelsMatchGo(t *testing.T) {
@@ -224,6 +225,30 @@ func TestSearchKernelsMatchGo(t *testing.T) {
 		for k, v := range [4]float32{bx, by, sr, sr2} {
 			if !same(out[k], v) {
 				t.Fatalf("trial %d: sum %d is %g, want %g", trial, k, out[k], v)
+			}
+		}
+	}
+	var tensor [3]float32
+	for trial := 0; trial < 200; trial++ {
+		w := 8 + r.Intn(30)
+		o := r.Intn(20)
+		img, gx, gy := random(o+7*w+8), random(o+7*w+8), random(o+7*w+8)
+		want := [3][]float32{make([]float32, 64), make([]float32, 64), make([]float32, 64)}
+		hxx, hxy, hyy := center8Go(img, gx, gy, o, w, want[0], want[1], want[2])
+		got := [3][]float32{make([]float32, 64), make([]float32, 64), make([]float32, 64)}
+		if !center8SIMD(img, gx, gy, o, w, got[0], got[1], got[2], &tensor) {
+			continue
+		}
+		for p := range got {
+			for k := range got[p] {
+				if !same(got[p][k], want[p][k]) {
+					t.Fatalf("trial %d: centred patch %d value %d is %g, want %g", trial, p, k, got[p][k], want[p][k])
+				}
+			}
+		}
+		for k, v := range [3]float32{hxx, hxy, hyy} {
+			if !same(tensor[k], v) {
+				t.Fatalf("trial %d: tensor entry %d is %g, want %g", trial, k, tensor[k], v)
 			}
 		}
 	}
