@@ -35,7 +35,8 @@ func grayPlane(sc *scratch, m *Image) *plane {
 		copy(g.p, m.Pix)
 	default:
 		parallelRows(m.Height, 32, func(lo, hi int) {
-			for i := lo * m.Width; i < hi*m.Width; i++ {
+			i0, i1 := lo*m.Width, hi*m.Width
+			for i := i0 + grayRowSIMD(g.p[i0:i1], m.Pix[3*i0:3*i1]); i < i1; i++ {
 				p := m.Pix[3*i : 3*i+3 : 3*i+3]
 				g.p[i] = 0.299*p[0] + 0.587*p[1] + 0.114*p[2]
 			}
@@ -110,7 +111,8 @@ func gradients(sc *scratch, src *plane) (gx, gy *plane) {
 			dn := src.p[clampi(y+1, h)*w:][:w]
 			ox := gx.p[y*w : (y+1)*w]
 			oy := gy.p[y*w : (y+1)*w]
-			for x := 0; x < w; x++ {
+			doneY, doneX := gradientRowSIMD(ox, oy, row, up, dn)
+			for x := doneY; x < w; x++ {
 				oy[x] = 0.5 * (dn[x] - up[x])
 			}
 			if w == 1 {
@@ -118,7 +120,7 @@ func gradients(sc *scratch, src *plane) (gx, gy *plane) {
 				continue
 			}
 			ox[0] = 0.5 * (row[1] - row[0])
-			for x := 1; x < w-1; x++ {
+			for x := 1 + doneX; x < w-1; x++ {
 				ox[x] = 0.5 * (row[x+1] - row[x-1])
 			}
 			ox[w-1] = 0.5 * (row[w-1] - row[w-2])

@@ -81,3 +81,54 @@ func center8SIMD(img, gx, gy []float32, o, w int, tpl, gxs, gys []float32, out *
 //
 //go:noescape
 func center8AVX2(img, gx, gy *float32, w int, tpl, gxs, gys *float32, out *[3]float32)
+
+// gradientRowSIMD computes with AVX2, if the CPU has it, what gradients
+// computes on one row: oy[x] = 0.5*(dn[x]-up[x]) for the first multiple
+// of 8 of the w = len(row) pixels, and ox[x] = 0.5*(row[x+1]-row[x-1])
+// for x = 1 on, as many as a multiple of 8 of the w-2 inner pixels
+// allows. It returns how many of each it did (0, 0 without AVX2). The
+// lanes do gradients' float32 operations, so the results are identical.
+func gradientRowSIMD(ox, oy, row, up, dn []float32) (ny, nx int) {
+	w := len(row)
+	ny, nx = w&^7, max(w-2, 0)&^7
+	if !hasAVX2 || ny == 0 {
+		return 0, 0
+	}
+	_ = oy[ny-1]
+	_ = up[ny-1]
+	_ = dn[ny-1]
+	if nx > 0 {
+		_ = ox[nx]
+		_ = row[nx+1]
+	}
+	gradientRowAVX2(&ox[0], &oy[0], &row[0], &up[0], &dn[0], ny, nx)
+	return ny, nx
+}
+
+// gradientRowAVX2 is gradientRowSIMD's computation: ny and nx are
+// multiples of 8, ny positive.
+//
+//go:noescape
+func gradientRowAVX2(ox, oy, row, up, dn *float32, ny, nx int)
+
+// grayRowSIMD computes with AVX2, if the CPU has it, the luminance
+// 0.299*r + 0.587*g + 0.114*b of the first multiple of 8 of the pixels of
+// the interleaved RGB values rgb into dst, and returns how many it did.
+// The lanes do grayPlane's float32 operations, so the results are
+// identical.
+func grayRowSIMD(dst, rgb []float32) int {
+	n := min(len(dst), len(rgb)/3) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_ = dst[n-1]
+	_ = rgb[3*n-1]
+	grayAVX2(&dst[0], &rgb[0], n)
+	return n
+}
+
+// grayAVX2 is grayRowSIMD's computation for n pixels, n a positive
+// multiple of 8.
+//
+//go:noescape
+func grayAVX2(dst, rgb *float32, n int)

@@ -226,3 +226,127 @@ ccentre:
 	VMOVSS X13, 8(DI)
 	VZEROUPPER
 	RET
+
+DATA half<>+0(SB)/4, $0x3f000000 // 0.5
+GLOBL half<>(SB), RODATA|NOPTR, $4
+
+// func gradientRowAVX2(ox, oy, row, up, dn *float32, ny, nx int)
+//
+// oy[i] = 0.5*(dn[i]-up[i]) for i < ny, then ox[1+i] = 0.5*(row[2+i]-row[i])
+// for i < nx, 8 at a time.
+TEXT ·gradientRowAVX2(SB), NOSPLIT, $0-56
+	MOVQ ox+0(FP), DI
+	MOVQ oy+8(FP), R8
+	MOVQ row+16(FP), SI
+	MOVQ up+24(FP), R9
+	MOVQ dn+32(FP), R10
+	MOVQ ny+40(FP), CX
+	MOVQ nx+48(FP), DX
+	VBROADCASTSS half<>(SB), Y15
+	XORQ AX, AX
+
+gyloop:
+	VMOVUPS (R10)(AX*4), Y0
+	VSUBPS (R9)(AX*4), Y0, Y0   // dn - up
+	VMULPS Y15, Y0, Y0
+	VMOVUPS Y0, (R8)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  gyloop
+
+	XORQ AX, AX
+	CMPQ AX, DX
+	JGE  gdone
+
+gxloop:
+	VMOVUPS 8(SI)(AX*4), Y0
+	VSUBPS (SI)(AX*4), Y0, Y0   // row[x+1] - row[x-1]
+	VMULPS Y15, Y0, Y0
+	VMOVUPS Y0, 4(DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, DX
+	JLT  gxloop
+
+gdone:
+	VZEROUPPER
+	RET
+
+DATA grayCoef<>+0(SB)/4, $0.299
+DATA grayCoef<>+4(SB)/4, $0.587
+DATA grayCoef<>+8(SB)/4, $0.114
+GLOBL grayCoef<>(SB), RODATA|NOPTR, $12
+
+// The lane orders for de-interleaving 8 RGB pixels (see grayAVX2).
+DATA grayPerm<>+0(SB)/4, $0
+DATA grayPerm<>+4(SB)/4, $3
+DATA grayPerm<>+8(SB)/4, $6
+DATA grayPerm<>+12(SB)/4, $1
+DATA grayPerm<>+16(SB)/4, $4
+DATA grayPerm<>+20(SB)/4, $7
+DATA grayPerm<>+24(SB)/4, $2
+DATA grayPerm<>+28(SB)/4, $5
+DATA grayPerm<>+32(SB)/4, $1
+DATA grayPerm<>+36(SB)/4, $4
+DATA grayPerm<>+40(SB)/4, $7
+DATA grayPerm<>+44(SB)/4, $2
+DATA grayPerm<>+48(SB)/4, $5
+DATA grayPerm<>+52(SB)/4, $0
+DATA grayPerm<>+56(SB)/4, $3
+DATA grayPerm<>+60(SB)/4, $6
+DATA grayPerm<>+64(SB)/4, $2
+DATA grayPerm<>+68(SB)/4, $5
+DATA grayPerm<>+72(SB)/4, $0
+DATA grayPerm<>+76(SB)/4, $3
+DATA grayPerm<>+80(SB)/4, $6
+DATA grayPerm<>+84(SB)/4, $1
+DATA grayPerm<>+88(SB)/4, $4
+DATA grayPerm<>+92(SB)/4, $7
+GLOBL grayPerm<>(SB), RODATA|NOPTR, $96
+
+// func grayAVX2(dst, rgb *float32, n int)
+//
+// 8 pixels per step. Their 24 values v0 = r0 g0 b0 r1 g1 b1 r2 g2,
+// v1 = b2 r3 g3 b3 r4 g4 b4 r5, v2 = g5 b5 r6 g6 b6 r7 g7 b7 hold each
+// channel at lanes that no two of them share (red at 0,3,6 of v0, 1,4,7
+// of v1, 2,5 of v2), so two blends gather a channel's 8 values and one
+// permutation puts them in pixel order. Then
+// dst = (0.299*r + 0.587*g) + 0.114*b, as grayPlane computes it.
+TEXT ·grayAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ rgb+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS grayCoef<>+0(SB), Y13
+	VBROADCASTSS grayCoef<>+4(SB), Y14
+	VBROADCASTSS grayCoef<>+8(SB), Y15
+	VMOVUPS grayPerm<>+0(SB), Y10
+	VMOVUPS grayPerm<>+32(SB), Y11
+	VMOVUPS grayPerm<>+64(SB), Y12
+
+grayloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	// red: lanes 1,4,7 from v1 (mask 0x92), 2,5 from v2 (0x24)
+	VBLENDPS $0x92, Y1, Y0, Y3
+	VBLENDPS $0x24, Y2, Y3, Y3
+	VPERMPS Y3, Y10, Y3
+	// green: v0 at 1,4,7, v1 at 2,5, v2 at 0,3,6 (0x49)
+	VBLENDPS $0x24, Y1, Y0, Y4
+	VBLENDPS $0x49, Y2, Y4, Y4
+	VPERMPS Y4, Y11, Y4
+	// blue: v0 at 2,5, v1 at 0,3,6 (0x49), v2 at 1,4,7 (0x92)
+	VBLENDPS $0x49, Y1, Y0, Y5
+	VBLENDPS $0x92, Y2, Y5, Y5
+	VPERMPS Y5, Y12, Y5
+	VMULPS Y13, Y3, Y3
+	VMULPS Y14, Y4, Y4
+	VADDPS Y4, Y3, Y3
+	VMULPS Y15, Y5, Y5
+	VADDPS Y5, Y3, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ $96, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ  grayloop
+	VZEROUPPER
+	RET

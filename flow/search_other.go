@@ -16,3 +16,9 @@ func densify8SIMD(su, sv, sw, wts []float32, w, rows int, du, dv float32) bool {
 func center8SIMD(img, gx, gy []float32, o, w int, tpl, gxs, gys []float32, out *[3]float32) bool {
 	return false
 }
+
+// gradientRowSIMD does nothing without SIMD kernels; see search_amd64.go.
+func gradientRowSIMD(ox, oy, row, up, dn []float32) (ny, nx int) { return 0, 0 }
+
+// grayRowSIMD does nothing without SIMD kernels; see search_amd64.go.
+func grayRowSIMD(dst, rgb []float32) int { return 0 }
