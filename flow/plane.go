@@ -60,7 +60,14 @@ func downsample(sc *scratch, src *plane) *plane {
 		for y := lo; y < hi; y++ {
 			row := src.p[y*w : (y+1)*w]
 			out := tmp[y*w2 : (y+1)*w2]
+			done := downsampleRowSIMD(out, row)
 			for x := 0; x < w2; x++ {
+				if x == 1 {
+					x += done
+					if x >= w2 {
+						break
+					}
+				}
 				c := 2 * x
 				if c >= 2 && c+2 < w {
 					out[x] = (row[c-2] + row[c+2] + 4*(row[c-1]+row[c+1]) + 6*row[c]) * (1.0 / 16)
@@ -80,7 +87,7 @@ func downsample(sc *scratch, src *plane) *plane {
 			r3 := tmp[clampi(c+1, h)*w2:][:w2]
 			r4 := tmp[clampi(c+2, h)*w2:][:w2]
 			out := dst.p[y*w2 : (y+1)*w2]
-			for x := range out {
+			for x := downsampleColsSIMD(out, r0, r1, r2, r3, r4); x < len(out); x++ {
 				out[x] = (r0[x] + r4[x] + 4*(r1[x]+r3[x]) + 6*r2[x]) * (1.0 / 16)
 			}
 		}

@@ -132,3 +132,51 @@ func grayRowSIMD(dst, rgb []float32) int {
 //
 //go:noescape
 func grayAVX2(dst, rgb *float32, n int)
+
+// downsampleRowSIMD computes with AVX2, if the CPU has it, the interior
+// outputs of downsample's horizontal pass over one row, out[x] =
+// (((row[c-2] + row[c+2]) + 4*(row[c-1]+row[c+1])) + 6*row[c]) / 16 with
+// c = 2x, for x = 1 on, 8 at a time while every value read is in row
+// (2x+3 < len(row)). It returns how many it did; the lanes do the Go
+// loop's float32 operations, so the results are identical.
+func downsampleRowSIMD(out, row []float32) int {
+	// A group of 8 from output x reads row[2x-2] through row[2x+17]:
+	// groups may start at x = 1, 9, ... up to (len(row)-18)/2.
+	if !hasAVX2 || len(row) < 20 {
+		return 0
+	}
+	n := 8 * (((len(row)-18)/2-1)/8 + 1)
+	_ = out[n]
+	_ = row[2*n+3] // row[2(n-7)+17], the last value read
+	downsampleRowAVX2(&out[1], &row[0], n)
+	return n
+}
+
+// downsampleRowAVX2 is downsampleRowSIMD's computation for n outputs, n a
+// positive multiple of 8, out pointing at output 1.
+//
+//go:noescape
+func downsampleRowAVX2(out, row *float32, n int)
+
+// downsampleColsSIMD computes with AVX2, if the CPU has it, downsample's
+// vertical pass for the first multiple of 8 of the len(out) columns:
+// out = (((r0 + r4) + 4*(r1+r3)) + 6*r2) / 16, and returns how many it did.
+func downsampleColsSIMD(out, r0, r1, r2, r3, r4 []float32) int {
+	n := len(out) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_ = r0[n-1]
+	_ = r1[n-1]
+	_ = r2[n-1]
+	_ = r3[n-1]
+	_ = r4[n-1]
+	downsampleColsAVX2(&out[0], &r0[0], &r1[0], &r2[0], &r3[0], &r4[0], n)
+	return n
+}
+
+// downsampleColsAVX2 is downsampleColsSIMD's computation for n columns, n
+// a positive multiple of 8.
+//
+//go:noescape
+func downsampleColsAVX2(out, r0, r1, r2, r3, r4 *float32, n int)

@@ -350,3 +350,85 @@ grayloop:
 	JNZ  grayloop
 	VZEROUPPER
 	RET
+
+DATA binom<>+0(SB)/4, $4.0
+DATA binom<>+4(SB)/4, $6.0
+DATA binom<>+8(SB)/4, $0.0625
+GLOBL binom<>(SB), RODATA|NOPTR, $12
+
+// EVENODD(off, YE, YO): the even and the odd entries of the 16 floats at
+// off(SI), in order, into YE and YO (Y0, Y1 scratch). VSHUFPS picks them
+// within 128-bit lanes; VPERMPD puts the lanes' halves in order.
+#define EVENODD(off, YE, YO) \
+	VMOVUPS off(SI), Y0; \
+	VMOVUPS off+32(SI), Y1; \
+	VSHUFPS $0x88, Y1, Y0, YE; \
+	VSHUFPS $0xDD, Y1, Y0, YO; \
+	VPERMPD $0xD8, YE, YE; \
+	VPERMPD $0xD8, YO, YO
+
+// func downsampleRowAVX2(out, row *float32, n int)
+//
+// Outputs x = 1.. 8 at a time; for output x, c = 2x. With A the 16 values
+// from row[c-2] (of the group's first output), B from row[c], C from
+// row[c+2]: even(A) = row[c-2], odd(A) = row[c-1], even(B) = row[c],
+// odd(B) = row[c+1], even(C) = row[c+2] for each lane's output.
+TEXT ·downsampleRowAVX2(SB), NOSPLIT, $0-24
+	MOVQ out+0(FP), DI
+	MOVQ row+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS binom<>+0(SB), Y13
+	VBROADCASTSS binom<>+4(SB), Y14
+	VBROADCASTSS binom<>+8(SB), Y15
+
+dsrow:
+	EVENODD(0, Y2, Y3)          // row[c-2], row[c-1]
+	EVENODD(8, Y4, Y5)          // row[c], row[c+1]
+	EVENODD(16, Y6, Y7)         // row[c+2]
+	VADDPS Y6, Y2, Y2           // row[c-2] + row[c+2]
+	VADDPS Y5, Y3, Y3           // row[c-1] + row[c+1]
+	VMULPS Y13, Y3, Y3
+	VADDPS Y3, Y2, Y2
+	VMULPS Y14, Y4, Y4
+	VADDPS Y4, Y2, Y2
+	VMULPS Y15, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ  dsrow
+	VZEROUPPER
+	RET
+
+// func downsampleColsAVX2(out, r0, r1, r2, r3, r4 *float32, n int)
+//
+// out = (((r0 + r4) + 4*(r1+r3)) + 6*r2) * (1/16), 8 columns at a time.
+TEXT ·downsampleColsAVX2(SB), NOSPLIT, $0-56
+	MOVQ out+0(FP), DI
+	MOVQ r0+8(FP), R8
+	MOVQ r1+16(FP), R9
+	MOVQ r2+24(FP), R10
+	MOVQ r3+32(FP), R11
+	MOVQ r4+40(FP), R12
+	MOVQ n+48(FP), CX
+	VBROADCASTSS binom<>+0(SB), Y13
+	VBROADCASTSS binom<>+4(SB), Y14
+	VBROADCASTSS binom<>+8(SB), Y15
+	XORQ AX, AX
+
+dscol:
+	VMOVUPS (R8)(AX*4), Y0
+	VADDPS (R12)(AX*4), Y0, Y0  // r0 + r4
+	VMOVUPS (R9)(AX*4), Y1
+	VADDPS (R11)(AX*4), Y1, Y1  // r1 + r3
+	VMULPS Y13, Y1, Y1
+	VADDPS Y1, Y0, Y0
+	VMULPS (R10)(AX*4), Y14, Y2 // 6*r2
+	VADDPS Y2, Y0, Y0
+	VMULPS Y15, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  dscol
+	VZEROUPPER
+	RET

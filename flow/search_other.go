@@ -22,3 +22,9 @@ func gradientRowSIMD(ox, oy, row, up, dn []float32) (ny, nx int) { return 0, 0 }
 
 // grayRowSIMD does nothing without SIMD kernels; see search_amd64.go.
 func grayRowSIMD(dst, rgb []float32) int { return 0 }
+
+// downsampleRowSIMD does nothing without SIMD kernels; see search_amd64.go.
+func downsampleRowSIMD(out, row []float32) int { return 0 }
+
+// downsampleColsSIMD does nothing without SIMD kernels; see search_amd64.go.
+func downsampleColsSIMD(out, r0, r1, r2, r3, r4 []float32) int { return 0 }

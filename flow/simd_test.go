@@ -281,27 +281,28 @@ func TestSearchKernelsMatchGo(t *testing.T) {
 	t.Logf("SIMD kernels used: %v", simdUsed)
 }
 
-// TestPlaneKernelsMatchGo checks that grayPlane and gradients, with their
+// TestPlaneKernelsMatchGo checks that grayPlane, gradients and downsample, with their
 // SIMD kernels where the CPU has them, give bit-identical planes to the Go
 // loops, on random planes and RGB images of many widths (SIMD body and Go
 // tail).
 func TestPlaneKernelsMatchGo(t *testing.T) {
 	r := rand.New(rand.NewSource(4))
-	for _, w := range []int{1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 18, 31, 33, 64, 101} {
+	for _, w := range []int{1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 18, 19, 20, 21, 22, 31, 33, 35, 36, 37, 38, 64, 101} {
 		for _, h := range []int{1, 2, 5} {
 			m := &Image{Width: w, Height: h, Channels: 3, Pix: make([]float32, 3*w*h)}
 			for i := range m.Pix {
 				m.Pix[i] = float32(r.NormFloat64() * 100)
 			}
-			var gray, gx, gy [2]*plane
+			var gray, gx, gy, half [2]*plane
 			for k, simd := range []bool{false, true} {
 				saved := hasAVX2
 				hasAVX2 = hasAVX2 && simd
 				gray[k] = grayPlane(nil, m)
 				gx[k], gy[k] = gradients(nil, gray[0])
+				half[k] = downsample(nil, gray[0])
 				hasAVX2 = saved
 			}
-			for name, pair := range map[string][2]*plane{"grey": gray, "gx": gx, "gy": gy} {
+			for name, pair := range map[string][2]*plane{"grey": gray, "gx": gx, "gy": gy, "downsampled": half} {
 				for i := range pair[0].p {
 					if math.Float32bits(pair[0].p[i]) != math.Float32bits(pair[1].p[i]) {
 						t.Fatalf("%dx%d: %s at %d is %g, want %g", w, h, name, i, pair[1].p[i], pair[0].p[i])
