@@ -209,7 +209,19 @@ func boundaryRow(flags []uint8, f *Field, y int, allKnown bool) {
 	yu, yd := clampi(y-1, h), clampi(y+1, h)
 	uu, vu := f.U[yu*w:][:w], f.V[yu*w:][:w]
 	ud, vd := f.U[yd*w:][:w], f.V[yd*w:][:w]
-	for x := range flags {
+	// Inside the frame, where the flow is known everywhere, a SIMD kernel
+	// may do the pixels x in [1, 1+done).
+	done := 0
+	if allKnown && yd-yu == 2 {
+		done = boundaryRowSIMD(flags, fu, fv, uu, vu, ud, vd)
+	}
+	for x := 0; x < w; x++ {
+		if x == 1 && done > 0 {
+			x += done
+			if x >= w {
+				break
+			}
+		}
 		u, v := fu[x], fv[x]
 		if !allKnown && !known32(u, v) {
 			continue

@@ -180,3 +180,31 @@ func downsampleColsSIMD(out, r0, r1, r2, r3, r4 []float32) int {
 //
 //go:noescape
 func downsampleColsAVX2(out, r0, r1, r2, r3, r4 *float32, n int)
+
+// boundaryRowSIMD runs boundaryRow's test with AVX2, if the CPU has it, on
+// pixels x = 1 on of a row inside the frame (rows above and below it) whose
+// flow is known everywhere, as many as a multiple of 8 of the w-2 inner
+// pixels allows, and returns how many it did. fu, fv are the row's flow,
+// uu, vu the row above, ud, vd the row below. The lanes do boundaryRow's
+// float32 operations in the same order, so the flags are identical.
+func boundaryRowSIMD(flags []uint8, fu, fv, uu, vu, ud, vd []float32) int {
+	n := max(len(flags)-2, 0) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_ = flags[n]
+	_ = fu[n+1]
+	_ = fv[n+1]
+	_ = uu[n]
+	_ = vu[n]
+	_ = ud[n]
+	_ = vd[n]
+	boundaryAVX2(&flags[1], &fu[1], &fv[1], &uu[1], &vu[1], &ud[1], &vd[1], n)
+	return n
+}
+
+// boundaryAVX2 is boundaryRowSIMD's computation for n pixels, n a positive
+// multiple of 8, every pointer at pixel 1.
+//
+//go:noescape
+func boundaryAVX2(flags *uint8, fu, fv, uu, vu, ud, vd *float32, n int)

@@ -432,3 +432,69 @@ dscol:
 	JLT  dscol
 	VZEROUPPER
 	RET
+
+DATA boundaryTol<>+0(SB)/4, $0.01
+DATA boundaryTol<>+4(SB)/4, $0.002
+GLOBL boundaryTol<>(SB), RODATA|NOPTR, $8
+
+// func boundaryAVX2(flags *uint8, fu, fv, uu, vu, ud, vd *float32, n int)
+//
+// 8 pixels x per step: ux = 0.5*(fu[x+1]-fu[x-1]), likewise vx with fv,
+// uy = 0.5*(ud[x]-uu[x]), vy = 0.5*(vd[x]-vu[x]); where
+// ((ux*ux + uy*uy) + vx*vx) + vy*vy > 0.01*(u*u + v*v) + 0.002 the pixel's
+// flag gets boundaryBit (2): the comparison's lanes, shifted to 2, are
+// packed to bytes and ORed into the 8 flags.
+TEXT ·boundaryAVX2(SB), NOSPLIT, $0-64
+	MOVQ flags+0(FP), DI
+	MOVQ fu+8(FP), R8
+	MOVQ fv+16(FP), R9
+	MOVQ uu+24(FP), R10
+	MOVQ vu+32(FP), R11
+	MOVQ ud+40(FP), R12
+	MOVQ vd+48(FP), R13
+	MOVQ n+56(FP), CX
+	VBROADCASTSS half<>(SB), Y15
+	VBROADCASTSS boundaryTol<>+0(SB), Y14
+	VBROADCASTSS boundaryTol<>+4(SB), Y13
+	XORQ AX, AX
+
+bloop:
+	VMOVUPS 4(R8)(AX*4), Y0
+	VSUBPS -4(R8)(AX*4), Y0, Y0 // fu[x+1] - fu[x-1]
+	VMULPS Y15, Y0, Y0          // ux
+	VMOVUPS 4(R9)(AX*4), Y1
+	VSUBPS -4(R9)(AX*4), Y1, Y1
+	VMULPS Y15, Y1, Y1          // vx
+	VMOVUPS (R12)(AX*4), Y2
+	VSUBPS (R10)(AX*4), Y2, Y2  // ud - uu
+	VMULPS Y15, Y2, Y2          // uy
+	VMOVUPS (R13)(AX*4), Y3
+	VSUBPS (R11)(AX*4), Y3, Y3
+	VMULPS Y15, Y3, Y3          // vy
+	VMULPS Y0, Y0, Y0
+	VMULPS Y2, Y2, Y2
+	VADDPS Y2, Y0, Y0           // ux*ux + uy*uy
+	VMULPS Y1, Y1, Y1
+	VADDPS Y1, Y0, Y0           // + vx*vx
+	VMULPS Y3, Y3, Y3
+	VADDPS Y3, Y0, Y0           // + vy*vy
+	VMOVUPS (R8)(AX*4), Y4      // u
+	VMOVUPS (R9)(AX*4), Y5      // v
+	VMULPS Y4, Y4, Y4
+	VMULPS Y5, Y5, Y5
+	VADDPS Y5, Y4, Y4           // u*u + v*v
+	VMULPS Y14, Y4, Y4          // 0.01*(.)
+	VADDPS Y13, Y4, Y4          // + 0.002
+	VCMPPS $0x1e, Y4, Y0, Y0    // lhs > rhs (ordered, quiet)
+	VPSRLD $31, Y0, Y0
+	VPSLLD $1, Y0, Y0           // boundaryBit where true
+	VEXTRACTF128 $1, Y0, X1
+	VPACKUSDW X1, X0, X0        // 8 words, in pixel order
+	VPACKUSWB X0, X0, X0        // 8 bytes in the low half
+	VMOVQ X0, DX
+	ORQ  DX, (DI)(AX*1)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  bloop
+	VZEROUPPER
+	RET

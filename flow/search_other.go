@@ -28,3 +28,6 @@ func downsampleRowSIMD(out, row []float32) int { return 0 }
 
 // downsampleColsSIMD does nothing without SIMD kernels; see search_amd64.go.
 func downsampleColsSIMD(out, r0, r1, r2, r3, r4 []float32) int { return 0 }
+
+// boundaryRowSIMD does nothing without SIMD kernels; see search_amd64.go.
+func boundaryRowSIMD(flags []uint8, fu, fv, uu, vu, ud, vd []float32) int { return 0 }

@@ -281,10 +281,10 @@ func TestSearchKernelsMatchGo(t *testing.T) {
 	t.Logf("SIMD kernels used: %v", simdUsed)
 }
 
-// TestPlaneKernelsMatchGo checks that grayPlane, gradients and downsample, with their
-// SIMD kernels where the CPU has them, give bit-identical planes to the Go
-// loops, on random planes and RGB images of many widths (SIMD body and Go
-// tail).
+// TestPlaneKernelsMatchGo checks that grayPlane, gradients, downsample and
+// boundaryRow, with their SIMD kernels where the CPU has them, give
+// bit-identical planes and flags to the Go loops, on random planes, RGB
+// images and flows of many widths (SIMD body and Go tail).
 func TestPlaneKernelsMatchGo(t *testing.T) {
 	r := rand.New(rand.NewSource(4))
 	for _, w := range []int{1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 18, 19, 20, 21, 22, 31, 33, 35, 36, 37, 38, 64, 101} {
@@ -301,6 +301,29 @@ func TestPlaneKernelsMatchGo(t *testing.T) {
 				gx[k], gy[k] = gradients(nil, gray[0])
 				half[k] = downsample(nil, gray[0])
 				hasAVX2 = saved
+			}
+			// The motion-boundary test, on a flow known everywhere with
+			// smooth parts and jumps.
+			f := NewField(w, h)
+			for i := range f.U {
+				f.U[i] = float32(r.NormFloat64() * math.Pow(10, float64(r.Intn(3)-1)))
+				f.V[i] = float32(r.NormFloat64() * math.Pow(10, float64(r.Intn(3)-1)))
+			}
+			for y := 0; y < h; y++ {
+				var flags [2][]uint8
+				for k, simd := range []bool{false, true} {
+					saved := hasAVX2
+					hasAVX2 = hasAVX2 && simd
+					flags[k] = make([]uint8, w)
+					for x := range flags[k] {
+						flags[k][x] = uint8(x % 2) // occludedBit on odd pixels
+					}
+					boundaryRow(flags[k], f, y, true)
+					hasAVX2 = saved
+				}
+				if !slices.Equal(flags[0], flags[1]) {
+					t.Fatalf("%dx%d: boundary flags of row %d are %v, want %v", w, h, y, flags[1], flags[0])
+				}
 			}
 			for name, pair := range map[string][2]*plane{"grey": gray, "gx": gx, "gy": gy, "downsampled": half} {
 				for i := range pair[0].p {
