@@ -201,8 +201,10 @@ func upsampleFlow(sc *scratch, cu, cv *plane, w, h int) (u, v *plane) {
 func upsampleRow(dst, r0, r1 []float32) {
 	cw := len(r0)
 	r1 = r1[:cw]
-	a, c := r0[0], r1[0] // coarse column j-1
-	for j := 1; j < cw; j++ {
+	// A SIMD kernel may do the coarse columns j in [1, 1+done).
+	done := upsampleRowSIMD(dst, r0, r1)
+	a, c := r0[done], r1[done] // coarse column j-1
+	for j := 1 + done; j < cw; j++ {
 		b, d := r0[j], r1[j]
 		pair := dst[2*j-2 : 2*j : 2*j]
 		pair[0] = 0.5 * (a + a + c + c)

@@ -208,3 +208,26 @@ func boundaryRowSIMD(flags []uint8, fu, fv, uu, vu, ud, vd []float32) int {
 //
 //go:noescape
 func boundaryAVX2(flags *uint8, fu, fv, uu, vu, ud, vd *float32, n int)
+
+// upsampleRowSIMD does with AVX2, if the CPU has it, upsampleRow's coarse
+// columns j = 1 on, 8 at a time while j+7 < len(r0), each writing fine
+// pixels 2j-2 and 2j-1, and returns how many it did. The lanes do
+// upsampleRow's float32 operations in the same order, so the results are
+// identical.
+func upsampleRowSIMD(dst, r0, r1 []float32) int {
+	n := max(len(r0)-1, 0) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_ = r0[n]
+	_ = r1[n]
+	_ = dst[2*n-1]
+	upsampleRowAVX2(&dst[0], &r0[0], &r1[0], n)
+	return n
+}
+
+// upsampleRowAVX2 is upsampleRowSIMD's computation for n coarse columns, n
+// a positive multiple of 8.
+//
+//go:noescape
+func upsampleRowAVX2(dst, r0, r1 *float32, n int)

@@ -498,3 +498,42 @@ bloop:
 	JLT  bloop
 	VZEROUPPER
 	RET
+
+// func upsampleRowAVX2(dst, r0, r1 *float32, n int)
+//
+// Coarse columns j, 8 per step from j = 1: with a, c = r0, r1 at j-1 and
+// b, d at j, fine pixel 2j-2 = 0.5*(((a+a)+c)+c) and 2j-1 =
+// 0.5*(((a+b)+c)+d); VUNPCKLPS/VUNPCKHPS and VPERM2F128 interleave them.
+TEXT ·upsampleRowAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ r0+8(FP), SI
+	MOVQ r1+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS half<>(SB), Y15
+
+uploop:
+	VMOVUPS (SI), Y0            // a
+	VMOVUPS 4(SI), Y1           // b
+	VMOVUPS (DX), Y2            // c
+	VMOVUPS 4(DX), Y3           // d
+	VADDPS Y0, Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VMULPS Y15, Y4, Y4          // even pixels
+	VADDPS Y1, Y0, Y5
+	VADDPS Y2, Y5, Y5
+	VADDPS Y3, Y5, Y5
+	VMULPS Y15, Y5, Y5          // odd pixels
+	VUNPCKLPS Y5, Y4, Y6        // e0 o0 e1 o1 | e4 o4 e5 o5
+	VUNPCKHPS Y5, Y4, Y7        // e2 o2 e3 o3 | e6 o6 e7 o7
+	VPERM2F128 $0x20, Y7, Y6, Y8
+	VPERM2F128 $0x31, Y7, Y6, Y9
+	VMOVUPS Y8, (DI)
+	VMOVUPS Y9, 32(DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $64, DI
+	SUBQ $8, CX
+	JNZ  uploop
+	VZEROUPPER
+	RET

@@ -31,3 +31,6 @@ func downsampleColsSIMD(out, r0, r1, r2, r3, r4 []float32) int { return 0 }
 
 // boundaryRowSIMD does nothing without SIMD kernels; see search_amd64.go.
 func boundaryRowSIMD(flags []uint8, fu, fv, uu, vu, ud, vd []float32) int { return 0 }
+
+// upsampleRowSIMD does nothing without SIMD kernels; see search_amd64.go.
+func upsampleRowSIMD(dst, r0, r1 []float32) int { return 0 }
