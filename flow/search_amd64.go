@@ -231,3 +231,28 @@ func upsampleRowSIMD(dst, r0, r1 []float32) int {
 //
 //go:noescape
 func upsampleRowAVX2(dst, r0, r1 *float32, n int)
+
+// warpRowSIMD samples src with AVX2, if the CPU has it, as warpPlane does
+// for the first multiple of 8 of the pixels x of row y: out[x] =
+// src.sampleClamp(x+u[x], y+v[x]); it returns how many it did. The lanes
+// clamp and interpolate with sampleClamp's float32 operations in the same
+// order (gathering the four neighbours), so the results are identical.
+func warpRowSIMD(out []float32, src *plane, u, v []float32, y int) int {
+	n := len(out) &^ 7
+	// Gather indices are 32-bit.
+	if !hasAVX2 || n == 0 || src.w*src.h >= 1<<31 || src.w*src.h == 0 {
+		return 0
+	}
+	_ = u[n-1]
+	_ = v[n-1]
+	// Every index gathered is clamped into src: below w*h.
+	_ = src.p[src.w*src.h-1]
+	warpAVX2(&out[0], &src.p[0], &u[0], &v[0], n, y, src.w, src.h)
+	return n
+}
+
+// warpAVX2 is warpRowSIMD's computation for n pixels, n a positive
+// multiple of 8, of row y, sampling the w x h plane at src.
+//
+//go:noescape
+func warpAVX2(out, src, u, v *float32, n, y, w, h int)

@@ -537,3 +537,110 @@ uploop:
 	JNZ  uploop
 	VZEROUPPER
 	RET
+
+DATA laneIndex<>+0(SB)/4, $0.0
+DATA laneIndex<>+4(SB)/4, $1.0
+DATA laneIndex<>+8(SB)/4, $2.0
+DATA laneIndex<>+12(SB)/4, $3.0
+DATA laneIndex<>+16(SB)/4, $4.0
+DATA laneIndex<>+20(SB)/4, $5.0
+DATA laneIndex<>+24(SB)/4, $6.0
+DATA laneIndex<>+28(SB)/4, $7.0
+GLOBL laneIndex<>(SB), RODATA|NOPTR, $32
+
+DATA eight<>+0(SB)/4, $8.0
+GLOBL eight<>(SB), RODATA|NOPTR, $4
+
+// func warpAVX2(out, src, u, v *float32, n, y, w, h int)
+//
+// 8 pixels per step, as sampleClamp(x+u, y+v) computes them: tx, ty
+// clamped to [0, w-1] and [0, h-1] (NaN and anything not >= 0 to 0: an
+// ordered >= 0 mask ANDed in, then VMINPS), x0 = int(tx) (truncation),
+// fx = tx - float(x0), x1 = min(x0+1, w-1), likewise for y; the four
+// neighbours are gathered and
+//
+//	a = s00 + fx*(s01-s00); b = s10 + fx*(s11-s10); out = a + fy*(b-a)
+//
+// Clamping keeps every index in [0, w*h).
+TEXT ·warpAVX2(SB), NOSPLIT, $0-64
+	MOVQ out+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ u+16(FP), R8
+	MOVQ v+24(FP), R9
+	MOVQ n+32(FP), CX
+	MOVQ w+48(FP), AX
+	MOVQ h+56(FP), BX
+	VMOVUPS laneIndex<>(SB), Y15       // x as float32, per lane
+	VBROADCASTSS eight<>(SB), Y14
+	CVTSQ2SS y+40(FP), X13
+	VBROADCASTSS X13, Y13              // y
+	DECQ AX
+	DECQ BX
+	MOVQ AX, X0
+	VPBROADCASTD X0, Y12               // w-1 (int32)
+	CVTSQ2SS AX, X0
+	VBROADCASTSS X0, Y11               // w-1 (float32)
+	MOVQ BX, X0
+	VPBROADCASTD X0, Y10               // h-1 (int32)
+	CVTSQ2SS BX, X0
+	VBROADCASTSS X0, Y9                // h-1 (float32)
+	INCQ AX
+	MOVQ AX, X0
+	VPBROADCASTD X0, Y8                // w (int32)
+	VXORPS Y7, Y7, Y7                  // zero
+
+wloop:
+	VADDPS (R8), Y15, Y0               // tx = x + u
+	VCMPPS $0x1d, Y7, Y0, Y1           // tx >= 0 (ordered)
+	VANDPS Y1, Y0, Y0
+	VMINPS Y0, Y11, Y0                 // clamped tx (w-1 only if less than tx: -0 stays)
+	VADDPS (R9), Y13, Y2               // ty = y + v
+	VCMPPS $0x1d, Y7, Y2, Y3
+	VANDPS Y3, Y2, Y2
+	VMINPS Y2, Y9, Y2                  // clamped ty
+	VCVTTPS2DQ Y0, Y4                  // x0
+	VCVTTPS2DQ Y2, Y5                  // y0
+	VCVTDQ2PS Y4, Y1
+	VSUBPS Y1, Y0, Y0                  // fx
+	VCVTDQ2PS Y5, Y3
+	VSUBPS Y3, Y2, Y2                  // fy
+	VPCMPEQD Y6, Y6, Y6                // all ones
+	VPSUBD Y6, Y4, Y1                  // x0 + 1
+	VPMINSD Y12, Y1, Y1                // x1
+	VPSUBD Y6, Y5, Y3                  // y0 + 1
+	VPMINSD Y10, Y3, Y3                // y1
+	VPMULLD Y8, Y5, Y5                 // y0*w
+	VPMULLD Y8, Y3, Y3                 // y1*w
+	VPADDD Y4, Y5, Y6                  // i00
+	VPADDD Y1, Y5, Y5                  // i01
+	VPADDD Y4, Y3, Y4                  // i10
+	VPADDD Y1, Y3, Y3                  // i11
+	// Gather with Y7 as the mask (a gather clears it), each into a
+	// register the index before it freed.
+	VPCMPEQD Y7, Y7, Y7
+	VGATHERDPS Y7, (SI)(Y6*4), Y1      // s00
+	VPCMPEQD Y7, Y7, Y7
+	VGATHERDPS Y7, (SI)(Y5*4), Y6      // s01
+	VPCMPEQD Y7, Y7, Y7
+	VGATHERDPS Y7, (SI)(Y4*4), Y5      // s10
+	VPCMPEQD Y7, Y7, Y7
+	VGATHERDPS Y7, (SI)(Y3*4), Y4      // s11
+	VSUBPS Y1, Y6, Y6                  // s01 - s00
+	VMULPS Y6, Y0, Y6
+	VADDPS Y6, Y1, Y1                  // a
+	VSUBPS Y5, Y4, Y4                  // s11 - s10
+	VMULPS Y4, Y0, Y4
+	VADDPS Y4, Y5, Y5                  // b
+	VSUBPS Y1, Y5, Y5                  // b - a
+	VMULPS Y5, Y2, Y5
+	VADDPS Y5, Y1, Y1                  // a + fy*(b-a)
+	VMOVUPS Y1, (DI)
+	VXORPS Y7, Y7, Y7                  // zero again
+	VADDPS Y14, Y15, Y15               // next 8 x
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ  wloop
+	VZEROUPPER
+	RET

@@ -34,3 +34,6 @@ func boundaryRowSIMD(flags []uint8, fu, fv, uu, vu, ud, vd []float32) int { retu
 
 // upsampleRowSIMD does nothing without SIMD kernels; see search_amd64.go.
 func upsampleRowSIMD(dst, r0, r1 []float32) int { return 0 }
+
+// warpRowSIMD does nothing without SIMD kernels; see search_amd64.go.
+func warpRowSIMD(out []float32, src *plane, u, v []float32, y int) int { return 0 }

@@ -484,8 +484,9 @@ func warpPlane(sc *scratch, src, u, v *plane) *plane {
 	out := sc.plane(w, h)
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
-			for x := 0; x < w; x++ {
-				i := y*w + x
+			row := y * w
+			for x := warpRowSIMD(out.p[row:row+w], src, u.p[row:row+w], v.p[row:row+w], y); x < w; x++ {
+				i := row + x
 				out.p[i] = src.sampleClamp(float32(x)+u.p[i], float32(y)+v.p[i])
 			}
 		}
