@@ -88,7 +88,12 @@ func trustWeights(sc *scratch, weights []float32, occluded, boundary []bool, w, 
 		for y := lo; y < hi; y++ {
 			rowFlags(trusted, y)
 			i0 := y * w
-			for x, t := range trusted {
+			done := 0
+			if occluded == nil {
+				done = trustedRowSIMD(trusted)
+			}
+			for x := done; x < w; x++ {
+				t := trusted[x]
 				if occluded != nil {
 					occluded[i0+x] = t&occludedBit != 0
 					boundary[i0+x] = t&boundaryBit != 0
@@ -110,7 +115,7 @@ func trustWeights(sc *scratch, weights []float32, occluded, boundary []bool, w, 
 			r3 := sums[clampi(y+1, h)*w:][:w]
 			r4 := sums[clampi(y+2, h)*w:][:w]
 			out := weights[y*w:][:w]
-			for x := range out {
+			for x := blurColsSIMD(out, r0, r1, r2, r3, r4); x < w; x++ {
 				c := r2[x]
 				if c&trustedBit == 0 {
 					out[x] = 0
@@ -144,7 +149,7 @@ func horizontalBinomial(out, row []uint8) {
 	for x := 0; x < min(2, w); x++ {
 		edge(x)
 	}
-	for x := 2; x+2 < w; x++ {
+	for x := 2 + binomialRowSIMD(out, row); x+2 < w; x++ {
 		r := row[x-2 : x+3 : x+3]
 		out[x] = r[0] + r[4] + 4*(r[1]+r[3]) + 6*r[2] + trustedBit*r[2]
 	}

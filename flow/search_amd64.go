@@ -256,3 +256,67 @@ func warpRowSIMD(out []float32, src *plane, u, v []float32, y int) int {
 //
 //go:noescape
 func warpAVX2(out, src, u, v *float32, n, y, w, h int)
+
+// trustedRowSIMD turns, with AVX2 if the CPU has it, the first multiple
+// of 32 of the flags of a row into trust values in place: 1 where a flag
+// is 0, 0 elsewhere (as trustWeights does), and returns how many it did.
+func trustedRowSIMD(row []uint8) int {
+	n := len(row) &^ 31
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	trustedAVX2(&row[0], n)
+	return n
+}
+
+// trustedAVX2 is trustedRowSIMD's computation for n values, n a positive
+// multiple of 32.
+//
+//go:noescape
+func trustedAVX2(row *uint8, n int)
+
+// binomialRowSIMD computes with AVX2, if the CPU has it, horizontalBinomial's
+// inner outputs x = 2 on, 32 at a time while x+2 < len(row), and returns
+// how many it did. Bytes add modulo 256 as Go's uint8 arithmetic does, so
+// the results are identical.
+func binomialRowSIMD(out, row []uint8) int {
+	n := max(len(row)-4, 0) &^ 31
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_ = out[n+1]
+	_ = row[n+3]
+	binomialAVX2(&out[2], &row[0], n)
+	return n
+}
+
+// binomialAVX2 is binomialRowSIMD's computation for n outputs, n a
+// positive multiple of 32, out pointing at output 2.
+//
+//go:noescape
+func binomialAVX2(out, row *uint8, n int)
+
+// blurColsSIMD computes with AVX2, if the CPU has it, trustWeights'
+// vertical pass for the first multiple of 8 of the len(out) columns from
+// the row sums r0..r4 and returns how many it did. The integer sums are
+// exact and their conversion and scaling are Go's, so the weights are
+// identical.
+func blurColsSIMD(out []float32, r0, r1, r2, r3, r4 []uint8) int {
+	n := len(out) &^ 7
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	_ = r0[n-1]
+	_ = r1[n-1]
+	_ = r2[n-1]
+	_ = r3[n-1]
+	_ = r4[n-1]
+	blurColsAVX2(&out[0], &r0[0], &r1[0], &r2[0], &r3[0], &r4[0], n)
+	return n
+}
+
+// blurColsAVX2 is blurColsSIMD's computation for n columns, n a positive
+// multiple of 8.
+//
+//go:noescape
+func blurColsAVX2(out *float32, r0, r1, r2, r3, r4 *uint8, n int)

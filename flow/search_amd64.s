@@ -644,3 +644,114 @@ wloop:
 	JNZ  wloop
 	VZEROUPPER
 	RET
+
+DATA bytesOne<>+0(SB)/1, $1
+GLOBL bytesOne<>(SB), RODATA|NOPTR, $1
+
+// func trustedAVX2(row *uint8, n int)
+//
+// row = row == 0 ? 1 : 0, 32 bytes per step.
+TEXT ·trustedAVX2(SB), NOSPLIT, $0-16
+	MOVQ row+0(FP), DI
+	MOVQ n+8(FP), CX
+	VPBROADCASTB bytesOne<>(SB), Y15
+	VPXOR Y14, Y14, Y14
+
+tloop:
+	VPCMPEQB (DI), Y14, Y0      // 0xff where the flag is 0
+	VPAND Y15, Y0, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ $32, DI
+	SUBQ $32, CX
+	JNZ  tloop
+	VZEROUPPER
+	RET
+
+// func binomialAVX2(out, row *uint8, n int)
+//
+// out[i] = (r[i] + r[i+4]) + 4*(r[i+1] + r[i+3]) + 6*r[i+2] + 32*r[i+2]
+// with r = row, in bytes (additions modulo 256 as Go's uint8 arithmetic;
+// multiples by repeated doubling), 32 per step.
+TEXT ·binomialAVX2(SB), NOSPLIT, $0-24
+	MOVQ out+0(FP), DI
+	MOVQ row+8(FP), SI
+	MOVQ n+16(FP), CX
+
+hbloop:
+	VMOVDQU (SI), Y0
+	VPADDB 4(SI), Y0, Y0        // r0 + r4
+	VMOVDQU 1(SI), Y1
+	VPADDB 3(SI), Y1, Y1        // r1 + r3
+	VPADDB Y1, Y1, Y1
+	VPADDB Y1, Y1, Y1           // 4*(r1 + r3)
+	VPADDB Y1, Y0, Y0
+	VMOVDQU 2(SI), Y2           // c
+	VPADDB Y2, Y2, Y2           // 2c
+	VPADDB Y2, Y2, Y3           // 4c
+	VPADDB Y2, Y3, Y4           // 6c
+	VPADDB Y4, Y0, Y0
+	VPADDB Y3, Y3, Y3           // 8c
+	VPADDB Y3, Y3, Y3           // 16c
+	VPADDB Y3, Y3, Y3           // 32c
+	VPADDB Y3, Y0, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $32, CX
+	JNZ  hbloop
+	VZEROUPPER
+	RET
+
+DATA blurConst<>+0(SB)/4, $31         // trustedBit - 1
+DATA blurConst<>+4(SB)/4, $32         // trustedBit
+DATA blurConst<>+8(SB)/4, $0x3b800000 // 1/256
+GLOBL blurConst<>(SB), RODATA|NOPTR, $12
+
+// func blurColsAVX2(out *float32, r0, r1, r2, r3, r4 *uint8, n int)
+//
+// 8 columns per step: the row sums widened to 32 bits and masked with
+// trustedBit-1, k = (r0 + r4) + 4*(r1 + r3) + 6*r2 (exact in integers),
+// out = float32(k) * (1/256) where r2 has trustedBit, +0 elsewhere.
+TEXT ·blurColsAVX2(SB), NOSPLIT, $0-56
+	MOVQ out+0(FP), DI
+	MOVQ r0+8(FP), R8
+	MOVQ r1+16(FP), R9
+	MOVQ r2+24(FP), R10
+	MOVQ r3+32(FP), R11
+	MOVQ r4+40(FP), R12
+	MOVQ n+48(FP), CX
+	VPBROADCASTD blurConst<>+0(SB), Y15
+	VPBROADCASTD blurConst<>+4(SB), Y14
+	VBROADCASTSS blurConst<>+8(SB), Y13
+	XORQ AX, AX
+
+vbloop:
+	VPMOVZXBD (R8)(AX*1), Y0
+	VPAND Y15, Y0, Y0           // r0 & m
+	VPMOVZXBD (R12)(AX*1), Y1
+	VPAND Y15, Y1, Y1           // r4 & m
+	VPADDD Y1, Y0, Y0
+	VPMOVZXBD (R9)(AX*1), Y1
+	VPAND Y15, Y1, Y1
+	VPMOVZXBD (R11)(AX*1), Y2
+	VPAND Y15, Y2, Y2
+	VPADDD Y2, Y1, Y1
+	VPSLLD $2, Y1, Y1           // 4*((r1 & m) + (r3 & m))
+	VPADDD Y1, Y0, Y0
+	VPMOVZXBD (R10)(AX*1), Y3   // r2
+	VPAND Y14, Y3, Y4
+	VPCMPEQD Y14, Y4, Y4        // all ones where r2 has trustedBit
+	VPAND Y15, Y3, Y3
+	VPSLLD $1, Y3, Y2           // 2c
+	VPSLLD $2, Y3, Y3           // 4c
+	VPADDD Y2, Y3, Y3           // 6c
+	VPADDD Y3, Y0, Y0           // k
+	VCVTDQ2PS Y0, Y0
+	VMULPS Y13, Y0, Y0
+	VANDPS Y4, Y0, Y0           // +0 where r2 is not trusted
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  vbloop
+	VZEROUPPER
+	RET

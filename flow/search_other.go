@@ -37,3 +37,12 @@ func upsampleRowSIMD(dst, r0, r1 []float32) int { return 0 }
 
 // warpRowSIMD does nothing without SIMD kernels; see search_amd64.go.
 func warpRowSIMD(out []float32, src *plane, u, v []float32, y int) int { return 0 }
+
+// trustedRowSIMD does nothing without SIMD kernels; see search_amd64.go.
+func trustedRowSIMD(row []uint8) int { return 0 }
+
+// binomialRowSIMD does nothing without SIMD kernels; see search_amd64.go.
+func binomialRowSIMD(out, row []uint8) int { return 0 }
+
+// blurColsSIMD does nothing without SIMD kernels; see search_amd64.go.
+func blurColsSIMD(out []float32, r0, r1, r2, r3, r4 []uint8) int { return 0 }
