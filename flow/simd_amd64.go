@@ -9,6 +9,12 @@ import "golang.org/x/sys/cpu"
 // and never modified (except by a test, to compare with the Go loops).
 var hasAVX2 = cpu.X86.HasAVX2
 
+// hasAVX512 reports whether the CPU and operating system support AVX-512
+// (foundation). Kernels that have a 512-bit version use it where both
+// hasAVX2 and hasAVX512 are set; it is set once at initialisation and
+// never modified (except by a test, to compare with the AVX2 kernels).
+var hasAVX512 = cpu.X86.HasAVX512F
+
 // sorRowSIMD runs sorRowGo's updates on the first multiple of 8 of the n
 // entries with AVX2, if the CPU has it, and returns how many it did. Each
 // lane does the same float32 operations in the same order as sorRowGo
@@ -143,3 +149,115 @@ func weightsSIMD(out, res []float32, m, conf float32) int {
 //
 //go:noescape
 func weightsAVX2(out, res *float32, n int, m, conf float32)
+
+// constancyRowSIMD computes constancyRow's terms with AVX2, if the CPU has
+// it, for the row's first pixels, as many as a multiple of 16 allows, and
+// returns how many pixels it did; with AVX-512 it does 32 pixels a step
+// and the last 16, if any, with AVX2. Each lane does the same operations
+// in the same order as constancyRowGo (float32 sums and products without
+// fused multiply-add; the square root and the reciprocal in float64,
+// rounded to float32 at the end, as the Go code does), so the results are
+// identical.
+func constancyRowSIMD(dA, dB, gx0, gx1, gy0, gy1, diff []float32, inside []bool, plane int) int {
+	m := len(inside) &^ 15
+	if !hasAVX2 || m == 0 {
+		return 0
+	}
+	// Check every range the kernels touch: pixels [0, m) of the inputs,
+	// entries [0, m/2) of dA and [1, m/2] of dB and of their arrays plane
+	// and 2*plane entries on.
+	_ = gx0[m-1]
+	_ = gx1[m-1]
+	_ = gy0[m-1]
+	_ = gy1[m-1]
+	_ = diff[m-1]
+	_ = dA[2*plane+m/2-1]
+	_ = dB[2*plane+m/2]
+	k := 0
+	if hasAVX512 {
+		if k = m &^ 31; k > 0 {
+			constancyAVX512(&dA[0], &dB[1], &gx0[0], &gx1[0], &gy0[0], &gy1[0], &diff[0], &inside[0], k, plane, varZeta2)
+		}
+	}
+	if k < m {
+		constancyAVX2(&dA[k/2], &dB[k/2+1], &gx0[k], &gx1[k], &gy0[k], &gy1[k], &diff[k], &inside[k], m-k, plane, varZeta2)
+	}
+	return m
+}
+
+// constancyAVX2 is constancyRowSIMD's computation for n pixels, n a
+// positive multiple of 16, with dA and dB pointing at the entries of the
+// first two pixels and the others at the first pixel; zeta is varZeta2.
+//
+//go:noescape
+func constancyAVX2(dA, dB, gx0, gx1, gy0, gy1, diff *float32, inside *bool, n, plane int, zeta float32)
+
+// constancyAVX512 is constancyAVX2 with AVX-512, for n a positive multiple
+// of 32.
+//
+//go:noescape
+func constancyAVX512(dA, dB, gx0, gx1, gy0, gy1, diff *float32, inside *bool, n, plane int, zeta float32)
+
+// insideRowSIMD sets insideRow's flags with AVX2, if the CPU has it, for
+// the row's first pixels, as many as a multiple of 16 allows, and returns
+// how many pixels it did. The lanes do insideRowGo's float32 additions and
+// (ordered, so false for NaN) comparisons, so the flags are identical.
+func insideRowSIMD(inside []bool, u, v []float32, y, h int) int {
+	m := len(inside) &^ 15
+	if !hasAVX2 || m == 0 {
+		return 0
+	}
+	_ = u[m-1]
+	_ = v[m-1]
+	insideAVX2(&inside[0], &u[0], &v[0], m, float32(y), float32(len(inside)-1), float32(h-1))
+	return m
+}
+
+// insideAVX2 is insideRowSIMD's computation for n pixels, n a positive
+// multiple of 16: inside[x] = x+u[x] and y+v[x] are in [0, xmax] and
+// [0, ymax].
+//
+//go:noescape
+func insideAVX2(inside *bool, u, v *float32, n int, y, xmax, ymax float32)
+
+// splitRowSIMD copies splitRow's values with AVX2, if the CPU has it, for
+// the row's first pixels, as many as a multiple of 16 allows, and returns
+// how many pixels it did.
+func splitRowSIMD(dA, dB, src []float32) int {
+	m := len(src) &^ 15
+	if !hasAVX2 || m == 0 {
+		return 0
+	}
+	_ = dA[m/2-1]
+	_ = dB[m/2]
+	splitAVX2(&dA[0], &dB[1], &src[0], m)
+	return m
+}
+
+// splitAVX2 is splitRowSIMD's copy for n pixels, n a positive multiple of
+// 16, with dA and dB pointing at the entries of pixels 0 and 1.
+//
+//go:noescape
+func splitAVX2(dA, dB, src *float32, n int)
+
+// addMergedRowSIMD adds addMergedRow's entries with AVX2, if the CPU has
+// it, for the row's first pixels, as many as a multiple of 16 allows, and
+// returns how many pixels it did. The lanes do the Go loop's float32
+// additions, so the results are identical.
+func addMergedRowSIMD(dst, dA, dB []float32) int {
+	m := len(dst) &^ 15
+	if !hasAVX2 || m == 0 {
+		return 0
+	}
+	_ = dA[m/2-1]
+	_ = dB[m/2]
+	addMergedAVX2(&dst[0], &dA[0], &dB[1], m)
+	return m
+}
+
+// addMergedAVX2 is addMergedRowSIMD's computation for n pixels, n a
+// positive multiple of 16, with dA and dB pointing at the entries of
+// pixels 0 and 1.
+//
+//go:noescape
+func addMergedAVX2(dst, dA, dB *float32, n int)

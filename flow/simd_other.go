@@ -5,6 +5,9 @@ package flow
 // hasAVX2 is false: there are no SIMD kernels in this build.
 var hasAVX2 = false
 
+// hasAVX512 is false: there are no SIMD kernels in this build.
+var hasAVX512 = false
+
 // sorRowSIMD updates nothing without SIMD kernels; see simd_amd64.go.
 func sorRowSIMD(cur, oth, coef []float32, k0, n, q, hw, plane int, omega float32) int {
 	return 0
@@ -27,5 +30,25 @@ func psiSIMD(duvC, duvO, auxC, auxO []float32, Y, q, w, hw, plane int) int {
 
 // weightsSIMD computes nothing without SIMD kernels; see simd_amd64.go.
 func weightsSIMD(out, res []float32, m, conf float32) int {
+	return 0
+}
+
+// constancyRowSIMD computes nothing without SIMD kernels; see simd_amd64.go.
+func constancyRowSIMD(dA, dB, gx0, gx1, gy0, gy1, diff []float32, inside []bool, plane int) int {
+	return 0
+}
+
+// insideRowSIMD sets no flags without SIMD kernels; see simd_amd64.go.
+func insideRowSIMD(inside []bool, u, v []float32, y, h int) int {
+	return 0
+}
+
+// splitRowSIMD copies nothing without SIMD kernels; see simd_amd64.go.
+func splitRowSIMD(dA, dB, src []float32) int {
+	return 0
+}
+
+// addMergedRowSIMD adds nothing without SIMD kernels; see simd_amd64.go.
+func addMergedRowSIMD(dst, dA, dB []float32) int {
 	return 0
 }

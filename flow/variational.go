@@ -47,12 +47,8 @@ func refine(ctx context.Context, sc *scratch, a, b *frameLevel, u, v *plane, p v
 	inside := sc.flagBuf(n)
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
-			for x := 0; x < w; x++ {
-				i := y*w + x
-				tx := float32(x) + u.p[i]
-				ty := float32(y) + v.p[i]
-				inside[i] = tx >= 0 && tx <= float32(w-1) && ty >= 0 && ty <= float32(h-1)
-			}
+			o := y * w
+			insideRow(inside[o:][:w], u.p[o:][:w], v.p[o:][:w], y, h)
 		}
 	})
 
@@ -141,22 +137,13 @@ func refine(ctx context.Context, sc *scratch, a, b *frameLevel, u, v *plane, p v
 		diff := diffs[k]
 		parallelRows(h, 16, func(lo, hi int) {
 			for y := lo; y < hi; y++ {
-				Y := y + 1
-				for x := 0; x < w; x++ {
-					i := y*w + x
-					X := x + 1
-					d := dat[(X+Y)&1]
-					j := 3*k*rbn + Y*hw + X>>1
-					if !inside[i] {
-						d[j], d[j+rbn], d[j+2*rbn] = 0, 0, 0
-						continue
-					}
-					ix := 0.5 * (sp.gx0.p[i] + sp.gx1.p[i])
-					iy := 0.5 * (sp.gy0.p[i] + sp.gy1.p[i])
-					iz := diff.p[i]
-					s := float32(1 / math.Sqrt(float64(ix*ix+iy*iy+varZeta2)))
-					d[j], d[j+rbn], d[j+2*rbn] = ix*s, iy*s, iz*s
-				}
+				// Pixel x of the row is X = x+1 of padded row Y, at entry
+				// (x+1)>>1 of colour (x+1+Y)&1: the even pixels go to
+				// colour (Y+1)&1, the odd ones to colour Y&1.
+				Y, o := y+1, y*w
+				j := 3*k*rbn + Y*hw
+				constancyRow(dat[(Y+1)&1][j:], dat[Y&1][j:], sp.gx0.p[o:][:w], sp.gx1.p[o:][:w],
+					sp.gy0.p[o:][:w], sp.gy1.p[o:][:w], diff.p[o:][:w], inside[o:][:w], rbn)
 			}
 		})
 	}
@@ -198,12 +185,13 @@ func refine(ctx context.Context, sc *scratch, a, b *frameLevel, u, v *plane, p v
 	aux := [2][]float32{auxAll[:4*rbn], auxAll[4*rbn:]}
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
-			Y := y + 1
-			for x := 0; x < w; x++ {
-				X := x + 1
-				a, j, i := aux[(X+Y)&1], Y*hw+X>>1, y*w+x
-				a[j], a[rbn+j], a[3*rbn+j] = u.p[i], v.p[i], alpha[i]
-			}
+			// The even pixels of row y go to colour (Y+1)&1, the odd
+			// ones to colour Y&1 (see the dat pass).
+			Y, o := y+1, y*w
+			even, odd := aux[(Y+1)&1][Y*hw:], aux[Y&1][Y*hw:]
+			splitRow(even, odd, u.p[o:][:w])
+			splitRow(even[rbn:], odd[rbn:], v.p[o:][:w])
+			splitRow(even[3*rbn:], odd[3*rbn:], alpha[o:][:w])
 		}
 	})
 	// psiRow returns row Y of psi of both colours.
@@ -364,15 +352,72 @@ func refine(ctx context.Context, sc *scratch, a, b *frameLevel, u, v *plane, p v
 	}
 	parallelRows(h, 16, func(lo, hi int) {
 		for y := lo; y < hi; y++ {
-			Y := y + 1
-			for x := 0; x < w; x++ {
-				X := x + 1
-				c, j := (X+Y)&1, Y*hw+X>>1
-				u.p[y*w+x] += du[c][j]
-				v.p[y*w+x] += dv[c][j]
-			}
+			// The inverse of the aux pass.
+			Y, o, j := y+1, y*w, (y+1)*hw
+			addMergedRow(u.p[o:][:w], du[(Y+1)&1][j:], du[Y&1][j:])
+			addMergedRow(v.p[o:][:w], dv[(Y+1)&1][j:], dv[Y&1][j:])
 		}
 	})
+}
+
+// insideRow sets the flags of the pixels of row y, of an image h rows
+// high and len(inside) pixels wide, whose flow (u, v) stays in the image.
+func insideRow(inside []bool, u, v []float32, y, h int) {
+	m := insideRowSIMD(inside, u, v, y, h)
+	insideRowGo(inside, u, v, m, y, h)
+}
+
+// insideRowGo sets insideRow's flags of the pixels from x0 on.
+func insideRowGo(inside []bool, u, v []float32, x0, y, h int) {
+	w := len(inside)
+	u, v = u[:w], v[:w]
+	for x := x0; x < w; x++ {
+		tx := float32(x) + u[x]
+		ty := float32(y) + v[x]
+		inside[x] = tx >= 0 && tx <= float32(w-1) && ty >= 0 && ty <= float32(h-1)
+	}
+}
+
+// splitRow copies the values of the pixels of a row into the solver's
+// red-black layout (see refine): pixel x's value goes to entry (x+1)>>1
+// of dA (even x) or dB (odd x).
+func splitRow(dA, dB, src []float32) {
+	m := splitRowSIMD(dA, dB, src)
+	splitRowGo(dA, dB, src, m)
+}
+
+// splitRowGo copies splitRow's values of the pixels from x0 on, x0 even.
+func splitRowGo(dA, dB, src []float32, x0 int) {
+	n := len(src)
+	x := x0
+	for ; x+1 < n; x += 2 {
+		dA[x>>1], dB[x>>1+1] = src[x], src[x+1]
+	}
+	if x < n {
+		dA[x>>1] = src[x]
+	}
+}
+
+// addMergedRow adds to the values of the pixels of a row their entries in
+// the solver's red-black layout, splitRow's inverse: pixel x's entry is
+// (x+1)>>1 of dA (even x) or dB (odd x).
+func addMergedRow(dst, dA, dB []float32) {
+	m := addMergedRowSIMD(dst, dA, dB)
+	addMergedRowGo(dst, dA, dB, m)
+}
+
+// addMergedRowGo adds addMergedRow's entries to the pixels from x0 on, x0
+// even.
+func addMergedRowGo(dst, dA, dB []float32, x0 int) {
+	n := len(dst)
+	x := x0
+	for ; x+1 < n; x += 2 {
+		dst[x] += dA[x>>1]
+		dst[x+1] += dB[x>>1+1]
+	}
+	if x < n {
+		dst[x] += dA[x>>1]
+	}
 }
 
 // smoothnessWeights returns, in a plane from sc, the smoothness weight of
@@ -431,6 +476,39 @@ func dataRowGo(duv, dat, coef, cw []float32, k0, n, plane int) {
 			t2 += ps * iy * iz
 		}
 		out[0][m], out[1][m], out[2][m], out[3][m], out[4][m] = s11, s22, t1, t2, s12
+	}
+}
+
+// constancyRow writes the linearised constancy terms of one channel for
+// the pixels of a row (see refine's dat): with gx0, gx1, gy0, gy1 the
+// gradients of the frames, diff their difference and inside the flags of
+// the row's pixels, pixel x's ix, iy and iz, normalised by the gradient
+// magnitude, go to entry (x+1)>>1 of dA (even x) or dB (odd x) and of the
+// arrays plane and 2*plane entries on; zeros where the flow leaves the
+// image.
+func constancyRow(dA, dB, gx0, gx1, gy0, gy1, diff []float32, inside []bool, plane int) {
+	m := constancyRowSIMD(dA, dB, gx0, gx1, gy0, gy1, diff, inside, plane)
+	constancyRowGo(dA, dB, gx0, gx1, gy0, gy1, diff, inside, m, plane)
+}
+
+// constancyRowGo computes constancyRow's terms of the pixels from x0 on.
+func constancyRowGo(dA, dB, gx0, gx1, gy0, gy1, diff []float32, inside []bool, x0, plane int) {
+	n := len(inside)
+	gx0, gx1, gy0, gy1, diff = gx0[:n], gx1[:n], gy0[:n], gy1[:n], diff[:n]
+	for x := x0; x < n; x++ {
+		d, j := dA, x>>1
+		if x&1 != 0 {
+			d, j = dB, j+1
+		}
+		if !inside[x] {
+			d[j], d[j+plane], d[j+2*plane] = 0, 0, 0
+			continue
+		}
+		ix := 0.5 * (gx0[x] + gx1[x])
+		iy := 0.5 * (gy0[x] + gy1[x])
+		iz := diff[x]
+		s := float32(1 / math.Sqrt(float64(ix*ix+iy*iy+varZeta2)))
+		d[j], d[j+plane], d[j+2*plane] = ix*s, iy*s, iz*s
 	}
 }
 
