@@ -29,3 +29,8 @@ func psiSIMD(duvC, duvO, auxC, auxO []float32, Y, q, w, hw, plane int) int {
 func weightsSIMD(out, res []float32, m, conf float32) int {
 	return 0
 }
+
+// matchRowSIMD does no pixels without SIMD kernels; see simd_amd64.go.
+func matchRowSIMD(flags []uint8, fu, fv, pa, pb []float32, x, w, h, c int, fy, limit float32) int {
+	return 0
+}
