@@ -261,3 +261,57 @@ func addMergedRowSIMD(dst, dA, dB []float32) int {
 //
 //go:noescape
 func addMergedAVX2(dst, dA, dB *float32, n int)
+
+// matchRowSIMD runs matchRow's interior path with AVX2, if the CPU has it,
+// on the pixels of row y = fy of a from x on, 8 at a time, for as long as
+// all 8 pixels of a group have a known flow and a sample that needs no
+// clamping (0 <= x+u < w-1, 0 <= y+v < h-1), and returns how many pixels
+// it did (a multiple of 8, at most w-x): the caller does the group it
+// stopped at and the end of the row. flags, fu, fv and pa are the row's
+// (w values, pa w*c), pb all of b (w*h*c values), c is 1 or 3 and limit is
+// matchRow's. Each lane does the same float32 operations in the same
+// order as matchRow's Go loop (no fused multiply-add), so the flags are
+// identical.
+//
+// The kernel addresses b by int32 indices, so it runs only for frames of
+// fewer than 1<<31 values; and only where w and h are below 1<<24, so
+// that w-1, h-1 and every pixel coordinate are exact in float32: then
+// tx < float32(w-1) means x0 = int(tx) <= w-2, and likewise y0 <= h-2.
+func matchRowSIMD(flags []uint8, fu, fv, pa, pb []float32, x, w, h, c int, fy, limit float32) int {
+	m := (w - x) &^ 7
+	if !hasAVX2 || m <= 0 || c != 1 && c != 3 || w >= 1<<24 || h >= 1<<24 || w*h*c >= 1<<31 {
+		return 0
+	}
+	// Check every range the kernel touches. In b, a pixel it takes reads
+	// b[i0 .. i0+2c-1] and b[i1 .. i1+2c-1], with i0 = c*(y0*w+x0) and
+	// i1 = i0+c*w; since x0 <= w-2 and y0 <= h-2 the last of these,
+	// i1+2c-1 <= c*((h-1)*w+w-2)+2c-1 = c*w*h-1, is inside pb, and all
+	// are below 1<<31. It loads them 4 at a time: b[i0 .. i0+3] and
+	// b[i0+2 .. i0+5] (grey: b[i0 .. i0+3], below i1 since w >= 8), and
+	// the same from i1 (grey: b[i1-2 .. i1+1], i1 >= w).
+	_ = flags[x+m-1]
+	_ = fu[x+m-1]
+	_ = fv[x+m-1]
+	_ = pa[c*(x+m)-1]
+	_ = pb[c*w*h-1]
+	xi, yi := float32(w-1), float32(h-1)
+	if c == 3 {
+		return matchRGBAVX2(&flags[x], &fu[x], &fv[x], &pa[3*x], &pb[0], m, x, w, fy, xi, yi, limit)
+	}
+	return matchGreyAVX2(&flags[x], &fu[x], &fv[x], &pa[x], &pb[0], m, x, w, fy, xi, yi, limit)
+}
+
+// matchRGBAVX2 is matchRowSIMD's kernel for 3-channel frames: for up to n
+// pixels, n a positive multiple of 8, from pixel x of the row, with flags,
+// fu, fv and pa pointing at that pixel and pb at b's first value, it sets
+// the flags of each group of 8 pixels that are all on the interior path
+// and returns at the first group that is not, with the number of pixels
+// done; xi and yi are w-1 and h-1.
+//
+//go:noescape
+func matchRGBAVX2(flags *uint8, fu, fv, pa, pb *float32, n, x, w int, fy, xi, yi, limit float32) int
+
+// matchGreyAVX2 is matchRGBAVX2 for 1-channel frames.
+//
+//go:noescape
+func matchGreyAVX2(flags *uint8, fu, fv, pa, pb *float32, n, x, w int, fy, xi, yi, limit float32) int

@@ -52,3 +52,8 @@ func splitRowSIMD(dA, dB, src []float32) int {
 func addMergedRowSIMD(dst, dA, dB []float32) int {
 	return 0
 }
+
+// matchRowSIMD does no pixels without SIMD kernels; see simd_amd64.go.
+func matchRowSIMD(flags []uint8, fu, fv, pa, pb []float32, x, w, h, c int, fy, limit float32) int {
+	return 0
+}
