@@ -47,11 +47,16 @@
 // Warp carries an image (for instance a hallucination layer) from the
 // previous frame to the current one.
 //
-// Everything is Go, except for AVX2 kernels on amd64 of the refinement's
-// inner loops (data term, smoothness weights, edge weights, SOR sweeps) and
-// of the patch densification weights, used where the CPU has AVX2 (the
-// purego build tag leaves them out); they do the same float32 operations
-// in the same order as the Go loops, so results do not depend on them. Work is split over GOMAXPROCS
+// Everything is Go, except for SIMD kernels on amd64, used where the CPU
+// has AVX2 (AVX-512 for the refinement's linearised data terms) and left
+// out by the purego build tag: the pyramid (grey conversion, downsampling,
+// gradients), the patch search (patch loading and residuals) and its
+// densification, the refinement's inner loops (data terms, smoothness and
+// edge weights, SOR sweeps, the red-black split and merge) and warp, the
+// flow's upsampling, and MatchWeights' and Consistency's row tests and
+// blur. They do the same operations in the same order as the Go loops
+// (sums over a patch go column by column in both), so results do not
+// depend on them. Work is split over GOMAXPROCS
 // goroutines by rows; every output value is computed by exactly one
 // goroutine in a fixed order, so results are bit-identical for the same
 // input whatever GOMAXPROCS is.
