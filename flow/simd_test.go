@@ -56,25 +56,29 @@ func TestSORRowMatchesGo(t *testing.T) {
 	t.Logf("SIMD kernel used: %v", simdUsed)
 }
 
+// mixedFloats returns n random values for the kernel tests: a tenth 0, a
+// tenth -0, the rest normal with magnitudes from 0.01 to 100.
+func mixedFloats(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		switch r.Intn(10) {
+		case 0:
+			s[i] = 0
+		case 1:
+			s[i] = float32(math.Copysign(0, -1))
+		default:
+			s[i] = float32(r.NormFloat64() * math.Pow(10, float64(r.Intn(5)-2)))
+		}
+	}
+	return s
+}
+
 // TestDataRowMatchesGo checks that dataRow, with the SIMD kernel where the
 // CPU has one, gives bit-identical coefficients to the plain Go loop, for
 // several channel counts and row lengths.
 func TestDataRowMatchesGo(t *testing.T) {
 	r := rand.New(rand.NewSource(2))
-	random := func(n int) []float32 {
-		s := make([]float32, n)
-		for i := range s {
-			switch r.Intn(10) {
-			case 0:
-				s[i] = 0
-			case 1:
-				s[i] = float32(math.Copysign(0, -1))
-			default:
-				s[i] = float32(r.NormFloat64() * math.Pow(10, float64(r.Intn(5)-2)))
-			}
-		}
-		return s
-	}
+	random := func(n int) []float32 { return mixedFloats(r, n) }
 	simdUsed := false
 	for _, K := range []int{1, 2, 3, 5} {
 		for _, w := range []int{1, 2, 7, 8, 15, 16, 17, 33, 64, 101} {
@@ -333,20 +337,7 @@ func TestDensityWeightsMatchGo(t *testing.T) {
 // range of magnitudes.
 func TestSearchKernelsMatchGo(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
-	random := func(n int) []float32 {
-		s := make([]float32, n)
-		for i := range s {
-			switch r.Intn(10) {
-			case 0:
-				s[i] = 0
-			case 1:
-				s[i] = float32(math.Copysign(0, -1))
-			default:
-				s[i] = float32(r.NormFloat64() * math.Pow(10, float64(r.Intn(5)-2)))
-			}
-		}
-		return s
-	}
+	random := func(n int) []float32 { return mixedFloats(r, n) }
 	same := func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }
 	var out [4]float32
 	simdUsed := false
