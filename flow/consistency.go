@@ -253,7 +253,7 @@ func boundaryRow(flags []uint8, f *Field, y int, allKnown bool) {
 				uy, vy = 0.5*uy, 0.5*vy
 			}
 		}
-		if ux*ux+uy*uy+vx*vx+vy*vy > 0.01*(u*u+v*v)+0.002 {
+		if float32(ux*ux)+float32(uy*uy)+float32(vx*vx)+float32(vy*vy) > float32(0.01*(float32(u*u)+float32(v*v)))+0.002 {
 			flags[x] |= boundaryBit
 		}
 	}

@@ -56,7 +56,9 @@
 // flow's upsampling, and MatchWeights' and Consistency's row tests and
 // blur. They do the same operations in the same order as the Go loops
 // (sums over a patch go column by column in both), so results do not
-// depend on them. Work is split over GOMAXPROCS
+// depend on them; the Go loops convert each product to float32 explicitly,
+// which keeps the compiler from fusing multiply-adds (as it does with
+// GOAMD64=v3) where the kernels do not. Work is split over GOMAXPROCS
 // goroutines by rows; every output value is computed by exactly one
 // goroutine in a fixed order, so results are bit-identical for the same
 // input whatever GOMAXPROCS is.

@@ -114,21 +114,21 @@ func matchRow(flags []uint8, a, b *Image, f *Field, limit float32, y int, allKno
 				if c == 3 {
 					p := pb[i0 : i0+6 : i0+6]
 					q := pb[i1 : i1+6 : i1+6]
-					top := p[0] + fx*(p[3]-p[0])
-					bot := q[0] + fx*(q[3]-q[0])
-					sample[0] = top + gy*(bot-top)
-					top = p[1] + fx*(p[4]-p[1])
-					bot = q[1] + fx*(q[4]-q[1])
-					sample[1] = top + gy*(bot-top)
-					top = p[2] + fx*(p[5]-p[2])
-					bot = q[2] + fx*(q[5]-q[2])
-					sample[2] = top + gy*(bot-top)
+					top := p[0] + float32(fx*(p[3]-p[0]))
+					bot := q[0] + float32(fx*(q[3]-q[0]))
+					sample[0] = top + float32(gy*(bot-top))
+					top = p[1] + float32(fx*(p[4]-p[1]))
+					bot = q[1] + float32(fx*(q[4]-q[1]))
+					sample[1] = top + float32(gy*(bot-top))
+					top = p[2] + float32(fx*(p[5]-p[2]))
+					bot = q[2] + float32(fx*(q[5]-q[2]))
+					sample[2] = top + float32(gy*(bot-top))
 				} else {
 					p := pb[i0 : i0+2 : i0+2]
 					q := pb[i1 : i1+2 : i1+2]
-					top := p[0] + fx*(p[1]-p[0])
-					bot := q[0] + fx*(q[1]-q[0])
-					sample[0] = top + gy*(bot-top)
+					top := p[0] + float32(fx*(p[1]-p[0]))
+					bot := q[0] + float32(fx*(q[1]-q[0]))
+					sample[0] = top + float32(gy*(bot-top))
 				}
 			case tx > -0.5 && tx < xo && ty > -0.5 && ty < yo:
 				sampleBilinear(sample[:c], pb, w, h, c, tx, ty)

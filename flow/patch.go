@@ -119,8 +119,8 @@ func densify(su, sv, sw, wts []float32, ps, w, rows int, du, dv float32) {
 		av := sv[r*w:][:len(wr)]
 		aw := sw[r*w:][:len(wr)]
 		for c, wt := range wr {
-			au[c] += wt * du
-			av[c] += wt * dv
+			au[c] += float32(wt * du)
+			av[c] += float32(wt * dv)
 			aw[c] += wt
 		}
 	}
@@ -380,9 +380,9 @@ func center8Go(img, gx, gy []float32, o, w int, tpl, gxs, gys []float32) (hxx, h
 		gy := ty[k] - mgy
 		tx[k], ty[k] = gx, gy
 		t[k] -= mt
-		cxx[x] += gx * gx
-		cxy[x] += gx * gy
-		cyy[x] += gy * gy
+		cxx[x] += float32(gx * gx)
+		cxy[x] += float32(gx * gy)
+		cyy[x] += float32(gy * gy)
 	}
 	return reduce8(&cxx), reduce8(&cxy), reduce8(&cyy)
 }
@@ -416,13 +416,13 @@ func residuals8Go(img []float32, base, s int, w00, w01, w10, w11 float32, tpl, g
 		row1 := (*[9]float32)(img[base+(r+1)*s:])
 		for c := 0; c < 8; c++ {
 			k := r*8 + c
-			val := w00*row0[c] + w01*row0[c+1] + w10*row1[c] + w11*row1[c+1]
+			val := float32(w00*row0[c]) + float32(w01*row0[c+1]) + float32(w10*row1[c]) + float32(w11*row1[c+1])
 			d := val - t[k&63]
 			rs[k&63] = d
-			cbx[c] += gx[k&63] * d
-			cby[c] += gy[k&63] * d
+			cbx[c] += float32(gx[k&63] * d)
+			cby[c] += float32(gy[k&63] * d)
 			csr[c] += d
-			csr2[c] += d * d
+			csr2[c] += float32(d * d)
 		}
 	}
 	return reduce8(&cbx), reduce8(&cby), reduce8(&csr), reduce8(&csr2)

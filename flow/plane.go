@@ -38,7 +38,7 @@ func grayPlane(sc *scratch, m *Image) *plane {
 			i0, i1 := lo*m.Width, hi*m.Width
 			for i := i0 + grayRowSIMD(g.p[i0:i1], m.Pix[3*i0:3*i1]); i < i1; i++ {
 				p := m.Pix[3*i : 3*i+3 : 3*i+3]
-				g.p[i] = 0.299*p[0] + 0.587*p[1] + 0.114*p[2]
+				g.p[i] = float32(0.299*p[0]) + float32(0.587*p[1]) + float32(0.114*p[2])
 			}
 		})
 	}
@@ -70,10 +70,10 @@ func downsample(sc *scratch, src *plane) *plane {
 				}
 				c := 2 * x
 				if c >= 2 && c+2 < w {
-					out[x] = (row[c-2] + row[c+2] + 4*(row[c-1]+row[c+1]) + 6*row[c]) * (1.0 / 16)
+					out[x] = (row[c-2] + row[c+2] + float32(4*(row[c-1]+row[c+1])) + float32(6*row[c])) * (1.0 / 16)
 					continue
 				}
-				out[x] = (row[clampi(c-2, w)] + row[clampi(c+2, w)] + 4*(row[clampi(c-1, w)]+row[clampi(c+1, w)]) + 6*row[clampi(c, w)]) * (1.0 / 16)
+				out[x] = (row[clampi(c-2, w)] + row[clampi(c+2, w)] + float32(4*(row[clampi(c-1, w)]+row[clampi(c+1, w)])) + float32(6*row[clampi(c, w)])) * (1.0 / 16)
 			}
 		}
 	})
@@ -88,7 +88,7 @@ func downsample(sc *scratch, src *plane) *plane {
 			r4 := tmp[clampi(c+2, h)*w2:][:w2]
 			out := dst.p[y*w2 : (y+1)*w2]
 			for x := downsampleColsSIMD(out, r0, r1, r2, r3, r4); x < len(out); x++ {
-				out[x] = (r0[x] + r4[x] + 4*(r1[x]+r3[x]) + 6*r2[x]) * (1.0 / 16)
+				out[x] = (r0[x] + r4[x] + float32(4*(r1[x]+r3[x])) + float32(6*r2[x])) * (1.0 / 16)
 			}
 		}
 	})
@@ -141,9 +141,9 @@ func (pl *plane) sampleClamp(x, y float32) float32 {
 	x0, x1, y0, y1, fx, fy := bilinearClamp(pl.w, pl.h, x, y)
 	r0 := pl.p[y0*pl.w:]
 	r1 := pl.p[y1*pl.w:]
-	a := r0[x0] + fx*(r0[x1]-r0[x0])
-	b := r1[x0] + fx*(r1[x1]-r1[x0])
-	return a + fy*(b-a)
+	a := r0[x0] + float32(fx*(r0[x1]-r0[x0]))
+	b := r1[x0] + float32(fx*(r1[x1]-r1[x0]))
+	return a + float32(fy*(b-a))
 }
 
 // bilinearClamp clamps (x, y) to a w×h plane (NaN to 0) and returns the

@@ -401,8 +401,8 @@ func TestSearchKernelsMatchGo(t *testing.T) {
 		for k := 0; k < rows; k++ {
 			for c := 0; c < 8; c++ {
 				wt := wts[8*k+c]
-				wu[k*w+c] += wt * du
-				wv[k*w+c] += wt * dv
+				wu[k*w+c] += float32(wt * du)
+				wv[k*w+c] += float32(wt * dv)
 				ww[k*w+c] += wt
 			}
 		}

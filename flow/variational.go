@@ -255,7 +255,7 @@ func refine(ctx context.Context, sc *scratch, a, b *frameLevel, u, v *plane, p v
 							uy = ud[x] + dud[c^1][j] - cu
 							vy = vd[x] + dvd[c^1][j] - cv
 						}
-						psr[c][j] = ar[x] / float32(math.Sqrt(float64(ux*ux+uy*uy+vx*vx+vy*vy+varEps2)))
+						psr[c][j] = ar[x] / float32(math.Sqrt(float64(float32(ux*ux)+float32(uy*uy)+float32(vx*vx)+float32(vy*vy)+varEps2)))
 					}
 				}
 			}
@@ -307,23 +307,23 @@ func refine(ctx context.Context, sc *scratch, a, b *frameLevel, u, v *plane, p v
 						var el, er, eu, ed, su, sv float32
 						if x > 0 {
 							el = 0.5 * (pr[c^1][(X-1)>>1] + pc)
-							su += el * (ur[x-1] - cu)
-							sv += el * (vr[x-1] - cv)
+							su += float32(el * (ur[x-1] - cu))
+							sv += float32(el * (vr[x-1] - cv))
 						}
 						if x+1 < w {
 							er = 0.5 * (pc + pr[c^1][(X+1)>>1])
-							su += er * (ur[x+1] - cu)
-							sv += er * (vr[x+1] - cv)
+							su += float32(er * (ur[x+1] - cu))
+							sv += float32(er * (vr[x+1] - cv))
 						}
 						if y > 0 {
 							eu = 0.5 * (pu[c^1][j] + pc)
-							su += eu * (uu[x] - cu)
-							sv += eu * (vu[x] - cv)
+							su += float32(eu * (uu[x] - cu))
+							sv += float32(eu * (vu[x] - cv))
 						}
 						if y+1 < h {
 							ed = 0.5 * (pc + pd[c^1][j])
-							su += ed * (ud[x] - cu)
-							sv += ed * (vd[x] - cv)
+							su += float32(ed * (ud[x] - cu))
+							sv += float32(ed * (vd[x] - cv))
 						}
 						ws := el + er + eu + ed
 						a11, a22, b1, b2, a12 := cr[0][c][j], cr[1][c][j], cr[2][c][j], cr[3][c][j], cr[4][c][j]
@@ -467,13 +467,13 @@ func dataRowGo(duv, dat, coef, cw []float32, k0, n, plane int) {
 		for k, wk := range cw {
 			o := 3*k*plane + k0 + m
 			ix, iy, iz := dat[o], dat[o+plane], dat[o+2*plane]
-			r := iz + ix*d1 + iy*d2
-			ps := wk / float32(math.Sqrt(float64(r*r+varEps2)))
-			s11 += ps * ix * ix
-			s12 += ps * ix * iy
-			s22 += ps * iy * iy
-			t1 += ps * ix * iz
-			t2 += ps * iy * iz
+			r := iz + float32(ix*d1) + float32(iy*d2)
+			ps := wk / float32(math.Sqrt(float64(float32(r*r)+varEps2)))
+			s11 += float32(ps * ix * ix)
+			s12 += float32(ps * ix * iy)
+			s22 += float32(ps * iy * iy)
+			t1 += float32(ps * ix * iz)
+			t2 += float32(ps * iy * iz)
 		}
 		out[0][m], out[1][m], out[2][m], out[3][m], out[4][m] = s11, s22, t1, t2, s12
 	}
@@ -507,7 +507,7 @@ func constancyRowGo(dA, dB, gx0, gx1, gy0, gy1, diff []float32, inside []bool, x
 		ix := 0.5 * (gx0[x] + gx1[x])
 		iy := 0.5 * (gy0[x] + gy1[x])
 		iz := diff[x]
-		s := float32(1 / math.Sqrt(float64(ix*ix+iy*iy+varZeta2)))
+		s := float32(1 / math.Sqrt(float64(float32(ix*ix)+float32(iy*iy)+varZeta2)))
 		d[j], d[j+plane], d[j+2*plane] = ix*s, iy*s, iz*s
 	}
 }
@@ -545,13 +545,13 @@ func sorRowGo(cur, oth, coef []float32, k0, n, q, hw, plane int, omega float32) 
 	c0, c1, c2, c3, c4 := cf[0], cf[1], cf[2], cf[3], cf[4]
 	el, er, eu, ed := cf[5], cf[6], cf[7], cf[8]
 	for m := range cu {
-		su := el[m]*lu[m] + er[m]*lu[m+1] + eu[m]*uu[m] + ed[m]*du[m]
-		sv := el[m]*lv[m] + er[m]*lv[m+1] + eu[m]*uv[m] + ed[m]*dv[m]
+		su := float32(el[m]*lu[m]) + float32(er[m]*lu[m+1]) + float32(eu[m]*uu[m]) + float32(ed[m]*du[m])
+		sv := float32(el[m]*lv[m]) + float32(er[m]*lv[m+1]) + float32(eu[m]*uv[m]) + float32(ed[m]*dv[m])
 		d := cu[m]
-		d += omega * ((c0[m]+su-c2[m]*cv[m])*c3[m] - d)
+		d += float32(omega * (float32((c0[m]+su-float32(c2[m]*cv[m]))*c3[m]) - d))
 		cu[m] = d
 		e := cv[m]
-		cv[m] = e + omega*((c1[m]+sv-c2[m]*d)*c4[m]-e)
+		cv[m] = e + float32(omega*(float32((c1[m]+sv-float32(c2[m]*d))*c4[m])-e))
 	}
 }
 
