@@ -40,10 +40,7 @@ func (m *Image) Gray() *Image {
 	case 1:
 		copy(g.Pix, m.Pix)
 	case 3:
-		for i := range g.Pix {
-			p := m.Pix[3*i : 3*i+3 : 3*i+3]
-			g.Pix[i] = 0.299*p[0] + 0.587*p[1] + 0.114*p[2]
-		}
+		grayRow(g.Pix, m.Pix)
 	default:
 		c := m.Channels
 		inv := 1 / float32(c)

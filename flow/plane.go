@@ -36,13 +36,21 @@ func grayPlane(sc *scratch, m *Image) *plane {
 	default:
 		parallelRows(m.Height, 32, func(lo, hi int) {
 			i0, i1 := lo*m.Width, hi*m.Width
-			for i := i0 + grayRowSIMD(g.p[i0:i1], m.Pix[3*i0:3*i1]); i < i1; i++ {
-				p := m.Pix[3*i : 3*i+3 : 3*i+3]
-				g.p[i] = float32(0.299*p[0]) + float32(0.587*p[1]) + float32(0.114*p[2])
-			}
+			grayRow(g.p[i0:i1], m.Pix[3*i0:3*i1])
 		})
 	}
 	return g
+}
+
+// grayRow writes the luminance 0.299*r + 0.587*g + 0.114*b of the
+// interleaved RGB values rgb into dst (one value per pixel), with the SIMD
+// kernel where the CPU has one.
+func grayRow(dst, rgb []float32) {
+	rgb = rgb[:3*len(dst)]
+	for i := grayRowSIMD(dst, rgb); i < len(dst); i++ {
+		p := rgb[3*i : 3*i+3 : 3*i+3]
+		dst[i] = float32(0.299*p[0]) + float32(0.587*p[1]) + float32(0.114*p[2])
+	}
 }
 
 // halfSize is the size of the next coarser pyramid level.

@@ -463,7 +463,9 @@ func TestPlaneKernelsMatchGo(t *testing.T) {
 					t.Fatalf("%dx%d: boundary flags of row %d are %v, want %v", w, h, y, flags[1], flags[0])
 				}
 			}
-			for name, pair := range map[string][2]*plane{"grey": gray, "gx": gx, "gy": gy, "downsampled": half} {
+			// Image.Gray, for callers, gives the pyramid's grey values.
+			imageGray := [2]*plane{gray[0], {w: w, h: h, p: m.Gray().Pix}}
+			for name, pair := range map[string][2]*plane{"grey": gray, "gx": gx, "gy": gy, "downsampled": half, "Image.Gray": imageGray} {
 				for i := range pair[0].p {
 					if math.Float32bits(pair[0].p[i]) != math.Float32bits(pair[1].p[i]) {
 						t.Fatalf("%dx%d: %s at %d is %g, want %g", w, h, name, i, pair[1].p[i], pair[0].p[i])
